@@ -1,0 +1,103 @@
+//! Finds the installed DPDK with pkg-config, generates its Rust bindings into
+//! OUT_DIR with bindgen, and compiles the C shim with the very same flags.
+
+use std::env;
+use std::path::PathBuf;
+use std::process::exit;
+
+/// The oldest DPDK whose API these bindings are written against.
+const MIN_DPDK: &str = "22.11";
+
+fn main() {
+    println!("cargo:rerun-if-changed=shim/shim.c");
+    println!("cargo:rerun-if-changed=shim/shim.h");
+    println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
+
+    // Link flags are emitted by hand below, after the shim, so the static shim
+    // comes before the DPDK libraries it calls into.
+    let dpdk = match pkg_config::Config::new()
+        .atleast_version(MIN_DPDK)
+        .cargo_metadata(false)
+        .probe("libdpdk")
+    {
+        Ok(lib) => lib,
+        Err(e) => {
+            let first_line = e.to_string().lines().next().unwrap_or_default().to_owned();
+            eprintln!(
+                "error: DPDK >= {MIN_DPDK} not found by pkg-config (libdpdk): install it \
+                 (Debian/Ubuntu: apt-get install libdpdk-dev) or set PKG_CONFIG_PATH to the \
+                 directory holding libdpdk.pc ({first_line})"
+            );
+            exit(1);
+        }
+    };
+    // ALL of `pkg-config --cflags`: it carries `-include rte_config.h` and the
+    // -march the libraries were built for; headers do not compile without them.
+    let cflags = pkg_config_output(&["--cflags", "libdpdk"]);
+
+    let mut shim = cc::Build::new();
+    shim.file("shim/shim.c").warnings(true).extra_warnings(true).warnings_into_errors(true);
+    for flag in &cflags {
+        shim.flag(flag);
+    }
+    shim.compile("dpdk_rs_shim");
+
+    for path in &dpdk.link_paths {
+        println!("cargo:rustc-link-search=native={}", path.display());
+    }
+    for lib in &dpdk.libs {
+        println!("cargo:rustc-link-lib={lib}");
+    }
+    println!("cargo:version={}", dpdk.version);
+
+    let bindings = bindgen::Builder::default()
+        .header("shim/shim.h")
+        .clang_args(&cflags)
+        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
+        .allowlist_function("rs_.*")
+        .allowlist_var("rs_.*")
+        .allowlist_function("rte_eal_(init|cleanup|remote_launch|wait_lcore|process_type)")
+        .allowlist_function("rte_(lcore_count|lcore_index|get_main_lcore|get_next_lcore|socket_id)")
+        .allowlist_function("rte_strerror")
+        .allowlist_function(
+            "rte_eth_(dev_count_avail|dev_is_valid_port|find_next|dev_info_get|dev_configure\
+             |dev_adjust_nb_rx_tx_desc|rx_queue_setup|tx_queue_setup|dev_start|dev_stop\
+             |dev_close|macaddr_get|promiscuous_enable|stats_get|dev_socket_id\
+             |dev_get_name_by_port)",
+        )
+        .allowlist_function("rte_pktmbuf_(pool_create|free_bulk)")
+        .allowlist_function("rte_mempool_(free|avail_count|in_use_count)")
+        .allowlist_type("rte_(mbuf|ether_hdr|ether_addr|eth_conf|eth_dev_info|eth_stats|mempool)")
+        .allowlist_var("RTE_(MAX_ETHPORTS|MAX_LCORE|ETHER_HDR_LEN|ETHER_ADDR_LEN)")
+        .allowlist_var("RTE_ETH_MQ_RX_(NONE|RSS)")
+        .allowlist_var("RTE_ETH_DEV_NO_OWNER")
+        .default_enum_style(bindgen::EnumVariation::Consts)
+        .prepend_enum_name(false)
+        .derive_default(true)
+        .generate_comments(false)
+        .generate()
+        .unwrap_or_else(|e| {
+            eprintln!("error: bindgen failed on the DPDK headers: {e} (is libclang-dev installed?)");
+            exit(1);
+        });
+    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    bindings
+        .write_to_file(out.join("bindings.rs"))
+        .expect("write bindings.rs into OUT_DIR");
+}
+
+fn pkg_config_output(args: &[&str]) -> Vec<String> {
+    let pkg_config = env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".into());
+    let out = std::process::Command::new(&pkg_config)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            eprintln!("error: cannot run {pkg_config}: {e} (apt-get install pkg-config)");
+            exit(1);
+        });
+    if !out.status.success() {
+        eprintln!("error: {pkg_config} {} failed", args.join(" "));
+        exit(1);
+    }
+    String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_owned).collect()
+}

@@ -1,0 +1,56 @@
+/*
+ * Real symbols for what DPDK only offers as static inline functions, macros or
+ * thread-locals, so Rust can call them. Every function here is a one-line
+ * forward; the Rust side (src/lib.rs) binds them under DPDK's own names.
+ */
+#ifndef DPDK_RS_SHIM_H
+#define DPDK_RS_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+uint16_t rs_rte_eth_rx_burst(uint16_t port_id, uint16_t queue_id,
+			     struct rte_mbuf **rx_pkts, uint16_t nb_pkts);
+uint16_t rs_rte_eth_tx_burst(uint16_t port_id, uint16_t queue_id,
+			     struct rte_mbuf **tx_pkts, uint16_t nb_pkts);
+void rs_rte_pktmbuf_free(struct rte_mbuf *m);
+struct rte_mbuf *rs_rte_pktmbuf_alloc(struct rte_mempool *mp);
+unsigned int rs_rte_lcore_id(void);
+int rs_rte_errno(void);
+uint64_t rs_rte_get_timer_cycles(void);
+uint64_t rs_rte_get_timer_hz(void);
+
+/* RTE_BIT64-based macros that bindgen cannot evaluate. */
+extern const uint64_t rs_RTE_ETH_RSS_IP;
+extern const uint64_t rs_RTE_ETH_RSS_TCP;
+extern const uint64_t rs_RTE_ETH_RSS_UDP;
+extern const uint16_t rs_RTE_MBUF_DEFAULT_BUF_SIZE;
+
+/* Layout as the C compiler sees it, to check bindgen's structs against. */
+struct rs_layout {
+	size_t mbuf_size;
+	size_t mbuf_buf_addr;
+	size_t mbuf_data_off;
+	size_t mbuf_nb_segs;
+	size_t mbuf_port;
+	size_t mbuf_pkt_len;
+	size_t mbuf_data_len;
+	size_t mbuf_next;
+	size_t ether_hdr_size;
+	size_t ether_hdr_dst;
+	size_t ether_hdr_src;
+	size_t ether_hdr_type;
+};
+struct rs_layout rs_layout(void);
+
+#endif

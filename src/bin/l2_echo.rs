@@ -1,0 +1,45 @@
+//! l2_echo: one core, one port, one RX/TX queue. Receives bursts, rewrites each
+//! frame's Ethernet addresses so it goes back to its sender, transmits.
+//!
+//!     sudo l2_echo -l 1 [-- --port 0 --mode reply --stats 1]
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use dpdk_echo::cli::Options;
+use dpdk_echo::dpdk::{split_args, Eal};
+use dpdk_echo::echo::{bring_up_port, serve};
+use dpdk_echo::quit;
+
+const ABOUT: &str = "Single-core DPDK L2 echo: every frame goes back to its sender.";
+
+fn main() -> ExitCode {
+    dpdk_echo::main_with("l2_echo", run)
+}
+
+fn run() -> Result<()> {
+    // EAL options come first, ours after `--`; ours are checked before EAL starts.
+    let (eal_args, app_args) = split_args(std::env::args());
+    let opts = Options::parse_for("l2_echo", ABOUT, app_args);
+    let quit = quit::on_signals()?;
+
+    // Initialise the EAL: hugepages, lcores, devices.
+    let eal = Eal::init(&eal_args)?;
+
+    // The main lcore alone echoes; any other lcore given with -l stays idle.
+    let main_lcore = eal.main_lcore();
+    if eal.lcores().len() > 1 {
+        log::warn!("l2_echo echoes on the main lcore {} only; l2_multi_echo uses every lcore", main_lcore.id);
+    }
+
+    // One RX/TX queue pair on the port, started and promiscuous.
+    let port = bring_up_port(&eal, &opts, 1)?;
+
+    // Echo until Ctrl+C, SIGTERM or --duration.
+    let summary = serve(&port, &[main_lcore], &opts, quit)?;
+
+    // Stop and close the port (a pcap TX file is complete after this), then report.
+    drop(port);
+    summary.print(opts.json);
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! The Environment Abstraction Layer: initialised once per process from the EAL
+//! part of the command line, cleaned up on drop.
+
+use std::ffi::{c_char, c_int, CString};
+use std::marker::PhantomData;
+
+use anyhow::{bail, Context, Result};
+
+use super::error::{errno_text, rte_errno};
+use super::lcore::Lcore;
+
+/// Splits `prog [EAL options] [-- app options]` into the EAL's arguments and
+/// the application's, each starting with the program name.
+///
+/// `-h`/`--help` and `-V`/`--version` before `--` go to the application, so
+/// `l2_echo --help` shows the application's help instead of EAL's bare usage.
+pub fn split_args(args: impl IntoIterator<Item = String>) -> (Vec<String>, Vec<String>) {
+    let mut args = args.into_iter();
+    let prog = args.next().unwrap_or_else(|| "l2_echo".into());
+    let (mut eal, mut app) = (vec![prog.clone()], vec![prog]);
+    let mut after_separator = false;
+    for arg in args {
+        if after_separator {
+            app.push(arg);
+        } else if arg == "--" {
+            after_separator = true;
+        } else if matches!(arg.as_str(), "-h" | "--help" | "-V" | "--version") {
+            app.push(arg);
+        } else {
+            eal.push(arg);
+        }
+    }
+    (eal, app)
+}
+
+/// The initialised EAL. Everything DPDK hands out borrows it, so it is cleaned
+/// up last. Not `Send`: it belongs to the main lcore's thread.
+pub struct Eal {
+    // rte_eal_init may keep pointers into argv: keep the strings alive.
+    _argv: Vec<CString>,
+    vdevs: Vec<String>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Eal {
+    /// Runs `rte_eal_init` on `args` (program name first, EAL options after).
+    pub fn init(args: &[String]) -> Result<Eal> {
+        // Without root, EAL cannot use hugepages anyway: let it say so below.
+        let memory_flags = ["--no-huge", "--in-memory"];
+        if is_root() && !args.iter().any(|a| memory_flags.contains(&a.as_str())) {
+            check_hugepages()?;
+        }
+        let argv: Vec<CString> = args
+            .iter()
+            .map(|a| CString::new(a.as_str()))
+            .collect::<Result<_, _>>()
+            .context("an EAL argument contains a NUL byte")?;
+        let mut ptrs: Vec<*mut c_char> = argv.iter().map(|a| a.as_ptr().cast_mut()).collect();
+        let argc = c_int::try_from(ptrs.len()).context("too many EAL arguments")?;
+        // SAFETY: argc/argv describe NUL-terminated strings that outlive the
+        // EAL (kept in `_argv`); EAL may permute `ptrs`, which is ours to give.
+        let ret = unsafe { dpdk_sys::rte_eal_init(argc, ptrs.as_mut_ptr()) };
+        if ret < 0 {
+            let errno = rte_errno();
+            bail!("EAL initialisation failed ({}): {}", errno_text(errno), diagnose(errno, args));
+        }
+        let vdevs = args
+            .iter()
+            .zip(args.iter().skip(1))
+            .filter(|(opt, _)| *opt == "--vdev")
+            .map(|(_, dev)| dev.clone())
+            .chain(args.iter().filter_map(|a| a.strip_prefix("--vdev=").map(str::to_owned)))
+            .collect();
+        Ok(Eal { _argv: argv, vdevs, _not_send: PhantomData })
+    }
+
+    /// The virtual devices asked for with --vdev.
+    pub fn vdevs(&self) -> &[String] {
+        &self.vdevs
+    }
+
+    /// The lcore running this thread (`rte_eal_init`'s caller).
+    pub fn main_lcore(&self) -> Lcore {
+        // SAFETY: plain query of the initialised EAL.
+        Lcore::from_id(unsafe { dpdk_sys::rte_get_main_lcore() })
+    }
+
+    /// Every lcore of the EAL core list (`-l`), in index order (0..count).
+    pub fn lcores(&self) -> Vec<Lcore> {
+        let mut lcores = Vec::new();
+        let mut id: u32 = u32::MAX; // -1: start before the first lcore
+        loop {
+            // SAFETY: plain query; returns RTE_MAX_LCORE after the last lcore.
+            id = unsafe { dpdk_sys::rte_get_next_lcore(id, 0, 0) };
+            if id >= dpdk_sys::RTE_MAX_LCORE {
+                break;
+            }
+            lcores.push(Lcore::from_id(id));
+        }
+        lcores.sort_by_key(|l| l.index);
+        lcores
+    }
+}
+
+impl Drop for Eal {
+    fn drop(&mut self) {
+        // SAFETY: every DPDK object borrows the Eal, so none is alive any more.
+        let ret = unsafe { dpdk_sys::rte_eal_cleanup() };
+        if ret != 0 {
+            log::warn!("rte_eal_cleanup failed: {}", errno_text(ret));
+        }
+    }
+}
+
+/// Turns a failed `rte_eal_init` into advice: EAL's own message (printed just
+/// above) names the symptom, this names the way out.
+fn diagnose(errno: i32, args: &[String]) -> String {
+    let has = |opt: &str| args.iter().any(|a| a == opt || a.starts_with(&format!("{opt}=")));
+    let no_huge = has("--no-huge");
+    let root = is_root();
+    match errno {
+        libc::EALREADY => "the EAL is already initialised in this process".into(),
+        libc::EINVAL => "invalid EAL arguments: EAL options (e.g. -l 1, --vdev) come first, \
+                         the application's after `--`"
+            .into(),
+        _ if !root && !no_huge => "not running as root: use sudo (or --no-huge for a test \
+                                   run without hugepages)"
+            .into(),
+        libc::EACCES | libc::ENOMEM if !no_huge => {
+            "cannot use hugepages: run `sudo scripts/setup_env.sh` to reserve and mount them \
+             (or pass --no-huge for a test run)"
+                .into()
+        }
+        _ => "if another DPDK process is running with the same --file-prefix \
+              (default \"rte\"), stop it or give this one its own --file-prefix NAME"
+            .into(),
+    }
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Without hugepages (or a hugetlbfs to map them from) the EAL starts with no
+/// memory at all and fails later, at the first allocation: say so up front.
+fn check_hugepages() -> Result<()> {
+    let advice = "run `sudo scripts/setup_env.sh` (or pass --no-huge for a test run)";
+    if hugepages_total() == Some(0) {
+        bail!("no hugepages are reserved: {advice}");
+    }
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    if !mounts.lines().any(|l| l.split_whitespace().nth(2) == Some("hugetlbfs")) {
+        bail!("no hugetlbfs is mounted: {advice}");
+    }
+    Ok(())
+}
+
+/// Hugepages reserved, of every size, if sysfs can be read.
+fn hugepages_total() -> Option<u64> {
+    let sizes = std::fs::read_dir("/sys/kernel/mm/hugepages").ok()?;
+    let total = sizes
+        .flatten()
+        .filter_map(|size| std::fs::read_to_string(size.path().join("nr_hugepages")).ok())
+        .filter_map(|n| n.trim().parse::<u64>().ok())
+        .sum();
+    Some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_args;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn splits_at_the_first_double_dash() {
+        let (eal, app) = split_args(strings(&["l2_echo", "-l", "1", "--", "--burst", "64", "--"]));
+        assert_eq!(eal, strings(&["l2_echo", "-l", "1"]));
+        assert_eq!(app, strings(&["l2_echo", "--burst", "64", "--"]));
+    }
+
+    #[test]
+    fn no_separator_means_no_app_options() {
+        let (eal, app) = split_args(strings(&["l2_echo", "-l", "1"]));
+        assert_eq!(eal, strings(&["l2_echo", "-l", "1"]));
+        assert_eq!(app, strings(&["l2_echo"]));
+    }
+
+    #[test]
+    fn help_and_version_go_to_the_app() {
+        let (eal, app) = split_args(strings(&["l2_echo", "-l", "1", "--help"]));
+        assert_eq!(eal, strings(&["l2_echo", "-l", "1"]));
+        assert_eq!(app, strings(&["l2_echo", "--help"]));
+        let (_, app) = split_args(strings(&["l2_echo", "-V"]));
+        assert_eq!(app, strings(&["l2_echo", "-V"]));
+    }
+}

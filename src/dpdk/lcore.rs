@@ -1,0 +1,121 @@
+//! Running Rust closures on EAL lcores: a trampoline for
+//! `rte_eal_remote_launch` that catches panics, and a wait for all of them.
+
+use std::any::Any;
+use std::ffi::{c_int, c_void};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use anyhow::{anyhow, Result};
+
+use super::error::errno_text;
+use crate::quit::QuitFlag;
+
+/// An EAL logical core: its id (from `-l`) and its index (0..lcore count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lcore {
+    pub id: u32,
+    pub index: u32,
+}
+
+impl Lcore {
+    pub(super) fn from_id(id: u32) -> Lcore {
+        // SAFETY: plain query; a valid lcore id has an index >= 0.
+        let index = unsafe { dpdk_sys::rte_lcore_index(id as c_int) };
+        Lcore { id, index: index.max(0) as u32 }
+    }
+}
+
+struct Job<'a, F, R> {
+    work: &'a F,
+    slot: usize,
+    lcore: Lcore,
+    quit: &'a QuitFlag,
+    outcome: Option<std::thread::Result<R>>,
+}
+
+impl<F: Fn(usize, Lcore) -> R, R> Job<'_, F, R> {
+    fn run(&mut self) {
+        let outcome = catch_unwind(AssertUnwindSafe(|| (self.work)(self.slot, self.lcore)));
+        if outcome.is_err() {
+            // A dead lcore leaves its queue unserved: stop the others too.
+            self.quit.set();
+        }
+        self.outcome = Some(outcome);
+    }
+}
+
+extern "C" fn trampoline<F: Fn(usize, Lcore) -> R, R>(arg: *mut c_void) -> c_int {
+    // SAFETY: `arg` is the &mut Job that run_on_lcores keeps alive, and lends
+    // to this lcore alone, until rte_eal_wait_lcore has returned.
+    let job = unsafe { &mut *arg.cast::<Job<'_, F, R>>() };
+    job.run();
+    0
+}
+
+/// Runs `work(slot, lcore)` once on each of `lcores` (`slot` is the lcore's
+/// position in the slice), the calling main lcore included (it must be one of
+/// them), and returns when every one has finished, with each lcore's result in
+/// slot order. A panic on any lcore sets `quit` so the others return too.
+pub fn run_on_lcores<F, R>(lcores: &[Lcore], quit: &QuitFlag, work: F) -> Vec<(Lcore, Result<R>)>
+where
+    F: Fn(usize, Lcore) -> R + Sync,
+    R: Send,
+{
+    // SAFETY: plain query.
+    let main_id = unsafe { dpdk_sys::rte_get_main_lcore() };
+    let mut jobs: Vec<Job<'_, F, R>> = lcores
+        .iter()
+        .enumerate()
+        .map(|(slot, &lcore)| Job { work: &work, slot, lcore, quit, outcome: None })
+        .collect();
+    // `jobs` is not resized from here on: the workers hold pointers into it.
+    let mut launched = Vec::new();
+    let mut launch_errors = Vec::new();
+    for job in jobs.iter_mut().filter(|j| j.lcore.id != main_id) {
+        let id = job.lcore.id;
+        let arg: *mut Job<'_, F, R> = job;
+        // SAFETY: the trampoline matches F and R; `arg` stays valid until the
+        // wait below, which runs whatever happens on this thread.
+        let ret = unsafe {
+            dpdk_sys::rte_eal_remote_launch(Some(trampoline::<F, R>), arg.cast(), id)
+        };
+        if ret == 0 {
+            launched.push(id);
+        } else {
+            quit.set();
+            launch_errors.push((id, ret));
+        }
+    }
+    if let Some(main_job) = jobs.iter_mut().find(|j| j.lcore.id == main_id) {
+        if quit.is_set() {
+            main_job.outcome = Some(Err(Box::new("not started: a worker failed to launch")));
+        } else {
+            main_job.run();
+        }
+    }
+    for id in launched {
+        // SAFETY: waits for a worker launched above; its job is done after this.
+        unsafe { dpdk_sys::rte_eal_wait_lcore(id) };
+    }
+    jobs.into_iter()
+        .map(|job| {
+            let result = match job.outcome {
+                Some(Ok(value)) => Ok(value),
+                Some(Err(panic)) => Err(anyhow!("lcore {} panicked: {}", job.lcore.id, panic_text(&*panic))),
+                None => {
+                    let ret = launch_errors.iter().find(|(id, _)| *id == job.lcore.id).map_or(0, |e| e.1);
+                    Err(anyhow!("cannot launch on lcore {}: {}", job.lcore.id, errno_text(ret)))
+                }
+            };
+            (job.lcore, result)
+        })
+        .collect()
+}
+
+fn panic_text(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}

@@ -1,0 +1,113 @@
+//! A burst of received mbufs: receive, touch each frame, transmit, and free in
+//! bulk whatever was dropped or not sent. This is the hot path: no allocation,
+//! and no FFI call per packet (frame bytes are read from the mbuf directly).
+
+use std::slice;
+
+use dpdk_sys::rte_mbuf;
+
+use super::port::QueuePair;
+
+/// The largest burst `--burst` accepts.
+pub const MAX_BURST: usize = 512;
+
+/// Up to [`MAX_BURST`] mbufs owned by the caller between RX and TX.
+pub struct MbufBurst {
+    mbufs: [*mut rte_mbuf; MAX_BURST],
+    len: usize,
+}
+
+impl Default for MbufBurst {
+    fn default() -> Self {
+        MbufBurst { mbufs: [std::ptr::null_mut(); MAX_BURST], len: 0 }
+    }
+}
+
+impl MbufBurst {
+    /// Receives up to `max` (<= MAX_BURST) frames into this empty burst.
+    #[inline(always)]
+    pub fn receive(&mut self, queue: &mut QueuePair<'_>, max: u16) -> usize {
+        debug_assert!(self.len == 0 && usize::from(max) <= MAX_BURST);
+        let max = max.min(MAX_BURST as u16);
+        // SAFETY: the claimed queue is ours alone; the array has room for max.
+        let n = unsafe { dpdk_sys::rte_eth_rx_burst(queue.port, queue.queue, self.mbufs.as_mut_ptr(), max) };
+        self.len = usize::from(n);
+        self.len
+    }
+
+    /// Calls `keep` on the bytes of each frame's first segment, in order; the
+    /// frames it returns false for are freed in one bulk call. Returns how
+    /// many were freed. The kept frames stay in order.
+    #[inline(always)]
+    pub fn retain_frames(&mut self, mut keep: impl FnMut(&mut [u8]) -> bool) -> usize {
+        let mut kept = 0;
+        for i in 0..self.len {
+            if i + 1 < self.len {
+                prefetch_frame(self.mbufs[i + 1]);
+            }
+            // SAFETY: a received mbuf, owned by this burst until transmitted or freed.
+            let frame = unsafe { first_segment(self.mbufs[i]) };
+            if keep(frame) {
+                // Rejected mbufs gather between `kept` and `i`.
+                self.mbufs.swap(kept, i);
+                kept += 1;
+            }
+        }
+        let rejected = self.len - kept;
+        free_bulk(&mut self.mbufs[kept..self.len]);
+        self.len = kept;
+        rejected
+    }
+
+    /// Transmits the burst; the frames the TX queue did not take are freed in
+    /// one bulk call. Returns how many were sent; the burst is empty after.
+    #[inline(always)]
+    pub fn transmit(&mut self, queue: &mut QueuePair<'_>) -> usize {
+        // SAFETY: the claimed queue is ours alone; the first `len` entries are
+        // valid mbufs, whose ownership passes to the driver for those it takes.
+        let sent = unsafe {
+            dpdk_sys::rte_eth_tx_burst(queue.port, queue.queue, self.mbufs.as_mut_ptr(), self.len as u16)
+        };
+        let sent = usize::from(sent);
+        free_bulk(&mut self.mbufs[sent..self.len]);
+        self.len = 0;
+        sent
+    }
+}
+
+impl Drop for MbufBurst {
+    fn drop(&mut self) {
+        free_bulk(&mut self.mbufs[..self.len]);
+    }
+}
+
+/// The first segment's data: `buf_addr + data_off`, `data_len` bytes.
+///
+/// # Safety
+/// `m` must be a valid mbuf that nobody else touches for `'a`.
+#[inline(always)]
+unsafe fn first_segment<'a>(m: *mut rte_mbuf) -> &'a mut [u8] {
+    let m = &*m;
+    slice::from_raw_parts_mut(m.buf_addr.cast::<u8>().add(usize::from(m.data_off)), usize::from(m.data_len))
+}
+
+#[inline(always)]
+fn prefetch_frame(m: *mut rte_mbuf) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: reads a received mbuf's header; a prefetch never faults.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let m = &*m;
+        _mm_prefetch::<_MM_HINT_T0>(m.buf_addr.cast::<i8>().add(usize::from(m.data_off)));
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = m;
+}
+
+#[inline(always)]
+fn free_bulk(mbufs: &mut [*mut rte_mbuf]) {
+    if !mbufs.is_empty() {
+        // SAFETY: mbufs this burst owned and gives up here.
+        unsafe { dpdk_sys::rte_pktmbuf_free_bulk(mbufs.as_mut_ptr(), mbufs.len() as u32) }
+    }
+}

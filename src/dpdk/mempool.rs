@@ -1,0 +1,72 @@
+//! A packet-mbuf pool (`rte_pktmbuf_pool_create`), freed on drop.
+
+use std::ffi::CString;
+use std::ptr::NonNull;
+
+use anyhow::{bail, Context, Result};
+
+use super::error::{errno_text, rte_errno};
+
+/// A pool of packet buffers with DPDK's default data room (2176 bytes).
+pub struct Mempool {
+    raw: NonNull<dpdk_sys::rte_mempool>,
+    size: u32,
+}
+
+// SAFETY: rte_mempool is built for concurrent use from many lcores.
+unsafe impl Send for Mempool {}
+// SAFETY: as above; &Mempool only reads counters.
+unsafe impl Sync for Mempool {}
+
+impl Mempool {
+    /// Creates `size` mbufs with a per-lcore cache of `cache` on NUMA `socket`
+    /// (-1 for any).
+    pub fn create(name: &str, size: u32, cache: u32, socket: i32) -> Result<Mempool> {
+        let c_name = CString::new(name).context("mempool name contains a NUL byte")?;
+        let data_room = dpdk_sys::mbuf_default_buf_size();
+        // SAFETY: valid name; DPDK validates the sizes and reports through rte_errno.
+        let raw = unsafe {
+            dpdk_sys::rte_pktmbuf_pool_create(c_name.as_ptr(), size, cache, 0, data_room, socket)
+        };
+        let Some(raw) = NonNull::new(raw) else {
+            let errno = rte_errno();
+            let mib = Self::footprint(size, data_room) as f64 / (1024.0 * 1024.0);
+            bail!(
+                "cannot create mempool {name} of {size} mbufs (about {mib:.0} MiB of hugepage \
+                 memory on socket {socket}): {}. Reserve more hugepages \
+                 (sudo scripts/setup_env.sh --pages N), raise -m with --no-huge, or lower --mbufs",
+                errno_text(errno)
+            );
+        };
+        Ok(Mempool { raw, size })
+    }
+
+    /// Memory a pool of `size` mbufs needs, roughly: each object is an
+    /// rte_mbuf header, its data room and the mempool's per-object header.
+    fn footprint(size: u32, data_room: u16) -> u64 {
+        const OBJ_OVERHEAD: u64 = 64;
+        let mbuf = std::mem::size_of::<dpdk_sys::rte_mbuf>() as u64;
+        u64::from(size) * (mbuf + u64::from(data_room) + OBJ_OVERHEAD)
+    }
+
+    pub fn size(&self) -> u32 {
+        self.size
+    }
+
+    /// Mbufs currently out of the pool (in rings, in flight, or leaked).
+    pub fn in_use(&self) -> u32 {
+        // SAFETY: the pool is alive; this only reads its counters.
+        unsafe { dpdk_sys::rte_mempool_in_use_count(self.raw.as_ptr()) }
+    }
+
+    pub(super) fn as_ptr(&self) -> *mut dpdk_sys::rte_mempool {
+        self.raw.as_ptr()
+    }
+}
+
+impl Drop for Mempool {
+    fn drop(&mut self) {
+        // SAFETY: the port that used the pool is closed before its pools drop.
+        unsafe { dpdk_sys::rte_mempool_free(self.raw.as_ptr()) }
+    }
+}

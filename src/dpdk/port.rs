@@ -1,0 +1,265 @@
+//! An Ethernet port: configure, set up queues, start; stopped and closed on drop.
+
+use std::ffi::{c_char, CStr};
+use std::fmt;
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{bail, ensure, Result};
+
+use super::eal::Eal;
+use super::error::errno_text;
+use super::mempool::Mempool;
+
+/// A 48-bit Ethernet address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MacAddr(pub [u8; 6]);
+
+impl fmt::Display for MacAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b, c, d, e, g] = self.0;
+        write!(f, "{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{g:02x}")
+    }
+}
+
+/// What the driver says the device can do.
+#[derive(Debug, Clone)]
+pub struct DeviceInfo {
+    pub driver: String,
+    pub max_rx_queues: u16,
+    pub max_tx_queues: u16,
+    /// RSS hash types the device supports (`flow_type_rss_offloads`).
+    pub rss_offloads: u64,
+}
+
+/// The port's own counters (`rte_eth_stats`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PortStats {
+    pub ipackets: u64,
+    pub opackets: u64,
+    pub imissed: u64,
+    pub ierrors: u64,
+    pub oerrors: u64,
+    pub rx_nombuf: u64,
+}
+
+/// An Ethernet port. Borrows the EAL, owns the mempools its RX queues fill
+/// from, and stops and closes the device before those pools are freed.
+pub struct Port<'eal> {
+    id: u16,
+    started: bool,
+    claimed: Vec<AtomicBool>,
+    pools: Vec<Mempool>,
+    _eal: PhantomData<fn() -> &'eal Eal>,
+}
+
+impl<'eal> Port<'eal> {
+    /// Opens port `id`, or explains which ports there are.
+    pub fn open(eal: &'eal Eal, id: u16) -> Result<Port<'eal>> {
+        let ports = available_ports();
+        if ports.is_empty() && !eal.vdevs().is_empty() {
+            bail!(
+                "no Ethernet ports: the driver refused --vdev {} (EAL's message above says why)",
+                eal.vdevs().join(", --vdev ")
+            );
+        }
+        if ports.is_empty() {
+            bail!(
+                "no Ethernet ports: bind a NIC to DPDK with `sudo scripts/bind_nic.sh`, or pass a \
+                 virtual device among the EAL options, e.g. --vdev net_null0"
+            );
+        }
+        if !ports.iter().any(|(port, _)| *port == id) {
+            let list: Vec<String> = ports.iter().map(|(p, name)| format!("{p} ({name})")).collect();
+            bail!("port {id} does not exist; the ports are: {} (choose with --port)", list.join(", "));
+        }
+        Ok(Port { id, started: false, claimed: Vec::new(), pools: Vec::new(), _eal: PhantomData })
+    }
+
+    pub fn id(&self) -> u16 {
+        self.id
+    }
+
+    pub fn info(&self) -> Result<DeviceInfo> {
+        let mut info = MaybeUninit::<dpdk_sys::rte_eth_dev_info>::zeroed();
+        // SAFETY: valid port; the driver fills the zeroed struct.
+        let ret = unsafe { dpdk_sys::rte_eth_dev_info_get(self.id, info.as_mut_ptr()) };
+        ensure!(ret == 0, "rte_eth_dev_info_get(port {}): {}", self.id, errno_text(ret));
+        // SAFETY: filled in above.
+        let info = unsafe { info.assume_init() };
+        let driver = if info.driver_name.is_null() {
+            String::from("?")
+        } else {
+            // SAFETY: a static string of the driver's.
+            unsafe { CStr::from_ptr(info.driver_name) }.to_string_lossy().into_owned()
+        };
+        Ok(DeviceInfo {
+            driver,
+            max_rx_queues: info.max_rx_queues,
+            max_tx_queues: info.max_tx_queues,
+            rss_offloads: info.flow_type_rss_offloads,
+        })
+    }
+
+    /// The NUMA socket the device sits on (-1 when unknown, as for vdevs).
+    pub fn socket(&self) -> i32 {
+        // SAFETY: valid port.
+        unsafe { dpdk_sys::rte_eth_dev_socket_id(self.id) }
+    }
+
+    /// Configures `queues` RX and TX queues, with RSS over `rss_hf` when it is
+    /// non-zero, and returns the ring sizes adjusted to the driver's limits.
+    pub fn configure(&mut self, queues: u16, rss_hf: u64, rxd: u16, txd: u16) -> Result<(u16, u16)> {
+        // SAFETY: rte_eth_conf is plain data; all-zero is DPDK's default config.
+        let mut conf: dpdk_sys::rte_eth_conf = unsafe { MaybeUninit::zeroed().assume_init() };
+        if rss_hf != 0 {
+            conf.rxmode.mq_mode = dpdk_sys::RTE_ETH_MQ_RX_RSS;
+            conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
+        }
+        // SAFETY: valid port, stopped; conf is read during the call only.
+        let ret = unsafe { dpdk_sys::rte_eth_dev_configure(self.id, queues, queues, &conf) };
+        ensure!(ret == 0, "rte_eth_dev_configure(port {}, {queues} queues): {}", self.id, errno_text(ret));
+        self.claimed = (0..queues).map(|_| AtomicBool::new(false)).collect();
+        let (mut rxd, mut txd) = (rxd, txd);
+        // SAFETY: valid, configured port; the sizes are ours.
+        let ret = unsafe { dpdk_sys::rte_eth_dev_adjust_nb_rx_tx_desc(self.id, &mut rxd, &mut txd) };
+        ensure!(ret == 0, "rte_eth_dev_adjust_nb_rx_tx_desc(port {}): {}", self.id, errno_text(ret));
+        Ok((rxd, txd))
+    }
+
+    /// Sets up RX and TX queue `queue`; the RX queue fills from `pool`, which
+    /// the port keeps until it is closed.
+    pub fn setup_queue_pair(&mut self, queue: u16, rxd: u16, txd: u16, pool: Mempool) -> Result<()> {
+        let socket = self.socket() as u32; // SOCKET_ID_ANY stays -1
+        // SAFETY: configured port; null conf = driver defaults; the pool
+        // outlives the queue because the port owns it.
+        let ret = unsafe {
+            dpdk_sys::rte_eth_rx_queue_setup(self.id, queue, rxd, socket, std::ptr::null(), pool.as_ptr())
+        };
+        ensure!(ret == 0, "rte_eth_rx_queue_setup(port {}, queue {queue}, {rxd} descriptors): {}", self.id, errno_text(ret));
+        self.pools.push(pool);
+        // SAFETY: as above.
+        let ret = unsafe { dpdk_sys::rte_eth_tx_queue_setup(self.id, queue, txd, socket, std::ptr::null()) };
+        ensure!(ret == 0, "rte_eth_tx_queue_setup(port {}, queue {queue}, {txd} descriptors): {}", self.id, errno_text(ret));
+        Ok(())
+    }
+
+    pub fn start(&mut self) -> Result<()> {
+        // SAFETY: configured port with its queues set up.
+        let ret = unsafe { dpdk_sys::rte_eth_dev_start(self.id) };
+        ensure!(ret == 0, "rte_eth_dev_start(port {}): {}", self.id, errno_text(ret));
+        self.started = true;
+        Ok(())
+    }
+
+    pub fn mac(&self) -> Result<MacAddr> {
+        let mut addr = dpdk_sys::rte_ether_addr::default();
+        // SAFETY: valid port; addr is ours.
+        let ret = unsafe { dpdk_sys::rte_eth_macaddr_get(self.id, &mut addr) };
+        ensure!(ret == 0, "rte_eth_macaddr_get(port {}): {}", self.id, errno_text(ret));
+        Ok(MacAddr(addr.addr_bytes))
+    }
+
+    pub fn enable_promiscuous(&self) -> Result<()> {
+        // SAFETY: valid port.
+        let ret = unsafe { dpdk_sys::rte_eth_promiscuous_enable(self.id) };
+        ensure!(ret == 0, "rte_eth_promiscuous_enable(port {}): {}", self.id, errno_text(ret));
+        Ok(())
+    }
+
+    pub fn stats(&self) -> Result<PortStats> {
+        let mut raw = dpdk_sys::rte_eth_stats::default();
+        // SAFETY: valid port; raw is ours.
+        let ret = unsafe { dpdk_sys::rte_eth_stats_get(self.id, &mut raw) };
+        ensure!(ret == 0, "rte_eth_stats_get(port {}): {}", self.id, errno_text(ret));
+        Ok(PortStats {
+            ipackets: raw.ipackets,
+            opackets: raw.opackets,
+            imissed: raw.imissed,
+            ierrors: raw.ierrors,
+            oerrors: raw.oerrors,
+            rx_nombuf: raw.rx_nombuf,
+        })
+    }
+
+    /// Mbufs out of the port's pools right now (in rings, in flight, or lost).
+    pub fn mbufs_in_use(&self) -> u64 {
+        self.pools.iter().map(|p| u64::from(p.in_use())).sum()
+    }
+
+    /// Total mbufs in the port's pools.
+    pub fn mbufs_total(&self) -> u64 {
+        self.pools.iter().map(|p| u64::from(p.size())).sum()
+    }
+
+    /// Exclusive use of RX/TX queue `queue` until the returned handle drops:
+    /// DPDK queues are not thread-safe, so one lcore at a time polls each.
+    pub fn claim_queue(&self, queue: u16) -> Result<QueuePair<'_>> {
+        ensure!(self.started, "port {} is not started", self.id);
+        let flag = self.claimed.get(usize::from(queue));
+        let Some(flag) = flag else { bail!("port {} has no queue {queue}", self.id) };
+        ensure!(!flag.swap(true, Ordering::Acquire), "queue {queue} of port {} is already in use", self.id);
+        Ok(QueuePair { port: self.id, queue, claim: flag })
+    }
+}
+
+impl Drop for Port<'_> {
+    fn drop(&mut self) {
+        // SAFETY: no QueuePair outlives the port (they borrow it), so no lcore
+        // polls it any more; the pools are freed after this, as fields drop.
+        unsafe {
+            if self.started {
+                let ret = dpdk_sys::rte_eth_dev_stop(self.id);
+                if ret != 0 {
+                    log::warn!("rte_eth_dev_stop(port {}): {}", self.id, errno_text(ret));
+                }
+            }
+            let ret = dpdk_sys::rte_eth_dev_close(self.id);
+            if ret != 0 {
+                log::warn!("rte_eth_dev_close(port {}): {}", self.id, errno_text(ret));
+            }
+        }
+    }
+}
+
+/// One RX queue and the TX queue of the same number, held by one lcore.
+pub struct QueuePair<'p> {
+    pub(super) port: u16,
+    pub(super) queue: u16,
+    claim: &'p AtomicBool,
+}
+
+impl QueuePair<'_> {
+    pub fn queue(&self) -> u16 {
+        self.queue
+    }
+}
+
+impl Drop for QueuePair<'_> {
+    fn drop(&mut self) {
+        self.claim.store(false, Ordering::Release);
+    }
+}
+
+/// Every port DPDK knows of: (id, device name).
+fn available_ports() -> Vec<(u16, String)> {
+    let mut ports = Vec::new();
+    // SAFETY: plain queries; rte_eth_find_next returns RTE_MAX_ETHPORTS past the last.
+    let mut id = unsafe { dpdk_sys::rte_eth_find_next(0) };
+    while u32::from(id) < dpdk_sys::RTE_MAX_ETHPORTS {
+        let mut name = [0 as c_char; 64]; // RTE_ETH_NAME_MAX_LEN
+        // SAFETY: name has room for RTE_ETH_NAME_MAX_LEN bytes.
+        let ret = unsafe { dpdk_sys::rte_eth_dev_get_name_by_port(id, name.as_mut_ptr()) };
+        let name = if ret == 0 {
+            // SAFETY: NUL-terminated by DPDK.
+            unsafe { CStr::from_ptr(name.as_ptr()) }.to_string_lossy().into_owned()
+        } else {
+            String::from("?")
+        };
+        ports.push((id, name));
+        // SAFETY: as above.
+        id = unsafe { dpdk_sys::rte_eth_find_next(id + 1) };
+    }
+    ports
+}

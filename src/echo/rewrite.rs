@@ -1,0 +1,116 @@
+//! The echo's header rewrite: pure functions on a frame's bytes.
+
+use clap::ValueEnum;
+use serde::Serialize;
+
+/// Destination MAC, source MAC, EtherType.
+pub const ETHER_HDR_LEN: usize = 14;
+
+/// How a frame is turned back to its sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// dst <- the frame's src, src <- the port's MAC: a reply from this port
+    /// (the original's intent). Never sends a group source address.
+    Reply,
+    /// Exchange dst and src, like testpmd's macswap (for benchmarks against it).
+    Swap,
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Reply => "reply",
+            Mode::Swap => "swap",
+        })
+    }
+}
+
+/// Reply mode. Returns false, touching nothing, for a frame shorter than an
+/// Ethernet header.
+#[inline(always)]
+pub fn reply(frame: &mut [u8], port_mac: &[u8; 6]) -> bool {
+    let Some(hdr) = frame.first_chunk_mut::<ETHER_HDR_LEN>() else {
+        return false;
+    };
+    hdr.copy_within(6..12, 0);
+    hdr[6..12].copy_from_slice(port_mac);
+    true
+}
+
+/// Swap mode. Returns false, touching nothing, for a frame shorter than an
+/// Ethernet header.
+#[inline(always)]
+pub fn swap(frame: &mut [u8]) -> bool {
+    let Some(hdr) = frame.first_chunk_mut::<ETHER_HDR_LEN>() else {
+        return false;
+    };
+    let (dst, rest) = hdr.split_at_mut(6);
+    dst.swap_with_slice(&mut rest[..6]);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PORT: [u8; 6] = [0x02, 0, 0, 0, 0, 0xaa];
+    const PEER: [u8; 6] = [0x52, 0x54, 0, 0x12, 0x34, 0x56];
+    const BROADCAST: [u8; 6] = [0xff; 6];
+
+    fn frame(dst: [u8; 6], src: [u8; 6], len: usize) -> Vec<u8> {
+        let mut f: Vec<u8> = (0..len).map(|i| i as u8).collect();
+        f[..6].copy_from_slice(&dst);
+        f[6..12].copy_from_slice(&src);
+        f
+    }
+
+    #[test]
+    fn reply_goes_back_to_the_sender_from_the_port() {
+        let mut f = frame(BROADCAST, PEER, 60);
+        let before = f.clone();
+        assert!(reply(&mut f, &PORT));
+        assert_eq!(f[..6], PEER);
+        assert_eq!(f[6..12], PORT);
+        assert_eq!(f[12..], before[12..], "only the 12 address bytes change");
+    }
+
+    #[test]
+    fn reply_never_carries_a_group_source_address() {
+        for dst in [BROADCAST, [0x01, 0x00, 0x5e, 0, 0, 1], [0x33, 0x33, 0, 0, 0, 1], PORT] {
+            let mut f = frame(dst, PEER, 64);
+            assert!(reply(&mut f, &PORT));
+            assert_eq!(f[6] & 1, 0, "group bit set in the source of a reply to {dst:02x?}");
+        }
+    }
+
+    #[test]
+    fn swap_exchanges_the_addresses_like_macswap() {
+        let mut f = frame(PORT, PEER, 60);
+        let before = f.clone();
+        assert!(swap(&mut f));
+        assert_eq!(f[..6], PEER);
+        assert_eq!(f[6..12], PORT);
+        assert_eq!(f[12..], before[12..]);
+        assert!(swap(&mut f));
+        assert_eq!(f, before, "swapping twice restores the frame");
+    }
+
+    #[test]
+    fn a_bare_header_is_rewritten() {
+        let mut f = frame(PORT, PEER, ETHER_HDR_LEN);
+        assert!(reply(&mut f, &PORT));
+        assert_eq!(f[..6], PEER);
+    }
+
+    #[test]
+    fn runts_are_refused_and_left_alone() {
+        for len in 0..ETHER_HDR_LEN {
+            let mut f: Vec<u8> = (0..len as u8).collect();
+            let before = f.clone();
+            assert!(!reply(&mut f, &PORT), "reply accepted a {len}-byte frame");
+            assert!(!swap(&mut f), "swap accepted a {len}-byte frame");
+            assert_eq!(f, before);
+        }
+    }
+}

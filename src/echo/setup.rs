@@ -1,0 +1,98 @@
+//! Port bring-up shared by both servers, step by step as in DPDK's
+//! examples/skeleton: check, configure, queues, start, promiscuous.
+
+use anyhow::{ensure, Context, Result};
+
+use crate::cli::Options;
+use crate::dpdk::{Eal, Mempool, Port};
+
+/// Per-lcore mbuf cache, as in the original (and DPDK's skeleton).
+const MBUF_CACHE: u32 = 250;
+
+/// Opens `opts.port` with `queues` RX/TX queue pairs (one per echoing lcore)
+/// and starts it.
+pub fn bring_up_port<'eal>(eal: &'eal Eal, opts: &Options, queues: u16) -> Result<Port<'eal>> {
+    // 1. The port must exist, and have a queue pair for every lcore.
+    let mut port = Port::open(eal, opts.port)?;
+    let info = port.info()?;
+    let max = info.max_rx_queues.min(info.max_tx_queues);
+    ensure!(
+        queues <= max,
+        "port {} ({}) has {} RX and {} TX queues, but {queues} lcores need {queues} queue pairs \
+         (one each): run l2_echo, use at most {max} lcore(s) (-l), or give the VM a multiqueue \
+         NIC (QEMU: -netdev tap,...,queues={queues} -device virtio-net-pci,...,mq=on)",
+        opts.port, info.driver, info.max_rx_queues, info.max_tx_queues
+    );
+
+    // 2. RSS spreads flows over the queues: IP/TCP/UDP hashing, as far as the device can.
+    let wanted = dpdk_sys::rss_ip() | dpdk_sys::rss_tcp() | dpdk_sys::rss_udp();
+    let rss_hf = if queues > 1 { wanted & info.rss_offloads } else { 0 };
+    if queues > 1 && rss_hf == 0 {
+        log::info!(
+            "port {} ({}) offers no IP/TCP/UDP RSS: configured without RSS, so the driver \
+             decides which queue a frame lands on",
+            opts.port,
+            info.driver
+        );
+    } else if queues == 1 {
+        log::info!("port {} ({}): one queue, no RSS", opts.port, info.driver);
+    }
+
+    // 3. Configure the queues; the driver may adjust the ring sizes to its limits.
+    let (rxd, txd) = port.configure(queues, rss_hf, opts.rxd, opts.txd)?;
+
+    // 4. One mbuf pool per queue, on the port's NUMA socket, and the queues.
+    let (mbufs, cache) = pool_size(opts.mbufs, rxd, txd, opts.burst);
+    for queue in 0..queues {
+        let name = format!("mbufs_p{}_q{queue}", opts.port);
+        let pool = Mempool::create(&name, mbufs, cache, port.socket())?;
+        port.setup_queue_pair(queue, rxd, txd, pool)?;
+    }
+
+    // 5. Start, then listen to every address: an echo answers whatever arrives.
+    port.start()?;
+    let mac = port.mac()?;
+    println!("Port {} MAC: {mac}", opts.port);
+    port.enable_promiscuous()
+        .with_context(|| format!("port {}: cannot enable promiscuous mode", opts.port))
+        .unwrap_or_else(|e| log::warn!("{e:#}; only frames for {mac} or broadcast will be echoed"));
+    log::info!("port {}: {queues} queue pair(s), rings {rxd}/{txd}, {mbufs} mbufs per queue", opts.port);
+    Ok(port)
+}
+
+/// Mbufs and cache size for one queue's pool. A queue can hold an mbuf in
+/// every RX descriptor, every TX descriptor, a burst in hand and a full
+/// lcore cache at once; fewer and RX starves (rx_nombuf). The requested
+/// size is raised to that; 8191 (2^13 - 1, DPDK's optimum for its ring) by default.
+pub fn pool_size(requested: u32, rxd: u16, txd: u16, burst: u16) -> (u32, u32) {
+    let needed = u32::from(rxd) + u32::from(txd) + u32::from(burst) + MBUF_CACHE;
+    let mbufs = requested.max(needed);
+    if mbufs > requested {
+        log::info!("--mbufs {requested} raised to {mbufs}: rings {rxd}+{txd}, burst {burst}, cache {MBUF_CACHE}");
+    }
+    // DPDK refuses a cache larger than the pool / 1.5.
+    let cache = MBUF_CACHE.min(mbufs * 2 / 3);
+    (mbufs, cache)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pool_size;
+
+    #[test]
+    fn default_pool_is_the_originals() {
+        assert_eq!(pool_size(8191, 1024, 1024, 32), (8191, 250));
+    }
+
+    #[test]
+    fn a_small_request_is_raised_to_what_the_queue_holds() {
+        assert_eq!(pool_size(100, 1024, 1024, 32), (2330, 250));
+        assert_eq!(pool_size(1, 4096, 4096, 512).0, 4096 + 4096 + 512 + 250);
+    }
+
+    #[test]
+    fn the_cache_fits_the_pool() {
+        let (mbufs, cache) = pool_size(1, 1, 1, 1);
+        assert!(cache as f64 * 1.5 <= mbufs as f64);
+    }
+}

@@ -1,0 +1,110 @@
+//! What a run did: the echo's own counters, per queue and in total, next to
+//! the port's. Printed for people at exit, and as one JSON line on request.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::dpdk::{MacAddr, PortStats};
+use crate::echo::counters::QueueCounts;
+use crate::echo::Mode;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueSummary {
+    pub queue: u16,
+    pub lcore: u32,
+    #[serde(flatten)]
+    pub counts: QueueCounts,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub port: u16,
+    pub port_mac: String,
+    pub mode: Mode,
+    pub elapsed_s: f64,
+    #[serde(flatten)]
+    pub total: QueueCounts,
+    pub ipackets: u64,
+    pub opackets: u64,
+    pub imissed: u64,
+    pub ierrors: u64,
+    pub oerrors: u64,
+    pub rx_nombuf: u64,
+    pub queues: Vec<QueueSummary>,
+}
+
+impl Summary {
+    pub fn new(
+        port: u16,
+        mac: MacAddr,
+        mode: Mode,
+        elapsed: Duration,
+        stats: PortStats,
+        queues: Vec<QueueSummary>,
+    ) -> Summary {
+        let mut total = QueueCounts::default();
+        for q in &queues {
+            total.add(&q.counts);
+        }
+        Summary {
+            port,
+            port_mac: mac.to_string(),
+            mode,
+            elapsed_s: elapsed.as_secs_f64(),
+            total,
+            ipackets: stats.ipackets,
+            opackets: stats.opackets,
+            imissed: stats.imissed,
+            ierrors: stats.ierrors,
+            oerrors: stats.oerrors,
+            rx_nombuf: stats.rx_nombuf,
+            queues,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a Summary always serialises")
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = &self.total;
+        writeln!(
+            f,
+            "Summary: port {} ({}), mode {}, {:.3} s",
+            self.port, self.port_mac, self.mode, self.elapsed_s
+        )?;
+        writeln!(
+            f,
+            "  echo:  rx_packets {} tx_packets {} tx_dropped {} runt_dropped {}",
+            t.rx_packets, t.tx_packets, t.tx_dropped, t.runt_dropped
+        )?;
+        writeln!(
+            f,
+            "  port:  ipackets {} opackets {} imissed {} ierrors {} oerrors {} rx_nombuf {}",
+            self.ipackets, self.opackets, self.imissed, self.ierrors, self.oerrors, self.rx_nombuf
+        )?;
+        for q in &self.queues {
+            let c = &q.counts;
+            writeln!(
+                f,
+                "  queue {} (lcore {}): rx_packets {} tx_packets {} tx_dropped {} runt_dropped {}",
+                q.queue, q.lcore, c.rx_packets, c.tx_packets, c.tx_dropped, c.runt_dropped
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Summary {
+    /// Prints the summary for people, then, with `json`, as one JSON line.
+    pub fn print(&self, json: bool) {
+        print!("{self}");
+        if json {
+            println!("{}", self.to_json());
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! DPDK L2 echo servers: a thin safe layer over DPDK ([`dpdk`]), the echo
+//! itself ([`echo`]), the options both binaries share ([`cli`]) and the quit
+//! flag that Ctrl+C sets ([`quit`]).
+
+pub mod cli;
+pub mod dpdk;
+pub mod echo;
+pub mod quit;
+
+/// The DPDK release the binaries were compiled against.
+pub const DPDK_VERSION: &str = env!("DPDK_VERSION");
+
+use std::process::ExitCode;
+
+/// A binary's `main`: logging to stderr (RUST_LOG, default info), then `run`; an error becomes one line on stderr and exit status 1.
+pub fn main_with(name: &str, run: fn() -> anyhow::Result<()>) -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .format_timestamp(None)
+        .init();
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{name}: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
