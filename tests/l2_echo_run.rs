@@ -35,12 +35,14 @@ fn duration_ends_the_run_with_every_packet_accounted_for() {
 }
 
 fn stops_cleanly_on(signal: i32) {
-    let child = spawn(L2_ECHO, &null_eal(), &["--json"]);
+    let eal = null_eal();
+    let child = spawn(L2_ECHO, &eal, &["--json"]);
     std::thread::sleep(Duration::from_millis(1500)); // EAL up, port started, echoing
     // SAFETY: signalling our own child.
     assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
     let signalled = Instant::now();
     let run = finish(child, Duration::from_secs(20));
+    remove_runtime_dir(&eal);
     run.assert_success();
     assert!(signalled.elapsed() < Duration::from_secs(5), "took {:?} to stop", signalled.elapsed());
     assert_accounted(&run.summary());

@@ -18,7 +18,7 @@ pub const L2_MULTI_ECHO: &str = env!("CARGO_BIN_EXE_l2_multi_echo");
 pub fn test_eal_args() -> Vec<String> {
     static RUN: AtomicU32 = AtomicU32::new(0);
     let prefix = format!("l2t{}_{}", std::process::id(), RUN.fetch_add(1, Ordering::Relaxed));
-    ["--no-pci", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", &prefix]
+    ["--no-pci", "--no-huge", "-m", "512", "--no-shconf", "--no-telemetry", "--file-prefix", &prefix]
         .iter()
         .map(|s| s.to_string())
         .collect()
@@ -111,7 +111,21 @@ pub fn finish(mut child: Child, limit: Duration) -> Run {
 
 /// Runs `bin` to completion (at most 60 s).
 pub fn run(bin: &str, eal: &[String], app: &[&str]) -> Run {
-    finish(spawn(bin, eal, app), Duration::from_secs(60))
+    let run = finish(spawn(bin, eal, app), Duration::from_secs(60));
+    remove_runtime_dir(eal);
+    run
+}
+
+/// EAL leaves its runtime directory (/var/run/dpdk/PREFIX) behind, even with
+/// --no-shconf: remove the one this run's --file-prefix made.
+pub fn remove_runtime_dir(eal: &[String]) {
+    let Some(i) = eal.iter().position(|a| a == "--file-prefix") else { return };
+    let base = if is_root() {
+        PathBuf::from("/var/run/dpdk")
+    } else {
+        std::env::var_os("XDG_RUNTIME_DIR").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from).join("dpdk")
+    };
+    std::fs::remove_dir_all(base.join(&eal[i + 1])).ok();
 }
 
 /// A fresh directory under the target dir, removed when dropped.

@@ -1,0 +1,26 @@
+//! `make demo` itself, as root: namespaces, veth, hugepages, l2_echo on
+//! net_af_packet, a ping that gets no answer, and the echo's summary.
+
+mod common;
+use common::*;
+use std::process::Command;
+
+#[test]
+fn the_demo_proves_the_bypass() {
+    if !is_root() {
+        eprintln!("skipped: the demo needs root (network namespaces, hugepages)");
+        return;
+    }
+    let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/demo.sh"))
+        .env("L2_ECHO", L2_ECHO)
+        .output()
+        .expect("run scripts/demo.sh");
+    let run = Run {
+        status: out.status,
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    };
+    run.assert_success();
+    assert!(run.stdout.contains("100% packet loss"), "{run}");
+    assert!(run.stdout.contains("PROVEN:"), "{run}");
+}
