@@ -22,12 +22,12 @@ fn main() {
     {
         Ok(lib) => lib,
         Err(e) => {
-            let first_line = e.to_string().lines().next().unwrap_or_default().to_owned();
             eprintln!(
                 "error: DPDK >= {MIN_DPDK} not found by pkg-config (libdpdk): install it \
                  (Debian/Ubuntu: apt-get install libdpdk-dev) or set PKG_CONFIG_PATH to the \
-                 directory holding libdpdk.pc ({first_line})"
+                 directory holding libdpdk.pc"
             );
+            eprintln!("pkg-config said: {e}");
             exit(1);
         }
     };

@@ -61,6 +61,23 @@ fn help_and_version_need_no_eal() {
 }
 
 #[test]
+fn a_second_process_on_the_same_file_prefix_is_told_to_pick_another() {
+    // Shared config (no --no-shconf) is what the --file-prefix lock guards.
+    let prefix = format!("l2t{}_shared", std::process::id());
+    let eal: Vec<String> = ["--no-pci", "--no-huge", "-m", "256", "--no-telemetry", "--file-prefix", &prefix,
+                            "-l", "0", "--vdev", "net_null0"]
+        .map(String::from)
+        .to_vec();
+    let first = spawn(L2_ECHO, &eal, &["--duration", "3"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let second = run(L2_ECHO, &eal, &["--duration", "1"]);
+    let first = finish(first, std::time::Duration::from_secs(20));
+    remove_runtime_dir(&eal);
+    first.assert_success();
+    second.assert_fails_saying(&format!("is another DPDK process running with --file-prefix {prefix}?"));
+}
+
+#[test]
 fn not_root_without_no_huge_says_to_use_sudo() {
     if !is_root() {
         eprintln!("skipped: needs root to drop privileges for the test");

@@ -62,7 +62,8 @@ impl Eal {
         let ret = unsafe { dpdk_sys::rte_eal_init(argc, ptrs.as_mut_ptr()) };
         if ret < 0 {
             let errno = rte_errno();
-            bail!("EAL initialisation failed ({}): {}", errno_text(errno), diagnose(errno, args));
+            let cause = if errno == 0 { String::new() } else { format!(" ({})", errno_text(errno)) };
+            bail!("EAL initialisation failed{cause}: {}", diagnose(errno, args));
         }
         let vdevs = args
             .iter()
@@ -131,9 +132,17 @@ fn diagnose(errno: i32, args: &[String]) -> String {
              (or pass --no-huge for a test run)"
                 .into()
         }
-        _ => "if another DPDK process is running with the same --file-prefix \
-              (default \"rte\"), stop it or give this one its own --file-prefix NAME"
-            .into(),
+        _ => {
+            let prefix = args
+                .iter()
+                .position(|a| a == "--file-prefix")
+                .and_then(|i| args.get(i + 1))
+                .map_or("rte", String::as_str);
+            format!(
+                "is another DPDK process running with --file-prefix {prefix}? Stop it, or give \
+                 this one its own --file-prefix NAME"
+            )
+        }
     }
 }
 

@@ -197,3 +197,81 @@ pub fn is_root() -> bool {
     // SAFETY: geteuid cannot fail.
     unsafe { libc::geteuid() == 0 }
 }
+
+/// Runs a command that must succeed (test set-up).
+pub fn sh(cmd: &[&str]) {
+    let out = std::process::Command::new(cmd[0]).args(&cmd[1..]).output().expect(cmd[0]);
+    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Two network namespaces joined by a veth pair with `queues` queues each,
+/// IPv6 off (no stray frames), removed on drop. The echo side has no address:
+/// DPDK owns it; the peer side has `PEER_IP` and knows `ECHO_IP` is at the
+/// echo side's MAC (ARP never resolves through an echo).
+pub struct VethPair {
+    pub echo_ns: String,
+    pub peer_ns: String,
+    pub echo_mac: String,
+}
+
+pub const ECHO_IF: &str = "veth-echo";
+pub const PEER_IF: &str = "veth-peer";
+pub const ECHO_IP: &str = "10.77.0.2";
+pub const PEER_IP: &str = "10.77.0.1";
+
+impl VethPair {
+    pub fn new(name: &str, queues: u32) -> VethPair {
+        let base = format!("l2t{}{name}", std::process::id());
+        let mut pair = VethPair { echo_ns: format!("{base}-e"), peer_ns: format!("{base}-p"), echo_mac: String::new() };
+        let (e, p) = (pair.echo_ns.as_str(), pair.peer_ns.as_str());
+        let q = queues.to_string();
+        sh(&["ip", "netns", "add", e]);
+        sh(&["ip", "netns", "add", p]);
+        sh(&["ip", "link", "add", ECHO_IF, "netns", e, "numtxqueues", &q, "numrxqueues", &q, "type", "veth",
+             "peer", "name", PEER_IF, "netns", p, "numtxqueues", &q, "numrxqueues", &q]);
+        for ns in [e, p] {
+            sh(&["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+                 "net.ipv6.conf.default.disable_ipv6=1"]);
+        }
+        sh(&["ip", "-n", e, "link", "set", ECHO_IF, "up"]);
+        sh(&["ip", "-n", p, "addr", "add", &format!("{PEER_IP}/24"), "dev", PEER_IF]);
+        sh(&["ip", "-n", p, "link", "set", PEER_IF, "up"]);
+        let mac = std::process::Command::new("ip")
+            .args(["netns", "exec", e, "cat", &format!("/sys/class/net/{ECHO_IF}/address")])
+            .output()
+            .unwrap();
+        let echo_mac = String::from_utf8(mac.stdout).unwrap().trim().to_string();
+        sh(&["ip", "-n", p, "neigh", "replace", ECHO_IP, "lladdr", &echo_mac, "dev", PEER_IF]);
+        pair.echo_mac = echo_mac;
+        pair
+    }
+
+    /// `cmd` run inside the echo namespace.
+    pub fn in_echo_ns(&self, cmd: &str) -> Vec<String> {
+        ["ip", "netns", "exec", &self.echo_ns, cmd].map(String::from).to_vec()
+    }
+
+    /// Sends `per_flow` UDP datagrams on each of `flows` port pairs from the
+    /// peer to ECHO_IP; returns how many were sent.
+    pub fn send_udp_flows(&self, flows: u32, per_flow: u32) -> u64 {
+        let script = format!(
+            "import socket\n\
+             for i in range({flows}):\n\
+             \x20   s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+             \x20   s.bind(('{PEER_IP}', 40000 + i))\n\
+             \x20   for n in range({per_flow}):\n\
+             \x20       s.sendto(b'l2echo test %d %d' % (i, n), ('{ECHO_IP}', 9000 + i))\n\
+             \x20   s.close()\n"
+        );
+        sh(&["ip", "netns", "exec", &self.peer_ns, "python3", "-c", &script]);
+        u64::from(flows * per_flow)
+    }
+}
+
+impl Drop for VethPair {
+    fn drop(&mut self) {
+        for ns in [&self.echo_ns, &self.peer_ns] {
+            std::process::Command::new("ip").args(["netns", "del", ns]).status().ok();
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! l2_multi_echo: one queue pair per lcore, queue = the lcore's index.
+
+mod common;
+use common::*;
+use std::time::Duration;
+
+const PEER: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
+const BROADCAST: [u8; 6] = [0xff; 6];
+
+/// Runs l2_multi_echo on net_pcap with one rx/tx capture pair per queue and
+/// the given `--lcores` map; checks every queue echoed its own capture.
+fn echo_pcap_per_queue(lcores: &str, first_lcore: u64) -> Run {
+    let dir = TempDir::new("mq");
+    let queues = 4;
+    let mut vdev = String::from("net_pcap0");
+    let mut inputs = Vec::new();
+    for q in 0..queues {
+        let frames: Vec<Vec<u8>> = (0..10 + q).map(|i| frame(BROADCAST, PEER, 60 + i * 10 + q, q as u8 * 16)).collect();
+        let rx = dir.path(&format!("in{q}.pcap"));
+        write_pcap(&rx, &frames);
+        vdev += &format!(",rx_pcap={},tx_pcap={}", rx.display(), dir.path(&format!("out{q}.pcap")).display());
+        inputs.push(frames);
+    }
+    let mut eal = test_eal_args();
+    eal.extend(["--lcores".into(), lcores.into(), "--vdev".into(), vdev]);
+    let run = run(L2_MULTI_ECHO, &eal, &["--duration", "1", "--json"]);
+    run.assert_success();
+    let summary = run.summary();
+    let port_mac = parse_mac(summary["port_mac"].as_str().unwrap());
+    let per_queue = summary["queues"].as_array().unwrap();
+    assert_eq!(per_queue.len(), queues);
+    for (q, sent) in inputs.iter().enumerate() {
+        let back = read_pcap(&dir.path(&format!("out{q}.pcap")));
+        assert_eq!(back.len(), sent.len(), "queue {q} echoes its own capture");
+        for (s, b) in sent.iter().zip(&back) {
+            assert_eq!(b[..6], s[6..12]);
+            assert_eq!(b[6..12], port_mac);
+            assert_eq!(b[12..], s[12..], "queue {q}: only the addresses change");
+        }
+        assert_eq!(u(&per_queue[q], "queue"), q as u64);
+        assert_eq!(u(&per_queue[q], "lcore"), first_lcore + q as u64, "queue {q} ran on the right lcore");
+        assert_eq!(u(&per_queue[q], "rx_packets"), sent.len() as u64);
+        assert_eq!(u(&per_queue[q], "tx_packets"), sent.len() as u64);
+    }
+    assert!(run.stderr.contains("offers no IP/TCP/UDP RSS"), "pcap has no RSS: said once\n{run}");
+    run
+}
+
+#[test]
+fn four_lcores_on_two_cpus_each_echo_their_own_queue() {
+    echo_pcap_per_queue("(0-3)@(0-1)", 0);
+}
+
+#[test]
+fn a_core_list_not_starting_at_zero_maps_queues_by_lcore_index() {
+    echo_pcap_per_queue("(2-5)@(0-1)", 2);
+}
+
+#[test]
+fn net_null_with_rss_spreads_over_two_queues() {
+    let mut eal = test_eal_args();
+    eal.extend(["--lcores", "(0-1)@(0-1)", "--vdev", "net_null0"].map(String::from));
+    let run = run(L2_MULTI_ECHO, &eal, &["--duration", "1", "--stats", "1", "--json"]);
+    run.assert_success();
+    let summary = run.summary();
+    let queues = summary["queues"].as_array().unwrap();
+    assert_eq!(queues.len(), 2);
+    let mut total = 0;
+    for q in queues {
+        assert!(u(q, "rx_packets") > 0, "every queue echoes: {summary}");
+        assert_eq!(u(q, "rx_packets"), u(q, "tx_packets") + u(q, "tx_dropped") + u(q, "runt_dropped"));
+        total += u(q, "rx_packets");
+    }
+    assert_eq!(total, u(&summary, "rx_packets"));
+    assert_eq!(total, u(&summary, "ipackets"));
+}
+
+#[test]
+fn too_few_device_queues_is_explained() {
+    let dir = TempDir::new("mq1");
+    let rx = dir.path("in.pcap");
+    write_pcap(&rx, &[frame(BROADCAST, PEER, 60, 0)]);
+    let mut eal = test_eal_args();
+    eal.extend(["--lcores".into(), "(0-3)@(0-1)".into(), "--vdev".into()]);
+    eal.push(format!("net_pcap0,rx_pcap={},tx_pcap={}", rx.display(), dir.path("out.pcap").display()));
+    let run = run(L2_MULTI_ECHO, &eal, &[]);
+    run.assert_fails_saying("has 1 RX and 1 TX queues, but 4 lcores need 4 queue pairs");
+    assert!(run.stderr.contains("run l2_echo") && run.stderr.contains("mq=on"), "{run}");
+}
+
+#[test]
+fn af_packet_over_a_four_queue_veth_spreads_udp_flows_over_every_queue() {
+    if !is_root() {
+        eprintln!("skipped: needs root for network namespaces");
+        return;
+    }
+    let net = VethPair::new("mq", 4);
+    let mut eal = test_eal_args();
+    eal.extend(["--lcores", "(0-3)@(0-1)", "--vdev", &format!("net_af_packet0,iface={ECHO_IF},qpairs=4")].map(String::from));
+    let mut cmd = net.in_echo_ns(L2_MULTI_ECHO);
+    cmd.extend(eal.iter().cloned());
+    let child = spawn(&cmd[0], &cmd[1..], &["--json"]);
+    std::thread::sleep(Duration::from_secs(2)); // EAL up, port started
+    let sent = net.send_udp_flows(64, 8);
+    std::thread::sleep(Duration::from_millis(500)); // the last echoes leave
+    // SAFETY: signalling our own child (ip netns exec execs the binary in place).
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let run = finish(child, Duration::from_secs(20));
+    remove_runtime_dir(&eal);
+    run.assert_success();
+    let summary = run.summary();
+    assert_eq!(u(&summary, "rx_packets"), sent, "every datagram reached a queue: {summary}");
+    assert_eq!(u(&summary, "tx_packets"), sent, "and went back out: {summary}");
+    for q in summary["queues"].as_array().unwrap() {
+        assert!(u(q, "rx_packets") > 0, "queue {} received nothing: {summary}", q["queue"]);
+        assert_eq!(u(q, "rx_packets"), u(q, "tx_packets"));
+    }
+}
