@@ -15,22 +15,19 @@ fn main() {
 
     // Link flags are emitted by hand below, after the shim, so the static shim
     // comes before the DPDK libraries it calls into.
-    let dpdk = match pkg_config::Config::new()
-        .atleast_version(MIN_DPDK)
-        .cargo_metadata(false)
-        .probe("libdpdk")
-    {
-        Ok(lib) => lib,
-        Err(e) => {
-            eprintln!(
-                "error: DPDK >= {MIN_DPDK} not found by pkg-config (libdpdk): install it \
+    let dpdk =
+        match pkg_config::Config::new().atleast_version(MIN_DPDK).cargo_metadata(false).probe("libdpdk") {
+            Ok(lib) => lib,
+            Err(e) => {
+                eprintln!(
+                    "error: DPDK >= {MIN_DPDK} not found by pkg-config (libdpdk): install it \
                  (Debian/Ubuntu: apt-get install libdpdk-dev) or set PKG_CONFIG_PATH to the \
                  directory holding libdpdk.pc"
-            );
-            eprintln!("pkg-config said: {e}");
-            exit(1);
-        }
-    };
+                );
+                eprintln!("pkg-config said: {e}");
+                exit(1);
+            }
+        };
     // ALL of `pkg-config --cflags`: it carries `-include rte_config.h` and the
     // -march the libraries were built for; headers do not compile without them.
     let cflags = pkg_config_output(&["--cflags", "libdpdk"]);
@@ -81,20 +78,15 @@ fn main() {
             exit(1);
         });
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    bindings
-        .write_to_file(out.join("bindings.rs"))
-        .expect("write bindings.rs into OUT_DIR");
+    bindings.write_to_file(out.join("bindings.rs")).expect("write bindings.rs into OUT_DIR");
 }
 
 fn pkg_config_output(args: &[&str]) -> Vec<String> {
     let pkg_config = env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".into());
-    let out = std::process::Command::new(&pkg_config)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            eprintln!("error: cannot run {pkg_config}: {e} (apt-get install pkg-config)");
-            exit(1);
-        });
+    let out = std::process::Command::new(&pkg_config).args(args).output().unwrap_or_else(|e| {
+        eprintln!("error: cannot run {pkg_config}: {e} (apt-get install pkg-config)");
+        exit(1);
+    });
     if !out.status.success() {
         eprintln!("error: {pkg_config} {} failed", args.join(" "));
         exit(1);

@@ -103,8 +103,23 @@ mod tests {
     #[test]
     fn every_option_parses() {
         let o = parse(&[
-            "--port", "2", "--burst", "64", "--rxd", "512", "--txd", "256", "--mbufs", "4096",
-            "--mode", "swap", "--stats", "2", "--duration", "0.5", "--json",
+            "--port",
+            "2",
+            "--burst",
+            "64",
+            "--rxd",
+            "512",
+            "--txd",
+            "256",
+            "--mbufs",
+            "4096",
+            "--mode",
+            "swap",
+            "--stats",
+            "2",
+            "--duration",
+            "0.5",
+            "--json",
         ])
         .unwrap();
         assert_eq!((o.port, o.burst, o.rxd, o.txd, o.mbufs), (2, 64, 512, 256, 4096));

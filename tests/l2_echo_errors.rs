@@ -12,12 +12,14 @@ fn eal(extra: &[&str]) -> Vec<String> {
 
 #[test]
 fn no_port_at_all_says_how_to_get_one() {
-    run(L2_ECHO, &eal(&["-l", "0"]), &[]).assert_fails_saying("bind a NIC to DPDK with `sudo scripts/bind_nic.sh`");
+    run(L2_ECHO, &eal(&["-l", "0"]), &[])
+        .assert_fails_saying("bind a NIC to DPDK with `sudo scripts/bind_nic.sh`");
 }
 
 #[test]
 fn a_missing_port_lists_the_ports_there_are() {
-    let run = run(L2_ECHO, &eal(&["-l", "0", "--vdev", "net_null0", "--vdev", "net_null1"]), &["--port", "5"]);
+    let run =
+        run(L2_ECHO, &eal(&["-l", "0", "--vdev", "net_null0", "--vdev", "net_null1"]), &["--port", "5"]);
     run.assert_fails_saying("port 5 does not exist; the ports are: 0 (net_null0), 1 (net_null1)");
 }
 
@@ -29,7 +31,8 @@ fn a_vdev_whose_probe_fails_is_named() {
 
 #[test]
 fn bad_eal_options_are_explained() {
-    run(L2_ECHO, &eal(&["-l", "0", "--no-such-eal-option"]), &[]).assert_fails_saying("invalid EAL arguments");
+    run(L2_ECHO, &eal(&["-l", "0", "--no-such-eal-option"]), &[])
+        .assert_fails_saying("invalid EAL arguments");
 }
 
 #[test]
@@ -53,7 +56,10 @@ fn help_and_version_need_no_eal() {
     for bin in [L2_ECHO, L2_MULTI_ECHO] {
         let help = run(bin, &["--help".to_string()], &[]);
         help.assert_success();
-        assert!(help.stdout.contains("--mode <MODE>") && help.stdout.contains("[EAL OPTIONS] [-- OPTIONS]"), "{help}");
+        assert!(
+            help.stdout.contains("--mode <MODE>") && help.stdout.contains("[EAL OPTIONS] [-- OPTIONS]"),
+            "{help}"
+        );
         let version = run(bin, &["--version".to_string()], &[]);
         version.assert_success();
         assert!(version.stdout.contains("built against DPDK"), "{version}");
@@ -64,10 +70,21 @@ fn help_and_version_need_no_eal() {
 fn a_second_process_on_the_same_file_prefix_is_told_to_pick_another() {
     // Shared config (no --no-shconf) is what the --file-prefix lock guards.
     let prefix = format!("l2t{}_shared", std::process::id());
-    let eal: Vec<String> = ["--no-pci", "--no-huge", "-m", "256", "--no-telemetry", "--file-prefix", &prefix,
-                            "-l", "0", "--vdev", "net_null0"]
-        .map(String::from)
-        .to_vec();
+    let eal: Vec<String> = [
+        "--no-pci",
+        "--no-huge",
+        "-m",
+        "256",
+        "--no-telemetry",
+        "--file-prefix",
+        &prefix,
+        "-l",
+        "0",
+        "--vdev",
+        "net_null0",
+    ]
+    .map(String::from)
+    .to_vec();
     let first = spawn(L2_ECHO, &eal, &["--duration", "3"]);
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let second = run(L2_ECHO, &eal, &["--duration", "1"]);

@@ -25,7 +25,11 @@ fn assert_accounted(summary: &Value) {
 #[test]
 fn duration_ends_the_run_with_every_packet_accounted_for() {
     let started = Instant::now();
-    let run = run(L2_ECHO, &null_eal(), &["--duration", "1", "--stats", "1", "--burst", "64", "--mode", "swap", "--json"]);
+    let run = run(
+        L2_ECHO,
+        &null_eal(),
+        &["--duration", "1", "--stats", "1", "--burst", "64", "--mode", "swap", "--json"],
+    );
     run.assert_success();
     let summary = run.summary();
     assert_accounted(&summary);
@@ -38,7 +42,7 @@ fn stops_cleanly_on(signal: i32) {
     let eal = null_eal();
     let child = spawn(L2_ECHO, &eal, &["--json"]);
     std::thread::sleep(Duration::from_millis(1500)); // EAL up, port started, echoing
-    // SAFETY: signalling our own child.
+                                                     // SAFETY: signalling our own child.
     assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
     let signalled = Instant::now();
     let run = finish(child, Duration::from_secs(20));

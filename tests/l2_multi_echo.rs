@@ -15,7 +15,8 @@ fn echo_pcap_per_queue(lcores: &str, first_lcore: u64) -> Run {
     let mut vdev = String::from("net_pcap0");
     let mut inputs = Vec::new();
     for q in 0..queues {
-        let frames: Vec<Vec<u8>> = (0..10 + q).map(|i| frame(BROADCAST, PEER, 60 + i * 10 + q, q as u8 * 16)).collect();
+        let frames: Vec<Vec<u8>> =
+            (0..10 + q).map(|i| frame(BROADCAST, PEER, 60 + i * 10 + q, q as u8 * 16)).collect();
         let rx = dir.path(&format!("in{q}.pcap"));
         write_pcap(&rx, &frames);
         vdev += &format!(",rx_pcap={},tx_pcap={}", rx.display(), dir.path(&format!("out{q}.pcap")).display());
@@ -96,14 +97,17 @@ fn af_packet_over_a_four_queue_veth_spreads_udp_flows_over_every_queue() {
     }
     let net = VethPair::new("mq", 4);
     let mut eal = test_eal_args();
-    eal.extend(["--lcores", "(0-3)@(0-1)", "--vdev", &format!("net_af_packet0,iface={ECHO_IF},qpairs=4")].map(String::from));
+    eal.extend(
+        ["--lcores", "(0-3)@(0-1)", "--vdev", &format!("net_af_packet0,iface={ECHO_IF},qpairs=4")]
+            .map(String::from),
+    );
     let mut cmd = net.in_echo_ns(L2_MULTI_ECHO);
     cmd.extend(eal.iter().cloned());
     let child = spawn(&cmd[0], &cmd[1..], &["--json"]);
     std::thread::sleep(Duration::from_secs(2)); // EAL up, port started
     let sent = net.send_udp_flows(64, 8);
     std::thread::sleep(Duration::from_millis(500)); // the last echoes leave
-    // SAFETY: signalling our own child (ip netns exec execs the binary in place).
+                                                    // SAFETY: signalling our own child (ip netns exec execs the binary in place).
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let run = finish(child, Duration::from_secs(20));
     remove_runtime_dir(&eal);

@@ -12,7 +12,5 @@ pub fn rte_errno() -> i32 {
 pub fn errno_text(errno: i32) -> String {
     // SAFETY: rte_strerror returns a pointer to a static or thread-local
     // NUL-terminated string, which is copied before anything else runs.
-    unsafe { CStr::from_ptr(dpdk_sys::rte_strerror(errno.abs())) }
-        .to_string_lossy()
-        .into_owned()
+    unsafe { CStr::from_ptr(dpdk_sys::rte_strerror(errno.abs())) }.to_string_lossy().into_owned()
 }

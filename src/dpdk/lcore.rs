@@ -76,9 +76,7 @@ where
         let arg: *mut Job<'_, F, R> = job;
         // SAFETY: the trampoline matches F and R; `arg` stays valid until the
         // wait below, which runs whatever happens on this thread.
-        let ret = unsafe {
-            dpdk_sys::rte_eal_remote_launch(Some(trampoline::<F, R>), arg.cast(), id)
-        };
+        let ret = unsafe { dpdk_sys::rte_eal_remote_launch(Some(trampoline::<F, R>), arg.cast(), id) };
         if ret == 0 {
             launched.push(id);
         } else {

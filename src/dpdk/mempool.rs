@@ -25,9 +25,8 @@ impl Mempool {
         let c_name = CString::new(name).context("mempool name contains a NUL byte")?;
         let data_room = dpdk_sys::mbuf_default_buf_size();
         // SAFETY: valid name; DPDK validates the sizes and reports through rte_errno.
-        let raw = unsafe {
-            dpdk_sys::rte_pktmbuf_pool_create(c_name.as_ptr(), size, cache, 0, data_room, socket)
-        };
+        let raw =
+            unsafe { dpdk_sys::rte_pktmbuf_pool_create(c_name.as_ptr(), size, cache, 0, data_room, socket) };
         let Some(raw) = NonNull::new(raw) else {
             let errno = rte_errno();
             let mib = Self::footprint(size, data_room) as f64 / (1024.0 * 1024.0);

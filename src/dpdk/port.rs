@@ -132,16 +132,26 @@ impl<'eal> Port<'eal> {
     /// the port keeps until it is closed.
     pub fn setup_queue_pair(&mut self, queue: u16, rxd: u16, txd: u16, pool: Mempool) -> Result<()> {
         let socket = self.socket() as u32; // SOCKET_ID_ANY stays -1
-        // SAFETY: configured port; null conf = driver defaults; the pool
-        // outlives the queue because the port owns it.
+                                           // SAFETY: configured port; null conf = driver defaults; the pool
+                                           // outlives the queue because the port owns it.
         let ret = unsafe {
             dpdk_sys::rte_eth_rx_queue_setup(self.id, queue, rxd, socket, std::ptr::null(), pool.as_ptr())
         };
-        ensure!(ret == 0, "rte_eth_rx_queue_setup(port {}, queue {queue}, {rxd} descriptors): {}", self.id, errno_text(ret));
+        ensure!(
+            ret == 0,
+            "rte_eth_rx_queue_setup(port {}, queue {queue}, {rxd} descriptors): {}",
+            self.id,
+            errno_text(ret)
+        );
         self.pools.push(pool);
         // SAFETY: as above.
         let ret = unsafe { dpdk_sys::rte_eth_tx_queue_setup(self.id, queue, txd, socket, std::ptr::null()) };
-        ensure!(ret == 0, "rte_eth_tx_queue_setup(port {}, queue {queue}, {txd} descriptors): {}", self.id, errno_text(ret));
+        ensure!(
+            ret == 0,
+            "rte_eth_tx_queue_setup(port {}, queue {queue}, {txd} descriptors): {}",
+            self.id,
+            errno_text(ret)
+        );
         Ok(())
     }
 
@@ -249,7 +259,7 @@ fn available_ports() -> Vec<(u16, String)> {
     let mut id = unsafe { dpdk_sys::rte_eth_find_next(0) };
     while u32::from(id) < dpdk_sys::RTE_MAX_ETHPORTS {
         let mut name = [0 as c_char; 64]; // RTE_ETH_NAME_MAX_LEN
-        // SAFETY: name has room for RTE_ETH_NAME_MAX_LEN bytes.
+                                          // SAFETY: name has room for RTE_ETH_NAME_MAX_LEN bytes.
         let ret = unsafe { dpdk_sys::rte_eth_dev_get_name_by_port(id, name.as_mut_ptr()) };
         let name = if ret == 0 {
             // SAFETY: NUL-terminated by DPDK.

@@ -48,7 +48,9 @@ pub fn serve(port: &Port<'_>, lcores: &[Lcore], opts: &Options, quit: &QuitFlag)
 
     let mut queues = Vec::with_capacity(results.len());
     for (queue, (lcore, result)) in results.into_iter().enumerate() {
-        let counts = result.and_then(|counts| counts).with_context(|| format!("queue {queue} on lcore {}", lcore.id))?;
+        let counts = result
+            .and_then(|counts| counts)
+            .with_context(|| format!("queue {queue} on lcore {}", lcore.id))?;
         queues.push(QueueSummary { queue: queue as u16, lcore: lcore.id, counts });
     }
     let stats = port.stats()?;

@@ -65,7 +65,8 @@ fn print_rates(at: Duration, span: Duration, lcores: &[Lcore], before: &[QueueCo
         at.as_secs_f64(),
         rate(total_before.rx_packets, total_now.rx_packets),
         rate(total_before.tx_packets, total_now.tx_packets),
-        (total_now.tx_dropped + total_now.runt_dropped) - (total_before.tx_dropped + total_before.runt_dropped),
+        (total_now.tx_dropped + total_now.runt_dropped)
+            - (total_before.tx_dropped + total_before.runt_dropped),
         total_now.rx_packets,
         total_now.tx_packets,
     );

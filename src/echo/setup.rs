@@ -21,7 +21,10 @@ pub fn bring_up_port<'eal>(eal: &'eal Eal, opts: &Options, queues: u16) -> Resul
         "port {} ({}) has {} RX and {} TX queues, but {queues} lcores need {queues} queue pairs \
          (one each): run l2_echo, use at most {max} lcore(s) (-l), or give the VM a multiqueue \
          NIC (QEMU: -netdev tap,...,queues={queues} -device virtio-net-pci,...,mq=on)",
-        opts.port, info.driver, info.max_rx_queues, info.max_tx_queues
+        opts.port,
+        info.driver,
+        info.max_rx_queues,
+        info.max_tx_queues
     );
 
     // 2. RSS spreads flows over the queues: IP/TCP/UDP hashing, as far as the device can.
@@ -68,7 +71,9 @@ pub fn pool_size(requested: u32, rxd: u16, txd: u16, burst: u16) -> (u32, u32) {
     let needed = u32::from(rxd) + u32::from(txd) + u32::from(burst) + MBUF_CACHE;
     let mbufs = requested.max(needed);
     if mbufs > requested {
-        log::info!("--mbufs {requested} raised to {mbufs}: rings {rxd}+{txd}, burst {burst}, cache {MBUF_CACHE}");
+        log::info!(
+            "--mbufs {requested} raised to {mbufs}: rings {rxd}+{txd}, burst {burst}, cache {MBUF_CACHE}"
+        );
     }
     // DPDK refuses a cache larger than the pool / 1.5.
     let cache = MBUF_CACHE.min(mbufs * 2 / 3);

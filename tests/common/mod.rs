@@ -158,8 +158,7 @@ pub fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
     use pcap_file::pcap::{PcapPacket, PcapWriter};
     let mut w = PcapWriter::new(std::fs::File::create(path).unwrap()).unwrap();
     for (i, f) in frames.iter().enumerate() {
-        w.write_packet(&PcapPacket::new(Duration::from_micros(i as u64), f.len() as u32, f))
-            .unwrap();
+        w.write_packet(&PcapPacket::new(Duration::from_micros(i as u64), f.len() as u32, f)).unwrap();
     }
 }
 
@@ -222,16 +221,46 @@ pub const PEER_IP: &str = "10.77.0.1";
 impl VethPair {
     pub fn new(name: &str, queues: u32) -> VethPair {
         let base = format!("l2t{}{name}", std::process::id());
-        let mut pair = VethPair { echo_ns: format!("{base}-e"), peer_ns: format!("{base}-p"), echo_mac: String::new() };
+        let mut pair =
+            VethPair { echo_ns: format!("{base}-e"), peer_ns: format!("{base}-p"), echo_mac: String::new() };
         let (e, p) = (pair.echo_ns.as_str(), pair.peer_ns.as_str());
         let q = queues.to_string();
         sh(&["ip", "netns", "add", e]);
         sh(&["ip", "netns", "add", p]);
-        sh(&["ip", "link", "add", ECHO_IF, "netns", e, "numtxqueues", &q, "numrxqueues", &q, "type", "veth",
-             "peer", "name", PEER_IF, "netns", p, "numtxqueues", &q, "numrxqueues", &q]);
+        sh(&[
+            "ip",
+            "link",
+            "add",
+            ECHO_IF,
+            "netns",
+            e,
+            "numtxqueues",
+            &q,
+            "numrxqueues",
+            &q,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            PEER_IF,
+            "netns",
+            p,
+            "numtxqueues",
+            &q,
+            "numrxqueues",
+            &q,
+        ]);
         for ns in [e, p] {
-            sh(&["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
-                 "net.ipv6.conf.default.disable_ipv6=1"]);
+            sh(&[
+                "ip",
+                "netns",
+                "exec",
+                ns,
+                "sysctl",
+                "-qw",
+                "net.ipv6.conf.all.disable_ipv6=1",
+                "net.ipv6.conf.default.disable_ipv6=1",
+            ]);
         }
         sh(&["ip", "-n", e, "link", "set", ECHO_IF, "up"]);
         sh(&["ip", "-n", p, "addr", "add", &format!("{PEER_IP}/24"), "dev", PEER_IF]);
