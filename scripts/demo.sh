@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# demo.sh - the original's proof, on a veth pair instead of a VM NIC.
+# demo.sh - the original's proof, on a veth pair instead of a VM NIC, and more.
 #
-# Two network namespaces joined by a veth pair: "echo" and "peer". First the
-# kernel owns the echo side's address and answers ping. Then the address is
-# taken from the kernel (as binding a NIC to DPDK does), l2_echo runs on the
-# interface through DPDK's net_af_packet with real hugepages, and the same ping
-# gets no answer, while l2_echo's summary shows it received and echoed every
-# request. Everything it creates is removed on success, failure or Ctrl+C.
+# Two network namespaces joined by a 2-queue veth pair: "echo" and "peer".
+# First the kernel owns the echo side's address and answers ping. Then the
+# address is taken from the kernel (as binding a NIC to DPDK does) and DPDK's
+# net_af_packet drives the interface, with real hugepages:
+#   1. l2_echo runs; the same ping gets no answer (no kernel replies), while
+#      l2_echo's summary shows it received and echoed every request;
+#   2. l2_ping sends frames to the port's MAC: every one comes back rewritten,
+#      with the round-trip percentiles;
+#   3. l2_multi_echo runs 2 queues; l2_ping --flows 32 spreads flows over both,
+#      and the per-queue counts show both echoing.
+# Exits 0 only when all three hold. Everything it creates is removed on
+# success, failure or Ctrl+C.
 set -euo pipefail
 
 PROG=${0##*/}
 HERE=$(cd "$(dirname "$0")" && pwd)
 L2_ECHO=${L2_ECHO:-$HERE/../target/release/l2_echo}
+L2_MULTI_ECHO=${L2_MULTI_ECHO:-$(dirname "$L2_ECHO")/l2_multi_echo}
+L2_PING=${L2_PING:-$(dirname "$L2_ECHO")/l2_ping}
 PINGS=${PINGS:-5}
 TAG=l2demo$$
 NS_ECHO=$TAG-echo
@@ -40,7 +48,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [[ $EUID -eq 0 ]] || die "run as root: sudo make demo (it creates network namespaces and uses hugepages)"
-[[ -x $L2_ECHO ]] || die "$L2_ECHO not found: build it first with make"
+for bin in "$L2_ECHO" "$L2_MULTI_ECHO" "$L2_PING"; do
+    [[ -x $bin ]] || die "$bin not found: build it first with make"
+done
 command -v ping >/dev/null || die "ping not found: apt-get install iputils-ping"
 
 step "Hugepages for DPDK"
@@ -51,10 +61,11 @@ else
     echo "$free_pages hugepages free, hugetlbfs mounted"
 fi
 
-step "Two namespaces joined by a veth pair: $NS_ECHO ($ECHO_IF) <-> $NS_PEER ($PEER_IF)"
+step "Two namespaces joined by a 2-queue veth pair: $NS_ECHO ($ECHO_IF) <-> $NS_PEER ($PEER_IF)"
 ip netns add "$NS_ECHO"
 ip netns add "$NS_PEER"
-ip link add "$ECHO_IF" netns "$NS_ECHO" type veth peer name "$PEER_IF" netns "$NS_PEER"
+ip link add "$ECHO_IF" netns "$NS_ECHO" numtxqueues 2 numrxqueues 2 type veth \
+    peer name "$PEER_IF" netns "$NS_PEER" numtxqueues 2 numrxqueues 2
 for ns in "$NS_ECHO" "$NS_PEER"; do
     # No IPv6 chatter (router solicitations, MLD): only the pings cross the wire.
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
@@ -75,35 +86,71 @@ echo "address removed from the kernel; the peer knows $ECHO_IP is at $echo_mac"
 
 cpus=$(nproc)
 lcore=$(( cpus > 1 ? 1 : 0 ))
-step "l2_echo -l $lcore on $ECHO_IF through net_af_packet"
-ip netns exec "$NS_ECHO" "$L2_ECHO" -l "$lcore" --no-pci --huge-unlink --file-prefix "$TAG" \
-    --vdev "net_af_packet0,iface=$ECHO_IF" -- --json >"$WORK/echo.out" 2>"$WORK/echo.err" &
-echo_pid=$!
-for _ in $(seq 100); do
-    grep -q 'echoing port' "$WORK/echo.out" 2>/dev/null && break
-    kill -0 "$echo_pid" 2>/dev/null || { cat "$WORK/echo.err" >&2; die "l2_echo exited early"; }
-    sleep 0.1
-done
-grep -q 'echoing port' "$WORK/echo.out" || { cat "$WORK/echo.err" >&2; die "l2_echo did not start"; }
-grep -E 'MAC|echoing' "$WORK/echo.out"
 
-step "ping $ECHO_IP from the peer: the kernel no longer answers"
+# start_echo NAME BINARY LCORES QPAIRS: runs an echo server on $ECHO_IF and
+# waits until it polls its queues. Output goes to $WORK/NAME.{out,err}.
+start_echo() {
+    local name=$1 bin=$2 lcores=$3 qpairs=$4
+    ip netns exec "$NS_ECHO" "$bin" -l "$lcores" --no-pci --huge-unlink --file-prefix "$TAG" \
+        --vdev "net_af_packet0,iface=$ECHO_IF,qpairs=$qpairs" -- --json \
+        >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    echo_pid=$!
+    for _ in $(seq 100); do
+        grep -q 'echoing port' "$WORK/$name.out" 2>/dev/null && break
+        kill -0 "$echo_pid" 2>/dev/null || { cat "$WORK/$name.err" >&2; die "$name exited early"; }
+        sleep 0.1
+    done
+    grep -q 'echoing port' "$WORK/$name.out" || { cat "$WORK/$name.err" >&2; die "$name did not start"; }
+    grep -E 'MAC|echoing' "$WORK/$name.out"
+}
+
+# stop_echo NAME: SIGINT, like Ctrl+C; prints the summary, leaves its JSON in $summary.
+stop_echo() {
+    local name=$1
+    kill -INT "$echo_pid"
+    wait "$echo_pid" || die "$name exited with status $?: $(tail -1 "$WORK/$name.err")"
+    echo_pid=
+    grep -v '^{' "$WORK/$name.out" | sed -n '/^Summary/,$p'
+    summary=$(grep '^{' "$WORK/$name.out")
+}
+
+# json_field NAME [JSON]: the first integer field NAME of the JSON (default $summary).
+json_field() { grep -oE "\"$1\":[0-9]+" <<<"${2:-$summary}" | head -1 | cut -d: -f2; }
+
+step "1. l2_echo -l $lcore on $ECHO_IF (net_af_packet); ping $ECHO_IP from the peer"
+start_echo l2_echo "$L2_ECHO" "$lcore" 1
 ping_out=$(ip netns exec "$NS_PEER" ping -c "$PINGS" -i 0.2 -W 1 "$ECHO_IP" || true)
 echo "$ping_out" | tail -2
-loss=$(echo "$ping_out" | grep -oE '[0-9.]+% packet loss' | cut -d% -f1)
+loss=$(grep -oE '[0-9.]+% packet loss' <<<"$ping_out" | cut -d% -f1)
 
-step "Stop l2_echo (SIGINT): its summary"
-kill -INT "$echo_pid"
-wait "$echo_pid" || die "l2_echo exited with status $?: $(tail -1 "$WORK/echo.err")"
-echo_pid=
-grep -v '^{' "$WORK/echo.out" | sed -n '/^Summary/,$p'
-summary=$(grep '^{' "$WORK/echo.out")
-rx=$(echo "$summary" | grep -oE '"rx_packets":[0-9]+' | head -1 | cut -d: -f2)
-tx=$(echo "$summary" | grep -oE '"tx_packets":[0-9]+' | head -1 | cut -d: -f2)
+step "2. l2_ping $echo_mac: frames to the port's MAC come back rewritten"
+probes=20
+ping2_rc=0
+ip netns exec "$NS_PEER" "$L2_PING" -I "$PEER_IF" --dst "$echo_mac" -c "$probes" -i 0.05 || ping2_rc=$?
+stop_echo l2_echo
+rx=$(json_field rx_packets)
+tx=$(json_field tx_packets)
+
+step "3. l2_multi_echo -l 0-1 with 2 queues; l2_ping --flows 32"
+start_echo l2_multi_echo "$L2_MULTI_ECHO" 0-1 2
+flows_json=$(ip netns exec "$NS_PEER" "$L2_PING" -I "$PEER_IF" --dst "$echo_mac" --flows 32 -c 640 --rate 2000 --json) \
+    || true
+echo "$flows_json"
+stop_echo l2_multi_echo
+queue_rx=$(grep -oE '"queue":[0-9]+,"lcore":[0-9]+,"rx_packets":[0-9]+' <<<"$summary" | grep -oE '[0-9]+$')
+busy_queues=$(awk '$1 > 0' <<<"$queue_rx" | wc -l)
+flows_lost=$(json_field lost "$flows_json")
+flows_bad=$(json_field bad "$flows_json")
 
 echo
-if [[ $loss == 100 ]] && (( rx >= PINGS && tx >= PINGS )); then
-    echo "PROVEN: the kernel no longer answers $ECHO_IP (ping: 100% loss), while l2_echo received $rx frames and echoed $tx of them."
+proof1=$([[ $loss == 100 ]] && (( rx >= PINGS + probes && tx == rx )) && echo yes || echo no)
+proof2=$([[ $ping2_rc -eq 0 ]] && echo yes || echo no)
+proof3=$([[ ${flows_lost:-x} == 0 && ${flows_bad:-x} == 0 ]] && (( busy_queues == 2 )) && echo yes || echo no)
+echo "1. kernel silent (ping ${loss:-?}% loss) while l2_echo echoed $tx of $rx frames: $proof1"
+echo "2. every l2_ping probe came back from $echo_mac, rewritten to the sender: $proof2"
+echo "3. l2_multi_echo echoed 32 flows on both queues (per-queue rx: $(paste -sd/ <<<"$queue_rx")), nothing lost: $proof3"
+if [[ $proof1 == yes && $proof2 == yes && $proof3 == yes ]]; then
+    echo "PROVEN: the kernel no longer answers, the echo servers answer at layer 2, and RSS-style spreading feeds every queue."
 else
-    die "not proven: ping loss ${loss:-?}% (want 100), l2_echo rx ${rx:-?} tx ${tx:-?} (want >= $PINGS each)"
+    die "not proven (see the three lines above)"
 fi

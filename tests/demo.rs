@@ -1,5 +1,6 @@
 //! `make demo` itself, as root: namespaces, veth, hugepages, l2_echo on
-//! net_af_packet, a ping that gets no answer, and the echo's summary.
+//! net_af_packet, a ping that gets no answer, l2_ping's frames all back, and
+//! l2_multi_echo feeding both queues.
 
 mod common;
 use common::*;
@@ -13,6 +14,7 @@ fn the_demo_proves_the_bypass() {
     }
     let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/demo.sh"))
         .env("L2_ECHO", L2_ECHO)
+        .env("L2_MULTI_ECHO", L2_MULTI_ECHO)
         .output()
         .expect("run scripts/demo.sh");
     let run = Run {
@@ -22,5 +24,8 @@ fn the_demo_proves_the_bypass() {
     };
     run.assert_success();
     assert!(run.stdout.contains("100% packet loss"), "{run}");
+    for proof in ["1. kernel silent", "2. every l2_ping probe", "3. l2_multi_echo echoed 32 flows"] {
+        assert!(run.stdout.lines().any(|l| l.starts_with(proof) && l.ends_with(": yes")), "{proof}: {run}");
+    }
     assert!(run.stdout.contains("PROVEN:"), "{run}");
 }

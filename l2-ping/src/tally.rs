@@ -1,0 +1,127 @@
+//! Counting replies and their round-trip times.
+
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use crate::probe::Verdict;
+
+/// What a reply counted as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Received,
+    Bad,
+    Duplicate,
+    Late,
+}
+
+/// The replies seen so far. Lives on the receiving thread.
+pub struct Tally {
+    replied: Vec<bool>,
+    pub received: u64,
+    pub bad: u64,
+    pub duplicates: u64,
+    pub late: u64,
+    rtt_ns: Histogram<u64>,
+}
+
+impl Tally {
+    pub fn new(count: u64) -> Tally {
+        Tally {
+            replied: vec![false; count as usize],
+            received: 0,
+            bad: 0,
+            duplicates: 0,
+            late: 0,
+            // 1 ns to 1 hour at 3 significant digits.
+            rtt_ns: Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("valid bounds"),
+        }
+    }
+
+    /// Counts the reply to probe `seq`; `rtt` is from its send to now.
+    pub fn record(&mut self, seq: u64, verdict: Verdict, rtt: Duration, timeout: Duration) -> Outcome {
+        if verdict != Verdict::Good {
+            self.bad += 1;
+            return Outcome::Bad;
+        }
+        let Some(replied) = self.replied.get_mut(seq as usize) else {
+            self.bad += 1;
+            return Outcome::Bad;
+        };
+        if *replied {
+            self.duplicates += 1;
+            return Outcome::Duplicate;
+        }
+        if rtt > timeout {
+            *replied = true; // a second copy is a duplicate, not a reply
+            self.late += 1;
+            return Outcome::Late;
+        }
+        *replied = true;
+        self.received += 1;
+        self.rtt_ns.saturating_record(rtt.as_nanos().max(1) as u64);
+        Outcome::Received
+    }
+
+    pub fn rtt(&self) -> Option<RttSummary> {
+        let h = &self.rtt_ns;
+        let us = |ns: u64| ns as f64 / 1000.0;
+        (!h.is_empty()).then(|| RttSummary {
+            min: us(h.min()),
+            p50: us(h.value_at_quantile(0.50)),
+            p90: us(h.value_at_quantile(0.90)),
+            p99: us(h.value_at_quantile(0.99)),
+            p999: us(h.value_at_quantile(0.999)),
+            max: us(h.max()),
+        })
+    }
+}
+
+/// Round-trip times in microseconds.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RttSummary {
+    pub min: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::Mac;
+
+    const T: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn replies_duplicates_late_and_bad_are_counted_apart() {
+        let mut t = Tally::new(4);
+        let ms = Duration::from_millis;
+        assert_eq!(t.record(0, Verdict::Good, ms(1), T), Outcome::Received);
+        assert_eq!(t.record(0, Verdict::Good, ms(2), T), Outcome::Duplicate);
+        assert_eq!(t.record(1, Verdict::Good, ms(1500), T), Outcome::Late);
+        assert_eq!(t.record(1, Verdict::Good, ms(1600), T), Outcome::Duplicate);
+        assert_eq!(t.record(2, Verdict::Corrupt, ms(1), T), Outcome::Bad);
+        let m = Mac([0; 6]);
+        assert_eq!(t.record(3, Verdict::WrongAddresses(m, m), ms(1), T), Outcome::Bad);
+        assert_eq!(t.record(9, Verdict::Good, ms(1), T), Outcome::Bad, "never sent");
+        assert_eq!((t.received, t.duplicates, t.late, t.bad), (1, 2, 1, 3));
+    }
+
+    #[test]
+    fn percentiles_come_from_the_received_replies() {
+        let mut t = Tally::new(1000);
+        assert!(t.rtt().is_none());
+        for seq in 0..1000 {
+            t.record(seq, Verdict::Good, Duration::from_micros(seq + 1), T);
+        }
+        let r = t.rtt().unwrap();
+        assert_eq!(r.min, 1.0);
+        assert!((r.p50 - 500.0).abs() < 1.0, "{r:?}");
+        assert!((r.p99 - 990.0).abs() < 1.0, "{r:?}");
+        assert!((r.max - 1000.0).abs() < 1.0, "{r:?}");
+    }
+}

@@ -1,0 +1,118 @@
+//! l2_ping against real peers over a veth pair in namespaces the test makes:
+//! l2_echo (every probe back, rewritten), nobody (all lost), and testpmd in io
+//! mode (frames back unchanged: bad).
+
+mod common;
+use common::*;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// l2_ping sits next to the echo binaries in the workspace's target directory.
+fn l2_ping_bin() -> String {
+    let bin = std::path::Path::new(L2_ECHO).with_file_name("l2_ping");
+    assert!(bin.exists(), "{} missing: build the workspace (cargo test --workspace)", bin.display());
+    bin.display().to_string()
+}
+
+fn ping(net: &VethPair, args: &[&str]) -> (Option<i32>, Value, String) {
+    let out = Command::new("ip")
+        .args(["netns", "exec", &net.peer_ns, &l2_ping_bin(), "-I", PEER_IF, "--dst", &net.echo_mac])
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stdout.lines().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("no JSON: {stdout}{stderr}"));
+    (out.status.code(), serde_json::from_str(line).unwrap(), format!("{stdout}{stderr}"))
+}
+
+/// Starts `cmd` (EAL options included) in the echo namespace, waits for it to be ready.
+fn start_in_echo_ns(net: &VethPair, bin: &str, eal: &[String], app: &[&str]) -> Child {
+    let mut cmd = net.in_echo_ns(bin);
+    cmd.extend(eal.iter().cloned());
+    let child = spawn(&cmd[0], &cmd[1..], app);
+    std::thread::sleep(Duration::from_secs(2)); // EAL up, port started
+    child
+}
+
+fn stop(child: Child, eal: &[String]) -> Run {
+    // SAFETY: signalling our own child (ip netns exec execs the binary in place).
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let run = finish(child, Duration::from_secs(20));
+    remove_runtime_dir(eal);
+    run
+}
+
+fn echo_eal() -> Vec<String> {
+    let mut eal = test_eal_args();
+    eal.extend(["-l", "0", "--vdev", &format!("net_af_packet0,iface={ECHO_IF}")].map(String::from));
+    eal
+}
+
+#[test]
+fn every_probe_comes_back_from_l2_echo() {
+    if !is_root() {
+        eprintln!("skipped: needs root for network namespaces");
+        return;
+    }
+    let net = VethPair::new("pe", 1);
+    let eal = echo_eal();
+    let echo = start_in_echo_ns(&net, L2_ECHO, &eal, &["--json"]);
+    let (code, s, out) = ping(&net, &["-c", "50", "-i", "0.005"]);
+    let (code_flows, s_flows, out_flows) = ping(&net, &["-c", "200", "--rate", "2000", "--flows", "16"]);
+    let run = stop(echo, &eal);
+    run.assert_success();
+
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!((u(&s, "sent"), u(&s, "received"), u(&s, "lost"), u(&s, "bad")), (50, 50, 0, 0), "{out}");
+    assert_eq!(u(&s, "received") + u(&s, "lost"), u(&s, "sent"));
+    assert_eq!(s["dst"].as_str(), Some(net.echo_mac.as_str()));
+    let rtt = &s["rtt_us"];
+    for p in ["min", "p50", "p90", "p99", "p999", "max"] {
+        assert!(rtt[p].as_f64().is_some_and(|v| v > 0.0), "rtt {p} in {s}");
+    }
+    assert!(rtt["min"].as_f64() <= rtt["p50"].as_f64() && rtt["p99"].as_f64() <= rtt["max"].as_f64());
+
+    assert_eq!(code_flows, Some(0), "{out_flows}");
+    assert_eq!((u(&s_flows, "received"), u(&s_flows, "bad")), (200, 0), "{out_flows}");
+    let echoed = run.summary();
+    assert_eq!(u(&echoed, "rx_packets"), 250, "the echo saw exactly the probes: {echoed}");
+}
+
+#[test]
+fn a_silent_peer_loses_everything_within_the_timeout() {
+    if !is_root() {
+        eprintln!("skipped: needs root for network namespaces");
+        return;
+    }
+    let net = VethPair::new("ps", 1);
+    let started = Instant::now();
+    let (code, s, out) = ping(&net, &["-c", "5", "-i", "0.05", "-W", "0.5"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!((u(&s, "sent"), u(&s, "received"), u(&s, "lost")), (5, 0, 5), "{out}");
+    assert_eq!(s["loss_pct"].as_f64(), Some(100.0));
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+}
+
+#[test]
+fn frames_returned_unchanged_are_bad() {
+    if !is_root() {
+        eprintln!("skipped: needs root for network namespaces");
+        return;
+    }
+    let net = VethPair::new("pt", 1);
+    let mut eal = test_eal_args();
+    eal.extend(["-l", "0-1", "--vdev", &format!("net_af_packet0,iface={ECHO_IF}")].map(String::from));
+    // testpmd's io mode sends each frame back out of the port it came in on, untouched.
+    let testpmd = start_in_echo_ns(
+        &net,
+        "dpdk-testpmd",
+        &eal,
+        &["--forward-mode=io", "--port-topology=loop", "--stats-period=1", "--total-num-mbufs=4096"],
+    );
+    let (code, s, out) = ping(&net, &["-c", "10", "-i", "0.01", "-W", "0.5"]);
+    stop(testpmd, &eal);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!((u(&s, "received"), u(&s, "bad")), (0, 10), "{out}");
+}
