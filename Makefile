@@ -1,13 +1,18 @@
 # l2_echo / l2_multi_echo: DPDK L2 echo servers in Rust.
 #   make         release binaries in target/release/
 #   make demo    the kernel-bypass demo on a veth pair (root)
-#   make test    every test (installs missing packages first; root runs the demo too)
+#   make test    every test (installs missing packages first; root runs the demo too,
+#                then the suite again against DPDK 24.11: test-dpdk24)
+#   make test-dpdk24  the suite against DPDK 24.11 in a cached Debian 13 root (root;
+#                the first run makes the root: a few minutes)
+#   make vm-test the original's setup in a QEMU guest: bind_nic.sh, l2_echo, ping,
+#                --restore, a multiqueue NIC (root; part of make test; ~2-3 min)
 #   make clean
 
 CARGO ?= cargo
 SHELL := /bin/bash
 
-.PHONY: all build deps demo test lint clean
+.PHONY: all build deps demo test test-dpdk24 vm-test lint clean
 
 all: build
 
@@ -25,6 +30,16 @@ lint: deps
 
 test: deps lint
 	$(CARGO) test --release --workspace
+	scripts/test_dpdk24.sh
+	@$(MAKE) --no-print-directory vm-test
+
+# Not root: says it skipped, exits 0.
+test-dpdk24:
+	scripts/test_dpdk24.sh
+
+# Not root: says it skipped, exits 0.
+vm-test: build
+	scripts/vm_test.sh
 
 clean:
 	$(CARGO) clean

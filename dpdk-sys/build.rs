@@ -79,6 +79,29 @@ fn main() {
         });
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     bindings.write_to_file(out.join("bindings.rs")).expect("write bindings.rs into OUT_DIR");
+
+    // The one API difference between the DPDK versions this builds against
+    // that the Rust side sees: where rte_mbuf's fields are. DPDK 22.11 declares
+    // data_off..port and pkt_len..buf_len as direct members (after RTE_MARKER
+    // fields); 24.11 wraps them in anonymous unions with rearm_data and
+    // rx_descriptor_fields1, which bindgen names __bindgen_anon_N. Decided
+    // from what bindgen made of the installed headers; src/lib.rs (module
+    // mbuf_field) gives the field paths for both.
+    println!("cargo:rustc-check-cfg=cfg(dpdk_mbuf_anon_unions)");
+    if mbuf_fields_in_anonymous_unions(&bindings.to_string()) {
+        println!("cargo:rustc-cfg=dpdk_mbuf_anon_unions");
+    }
+}
+
+/// Whether the generated `struct rte_mbuf` lacks a direct `data_off` member.
+fn mbuf_fields_in_anonymous_unions(bindings: &str) -> bool {
+    let Some(start) = bindings.find("pub struct rte_mbuf {") else {
+        eprintln!("error: bindgen generated no struct rte_mbuf from the DPDK headers");
+        exit(1);
+    };
+    let body = &bindings[start..];
+    let body = &body[..body.find("\n}").unwrap_or(body.len())];
+    !body.contains("pub data_off:")
 }
 
 fn pkg_config_output(args: &[&str]) -> Vec<String> {

@@ -15,6 +15,50 @@ pub use rs_rte_lcore_id as rte_lcore_id;
 pub use rs_rte_pktmbuf_alloc as rte_pktmbuf_alloc;
 pub use rs_rte_pktmbuf_free as rte_pktmbuf_free;
 
+/// Pointers to the `rte_mbuf` fields the Rust side reads, wherever the
+/// installed DPDK declares them: direct members in 22.11, members of anonymous
+/// unions in 24.11 (`dpdk_mbuf_anon_unions`, set by build.rs from what bindgen
+/// generated). The only place that knows the difference.
+pub mod mbuf_field {
+    use super::rte_mbuf;
+    use std::os::raw::c_void;
+
+    macro_rules! fields {
+        ($($name:ident: $ty:ty => $($path:ident).+;)*) => {$(
+            #[doc = concat!("`&m->", stringify!($name), "`.")]
+            ///
+            /// # Safety
+            /// `m` must point to an `rte_mbuf` (it is not read here).
+            #[inline(always)]
+            pub unsafe fn $name(m: *mut rte_mbuf) -> *mut $ty {
+                std::ptr::addr_of_mut!((*m).$($path).+)
+            }
+        )*};
+    }
+
+    #[cfg(not(dpdk_mbuf_anon_unions))]
+    fields! {
+        buf_addr: *mut c_void => buf_addr;
+        data_off: u16 => data_off;
+        nb_segs: u16 => nb_segs;
+        port: u16 => port;
+        pkt_len: u32 => pkt_len;
+        data_len: u16 => data_len;
+        next: *mut rte_mbuf => next;
+    }
+
+    #[cfg(dpdk_mbuf_anon_unions)]
+    fields! {
+        buf_addr: *mut c_void => buf_addr;
+        data_off: u16 => __bindgen_anon_1.__bindgen_anon_1.data_off;
+        nb_segs: u16 => __bindgen_anon_1.__bindgen_anon_1.nb_segs;
+        port: u16 => __bindgen_anon_1.__bindgen_anon_1.port;
+        pkt_len: u32 => __bindgen_anon_2.__bindgen_anon_1.pkt_len;
+        data_len: u16 => __bindgen_anon_2.__bindgen_anon_1.data_len;
+        next: *mut rte_mbuf => next;
+    }
+}
+
 /// `RTE_ETH_RSS_*` and other macros bindgen cannot evaluate, read from the shim.
 pub fn rss_ip() -> u64 {
     // SAFETY: immutable constants defined in shim.c.
@@ -36,7 +80,7 @@ pub fn mbuf_default_buf_size() -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::mem::{offset_of, size_of};
+    use std::mem::{offset_of, size_of, MaybeUninit};
 
     /// The Rust code reads rte_mbuf and rte_ether_hdr fields directly; the C
     /// compiler's view of their layout must match bindgen's.
@@ -44,14 +88,22 @@ mod tests {
     fn struct_layout_matches_c() {
         // SAFETY: a pure function returning sizeof/offsetof values.
         let c = unsafe { rs_layout() };
-        assert_eq!(c.mbuf_size, size_of::<rte_mbuf>());
-        assert_eq!(c.mbuf_buf_addr, offset_of!(rte_mbuf, buf_addr));
-        assert_eq!(c.mbuf_data_off, offset_of!(rte_mbuf, data_off));
-        assert_eq!(c.mbuf_nb_segs, offset_of!(rte_mbuf, nb_segs));
-        assert_eq!(c.mbuf_port, offset_of!(rte_mbuf, port));
-        assert_eq!(c.mbuf_pkt_len, offset_of!(rte_mbuf, pkt_len));
-        assert_eq!(c.mbuf_data_len, offset_of!(rte_mbuf, data_len));
-        assert_eq!(c.mbuf_next, offset_of!(rte_mbuf, next));
+        let mut mbuf = MaybeUninit::<rte_mbuf>::uninit();
+        let m = mbuf.as_mut_ptr();
+        // The offset of the field `f` points to (through mbuf_field, as the
+        // code reads it), from the start of the mbuf.
+        let at = |f: *const u8| f as usize - m as usize;
+        // SAFETY: mbuf_field only computes addresses inside *m, never reads.
+        unsafe {
+            assert_eq!(c.mbuf_size, size_of::<rte_mbuf>());
+            assert_eq!(c.mbuf_buf_addr, at(mbuf_field::buf_addr(m).cast()));
+            assert_eq!(c.mbuf_data_off, at(mbuf_field::data_off(m).cast()));
+            assert_eq!(c.mbuf_nb_segs, at(mbuf_field::nb_segs(m).cast()));
+            assert_eq!(c.mbuf_port, at(mbuf_field::port(m).cast()));
+            assert_eq!(c.mbuf_pkt_len, at(mbuf_field::pkt_len(m).cast()));
+            assert_eq!(c.mbuf_data_len, at(mbuf_field::data_len(m).cast()));
+            assert_eq!(c.mbuf_next, at(mbuf_field::next(m).cast()));
+        }
         assert_eq!(c.ether_hdr_size, size_of::<rte_ether_hdr>());
         assert_eq!(c.ether_hdr_dst, offset_of!(rte_ether_hdr, dst_addr));
         assert_eq!(c.ether_hdr_src, offset_of!(rte_ether_hdr, src_addr));

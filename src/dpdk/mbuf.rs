@@ -4,7 +4,7 @@
 
 use std::slice;
 
-use dpdk_sys::rte_mbuf;
+use dpdk_sys::{mbuf_field, rte_mbuf};
 
 use super::port::QueuePair;
 
@@ -87,8 +87,8 @@ impl Drop for MbufBurst {
 /// `m` must be a valid mbuf that nobody else touches for `'a`.
 #[inline(always)]
 unsafe fn first_segment<'a>(m: *mut rte_mbuf) -> &'a mut [u8] {
-    let m = &*m;
-    slice::from_raw_parts_mut(m.buf_addr.cast::<u8>().add(usize::from(m.data_off)), usize::from(m.data_len))
+    let data = (*mbuf_field::buf_addr(m)).cast::<u8>().add(usize::from(*mbuf_field::data_off(m)));
+    slice::from_raw_parts_mut(data, usize::from(*mbuf_field::data_len(m)))
 }
 
 #[inline(always)]
@@ -97,8 +97,9 @@ fn prefetch_frame(m: *mut rte_mbuf) {
     // SAFETY: reads a received mbuf's header; a prefetch never faults.
     unsafe {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let m = &*m;
-        _mm_prefetch::<_MM_HINT_T0>(m.buf_addr.cast::<i8>().add(usize::from(m.data_off)));
+        _mm_prefetch::<_MM_HINT_T0>(
+            (*mbuf_field::buf_addr(m)).cast::<i8>().add(usize::from(*mbuf_field::data_off(m))),
+        );
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = m;
