@@ -7,12 +7,13 @@
 #                the first run makes the root: a few minutes)
 #   make vm-test the original's setup in a QEMU guest: bind_nic.sh, l2_echo, ping,
 #                --restore, a multiqueue NIC (root; part of make test; ~2-3 min)
+#   make soak    the reliability tests with long overload runs (SOAK_SECS, default 30)
 #   make clean
 
 CARGO ?= cargo
 SHELL := /bin/bash
 
-.PHONY: all build deps demo test test-dpdk24 vm-test lint clean
+.PHONY: all build deps demo test test-dpdk24 vm-test soak lint clean
 
 all: build
 
@@ -32,6 +33,10 @@ test: deps lint
 	$(CARGO) test --release --workspace
 	scripts/test_dpdk24.sh
 	@$(MAKE) --no-print-directory vm-test
+
+# The reliability tests with 30 s of overload per memif client (make test: 3 s).
+soak: deps
+	SOAK_SECS=$${SOAK_SECS:-30} $(CARGO) test --release --test reliability
 
 # Not root: says it skipped, exits 0.
 test-dpdk24:

@@ -107,8 +107,7 @@ fn af_packet_over_a_four_queue_veth_spreads_udp_flows_over_every_queue() {
     std::thread::sleep(Duration::from_secs(2)); // EAL up, port started
     let sent = net.send_udp_flows(64, 8);
     std::thread::sleep(Duration::from_millis(500)); // the last echoes leave
-                                                    // SAFETY: signalling our own child (ip netns exec execs the binary in place).
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    child.signal(libc::SIGINT);
     let run = finish(child, Duration::from_secs(20));
     remove_runtime_dir(&eal);
     run.assert_success();

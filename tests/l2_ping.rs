@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// l2_ping sits next to the echo binaries in the workspace's target directory.
@@ -23,12 +23,13 @@ fn ping(net: &VethPair, args: &[&str]) -> (Option<i32>, Value, String) {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let line = stdout.lines().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("no JSON: {stdout}{stderr}"));
+    let line =
+        stdout.lines().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("no JSON: {stdout}{stderr}"));
     (out.status.code(), serde_json::from_str(line).unwrap(), format!("{stdout}{stderr}"))
 }
 
 /// Starts `cmd` (EAL options included) in the echo namespace, waits for it to be ready.
-fn start_in_echo_ns(net: &VethPair, bin: &str, eal: &[String], app: &[&str]) -> Child {
+fn start_in_echo_ns(net: &VethPair, bin: &str, eal: &[String], app: &[&str]) -> Proc {
     let mut cmd = net.in_echo_ns(bin);
     cmd.extend(eal.iter().cloned());
     let child = spawn(&cmd[0], &cmd[1..], app);
@@ -36,9 +37,8 @@ fn start_in_echo_ns(net: &VethPair, bin: &str, eal: &[String], app: &[&str]) -> 
     child
 }
 
-fn stop(child: Child, eal: &[String]) -> Run {
-    // SAFETY: signalling our own child (ip netns exec execs the binary in place).
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+fn stop(child: Proc, eal: &[String]) -> Run {
+    child.signal(libc::SIGINT);
     let run = finish(child, Duration::from_secs(20));
     remove_runtime_dir(eal);
     run

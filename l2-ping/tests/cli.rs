@@ -49,7 +49,17 @@ fn help_explains_every_option() {
     let out = Command::new(env!("CARGO_BIN_EXE_l2_ping")).arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for opt in ["--interface", "--dst", "--count", "--interval", "--size", "--flows", "--rate", "--timeout", "--json"] {
+    for opt in [
+        "--interface",
+        "--dst",
+        "--count",
+        "--interval",
+        "--size",
+        "--flows",
+        "--rate",
+        "--timeout",
+        "--json",
+    ] {
         assert!(help.contains(opt), "--help lacks {opt}:\n{help}");
     }
 }

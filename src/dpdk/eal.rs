@@ -46,8 +46,7 @@ impl Eal {
     /// Runs `rte_eal_init` on `args` (program name first, EAL options after).
     pub fn init(args: &[String]) -> Result<Eal> {
         // Without root, EAL cannot use hugepages anyway: let it say so below.
-        let memory_flags = ["--no-huge", "--in-memory"];
-        if is_root() && !args.iter().any(|a| memory_flags.contains(&a.as_str())) {
+        if is_root() && !args.iter().any(|a| a == "--no-huge") {
             check_hugepages()?;
         }
         let argv: Vec<CString> = args
@@ -121,8 +120,11 @@ fn diagnose(errno: i32, args: &[String]) -> String {
     let root = is_root();
     match errno {
         libc::EALREADY => "the EAL is already initialised in this process".into(),
-        libc::EINVAL => "invalid EAL arguments: EAL options (e.g. -l 1, --vdev) come first, \
-                         the application's after `--`"
+        libc::EINVAL => "invalid EAL arguments (EAL's message above says which): EAL options \
+                         (e.g. -l 1, --vdev) come first, the application's after `--`"
+            .into(),
+        libc::ENODEV => "a device in the EAL options cannot be used (EAL's message above names \
+                         it): check the --vdev name and its arguments"
             .into(),
         _ if !root && !no_huge => "not running as root: use sudo (or --no-huge for a test \
                                    run without hugepages)"

@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 pub use counters::{QueueCounters, QueueCounts};
 pub use rewrite::Mode;
 pub use setup::{bring_up_port, pool_size};
-pub use summary::{QueueSummary, Summary};
+pub use summary::{MbufUse, QueueSummary, Summary};
 
 use crate::cli::Options;
 use crate::dpdk::{run_on_lcores, Lcore, Port};
@@ -34,9 +34,10 @@ pub fn serve(port: &Port<'_>, lcores: &[Lcore], opts: &Options, quit: &QuitFlag)
         println!("Core {} echoing port {} queue {queue}. [Ctrl+C to quit]", lcore.id, port.id());
     }
 
+    let mbufs_baseline = port.mbufs_in_use();
     let started = Instant::now();
     let results = thread::scope(|s| {
-        s.spawn(|| monitor::watch(lcores, &counters, opts.stats_interval(), opts.duration, quit));
+        s.spawn(|| monitor::watch(port, lcores, &counters, opts.stats_interval(), opts.duration, quit));
         let results = run_on_lcores(lcores, quit, |queue, _lcore| -> Result<QueueCounts> {
             let queue_pair = port.claim_queue(queue as u16).inspect_err(|_| quit.set())?;
             Ok(echo_queue(queue_pair, opts.mode, mac, opts.burst, &counters[queue], quit))
@@ -54,5 +55,6 @@ pub fn serve(port: &Port<'_>, lcores: &[Lcore], opts: &Options, quit: &QuitFlag)
         queues.push(QueueSummary { queue: queue as u16, lcore: lcore.id, counts });
     }
     let stats = port.stats()?;
-    Ok(Summary::new(port.id(), mac, opts.mode, elapsed, stats, queues))
+    let mbufs = MbufUse { total: port.mbufs_total(), baseline: mbufs_baseline, in_use: port.mbufs_in_use() };
+    Ok(Summary::new(port.id(), mac, opts.mode, elapsed, stats, mbufs, queues))
 }

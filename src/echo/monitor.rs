@@ -1,11 +1,11 @@
 //! A plain thread beside the lcores: ends the run after `--duration` and
 //! prints rates every `--stats` seconds, reading the counters the lcores
-//! publish. It never touches a queue.
+//! publish and the port's mbuf pools. It never touches a queue.
 
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::dpdk::Lcore;
+use crate::dpdk::{Lcore, Port};
 use crate::echo::counters::{QueueCounters, QueueCounts};
 use crate::quit::QuitFlag;
 
@@ -13,6 +13,7 @@ const TICK: Duration = Duration::from_millis(20);
 
 /// Runs until `quit` is set, setting it itself once `duration` has passed.
 pub fn watch(
+    port: &Port<'_>,
     lcores: &[Lcore],
     counters: &[QueueCounters],
     stats_every: Option<Duration>,
@@ -32,6 +33,7 @@ pub fn watch(
             if now >= due {
                 let current: Vec<QueueCounts> = counters.iter().map(QueueCounters::read).collect();
                 print_rates(now - started, now - last_report.0, lcores, &last_report.1, &current);
+                println!("{:>11} mbufs: {} in use of {}", "", port.mbufs_in_use(), port.mbufs_total());
                 last_report = (now, current);
                 next_report = Some(due + every);
             }

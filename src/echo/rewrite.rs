@@ -103,6 +103,35 @@ mod tests {
         assert_eq!(f[..6], PEER);
     }
 
+    proptest::proptest! {
+        /// Any bytes at all: a frame of 14 bytes or more changes in its 12
+        /// address bytes only, exactly as the mode says; a shorter one is
+        /// refused untouched. (Slices make a read past the end a panic.)
+        #[test]
+        fn any_frame_is_rewritten_exactly_or_refused(
+            frame in proptest::collection::vec(proptest::num::u8::ANY, 0..2048),
+            mac in proptest::array::uniform6(proptest::num::u8::ANY),
+        ) {
+            let mut replied = frame.clone();
+            let mut swapped = frame.clone();
+            let ok_reply = reply(&mut replied, &mac);
+            let ok_swap = swap(&mut swapped);
+            proptest::prop_assert_eq!(ok_reply, frame.len() >= ETHER_HDR_LEN);
+            proptest::prop_assert_eq!(ok_swap, frame.len() >= ETHER_HDR_LEN);
+            if frame.len() < ETHER_HDR_LEN {
+                proptest::prop_assert_eq!(&replied, &frame);
+                proptest::prop_assert_eq!(&swapped, &frame);
+            } else {
+                proptest::prop_assert_eq!(&replied[..6], &frame[6..12]);
+                proptest::prop_assert_eq!(&replied[6..12], &mac[..]);
+                proptest::prop_assert_eq!(&swapped[..6], &frame[6..12]);
+                proptest::prop_assert_eq!(&swapped[6..12], &frame[..6]);
+                proptest::prop_assert_eq!(&replied[12..], &frame[12..]);
+                proptest::prop_assert_eq!(&swapped[12..], &frame[12..]);
+            }
+        }
+    }
+
     #[test]
     fn runts_are_refused_and_left_alone() {
         for len in 0..ETHER_HDR_LEN {

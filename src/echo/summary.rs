@@ -18,6 +18,20 @@ pub struct QueueSummary {
     pub counts: QueueCounts,
 }
 
+/// The port's mbuf pools: how many mbufs they hold, how many were out of
+/// them when the port had just started (in RX rings, for drivers that fill
+/// them), and how many are out when the loops have stopped. With no traffic
+/// left in flight, `in_use` returns to `baseline`: no mbuf leaked.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct MbufUse {
+    #[serde(rename = "mbufs_total")]
+    pub total: u64,
+    #[serde(rename = "mbufs_baseline")]
+    pub baseline: u64,
+    #[serde(rename = "mbufs_in_use")]
+    pub in_use: u64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub port: u16,
@@ -32,6 +46,8 @@ pub struct Summary {
     pub ierrors: u64,
     pub oerrors: u64,
     pub rx_nombuf: u64,
+    #[serde(flatten)]
+    pub mbufs: MbufUse,
     pub queues: Vec<QueueSummary>,
 }
 
@@ -42,6 +58,7 @@ impl Summary {
         mode: Mode,
         elapsed: Duration,
         stats: PortStats,
+        mbufs: MbufUse,
         queues: Vec<QueueSummary>,
     ) -> Summary {
         let mut total = QueueCounts::default();
@@ -60,6 +77,7 @@ impl Summary {
             ierrors: stats.ierrors,
             oerrors: stats.oerrors,
             rx_nombuf: stats.rx_nombuf,
+            mbufs,
             queues,
         }
     }
@@ -86,6 +104,11 @@ impl fmt::Display for Summary {
             f,
             "  port:  ipackets {} opackets {} imissed {} ierrors {} oerrors {} rx_nombuf {}",
             self.ipackets, self.opackets, self.imissed, self.ierrors, self.oerrors, self.rx_nombuf
+        )?;
+        writeln!(
+            f,
+            "  mbufs: {} in use of {} (baseline after start: {})",
+            self.mbufs.in_use, self.mbufs.total, self.mbufs.baseline
         )?;
         for q in &self.queues {
             let c = &q.counts;

@@ -68,19 +68,50 @@ impl std::fmt::Display for Run {
     }
 }
 
+/// A started process, killed if the test fails before it is finished: no
+/// busy-polling DPDK process outlives its test.
+pub struct Proc(Option<Child>);
+
+impl Proc {
+    pub fn id(&self) -> u32 {
+        self.0.as_ref().expect("not finished").id()
+    }
+
+    /// Sends `signal` (e.g. libc::SIGINT) to the process.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: signalling our own child, which has not been reaped yet.
+        assert_eq!(unsafe { libc::kill(self.id() as i32, signal) }, 0);
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+}
+
 /// Starts `bin` with `eal` options, then `--` and `app` options.
-pub fn spawn(bin: &str, eal: &[String], app: &[&str]) -> Child {
+pub fn spawn(bin: &str, eal: &[String], app: &[&str]) -> Proc {
     let mut cmd = Command::new(bin);
     cmd.args(eal);
     if !app.is_empty() {
         cmd.arg("--").args(app);
     }
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    cmd.spawn().unwrap_or_else(|e| panic!("cannot start {bin}: {e}"))
+    spawn_command(&mut cmd)
 }
 
-/// Waits for `child` at most `limit`, killing it (and failing) past that.
-pub fn finish(mut child: Child, limit: Duration) -> Run {
+/// Starts `cmd` with its output captured.
+pub fn spawn_command(cmd: &mut Command) -> Proc {
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    Proc(Some(cmd.spawn().unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"))))
+}
+
+/// Waits for the process at most `limit`, killing it (and failing) past that.
+pub fn finish(mut proc: Proc, limit: Duration) -> Run {
+    let mut child = proc.0.take().expect("finished once");
     let mut stdout = child.stdout.take().unwrap();
     let mut stderr = child.stderr.take().unwrap();
     let out = std::thread::spawn(move || {

@@ -1,0 +1,213 @@
+//! Bad input, as a table: each case ends with one clear line on stderr that
+//! says what to do, a non-zero exit, and no panic or core dump.
+
+mod common;
+use common::*;
+use std::process::Command;
+
+/// (what is wrong, binary, EAL options, app options, exit status, the last
+/// line of stderr contains)
+type Case = (&'static str, &'static str, Vec<String>, Vec<&'static str>, i32, String);
+
+fn eal(extra: &[&str]) -> Vec<String> {
+    let mut eal = test_eal_args();
+    eal.extend(extra.iter().map(|s| s.to_string()));
+    eal
+}
+
+fn null(extra: &[&str]) -> Vec<String> {
+    let mut e = eal(&["-l", "0", "--vdev", "net_null0"]);
+    e.extend(extra.iter().map(|s| s.to_string()));
+    e
+}
+
+#[test]
+fn every_bad_command_line_is_refused_clearly() {
+    let dir = TempDir::new("bad");
+    let pcap_in = dir.path("in.pcap");
+    write_pcap(&pcap_in, &[frame([0xff; 6], [2, 0, 0, 0, 0, 1], 60, 0)]);
+    let one_pcap_queue =
+        format!("net_pcap0,rx_pcap={},tx_pcap={}", pcap_in.display(), dir.path("out.pcap").display());
+    let s = |v: &str| v.to_string();
+    let cases: Vec<Case> = vec![
+        ("unknown option", L2_ECHO, null(&[]), vec!["--frobnicate"], 2, s("unexpected argument '--frobnicate'")),
+        ("stray argument", L2_ECHO, null(&[]), vec!["stray"], 2, s("unexpected argument 'stray'")),
+        ("burst 0", L2_ECHO, null(&[]), vec!["--burst", "0"], 2, s("0 is not in 1..=512")),
+        ("burst above 512", L2_ECHO, null(&[]), vec!["--burst", "513"], 2, s("513 is not in 1..=512")),
+        ("RX ring of 0", L2_ECHO, null(&[]), vec!["--rxd", "0"], 2, s("0 is not in 1..=65535")),
+        ("TX ring too big", L2_ECHO, null(&[]), vec!["--txd", "70000"], 2, s("70000 is not in 1..=65535")),
+        ("no mbufs", L2_ECHO, null(&[]), vec!["--mbufs", "0"], 2, s("0 is not in 1..=4294967295")),
+        ("unknown mode", L2_ECHO, null(&[]), vec!["--mode", "flip"], 2, s("[possible values: reply, swap]")),
+        ("zero duration", L2_ECHO, null(&[]), vec!["--duration", "0"], 2, s("positive number of seconds")),
+        ("negative stats", L2_MULTI_ECHO, null(&[]), vec!["--stats", "-1"], 2, s("unexpected argument '-1'")),
+        ("port not a number", L2_MULTI_ECHO, null(&[]), vec!["--port", "x"], 2, s("invalid digit")),
+        ("no port at all", L2_ECHO, eal(&["-l", "0"]), vec![], 1, s("bind a NIC to DPDK with `sudo scripts/bind_nic.sh`")),
+        (
+            "a port that does not exist",
+            L2_ECHO,
+            null(&["--vdev", "net_null1"]),
+            vec!["--port", "5"],
+            1,
+            s("port 5 does not exist; the ports are: 0 (net_null0), 1 (net_null1) (choose with --port)"),
+        ),
+        (
+            "a missing pcap file",
+            L2_ECHO,
+            eal(&["-l", "0", "--vdev", "net_pcap0,rx_pcap=/nonexistent/in.pcap"]),
+            vec![],
+            1,
+            s("the driver refused --vdev net_pcap0,rx_pcap=/nonexistent/in.pcap"),
+        ),
+        (
+            "an unknown driver",
+            L2_ECHO,
+            eal(&["-l", "0", "--vdev", "net_nosuch0"]),
+            vec![],
+            1,
+            s("check the --vdev name and its arguments"),
+        ),
+        ("an unknown EAL option", L2_ECHO, null(&["--no-such-eal-option"]), vec![], 1, s("invalid EAL arguments")),
+        ("an lcore the machine lacks", L2_ECHO, eal(&["-l", "64", "--vdev", "net_null0"]), vec![], 1, s("invalid EAL arguments")),
+        (
+            "more lcores than the device has queues",
+            L2_MULTI_ECHO,
+            eal(&["--lcores", "(0-3)@(0-1)", "--vdev", &one_pcap_queue]),
+            vec![],
+            1,
+            s("has 1 RX and 1 TX queues, but 4 lcores need 4 queue pairs (one each): run l2_echo, use at most 1 lcore(s)"),
+        ),
+        (
+            "more mbufs than memory",
+            L2_ECHO,
+            null(&[]),
+            vec!["--mbufs", "10000000"],
+            1,
+            s("cannot create mempool mbufs_p0_q0 of 10000000 mbufs (about 22583 MiB"),
+        ),
+    ];
+    assert!(cases.len() >= 15);
+    for (what, bin, eal, app, status, words) in cases {
+        let run = run(bin, &eal, &app);
+        assert_eq!(run.status.code(), Some(status), "{what}:\n{run}");
+        if status == 2 {
+            // clap's usage error: its first line says what, then the usage.
+            let first = run.stderr.lines().next().unwrap_or_default();
+            assert!(
+                first.starts_with("error: ") && run.stderr.contains(&words),
+                "{what}: want {words:?}:\n{run}"
+            );
+            assert!(
+                !run.stderr.contains("EAL:"),
+                "{what}: EAL started before the options were checked:\n{run}"
+            );
+        } else {
+            run.assert_fails_saying(&words);
+        }
+    }
+}
+
+#[test]
+fn help_and_version_need_no_eal() {
+    for bin in [L2_ECHO, L2_MULTI_ECHO] {
+        let help = run(bin, &["--help".to_string()], &[]);
+        help.assert_success();
+        assert!(
+            help.stdout.contains("--mode <MODE>") && help.stdout.contains("[EAL OPTIONS] [-- OPTIONS]"),
+            "{help}"
+        );
+        let version = run(bin, &["--version".to_string()], &[]);
+        version.assert_success();
+        assert!(version.stdout.contains("built against DPDK"), "{version}");
+    }
+}
+
+#[test]
+fn a_second_process_on_the_same_file_prefix_is_told_to_pick_another() {
+    // Shared config (no --no-shconf) is what the --file-prefix lock guards.
+    let prefix = format!("l2t{}_shared", std::process::id());
+    let eal: Vec<String> = [
+        "--no-pci",
+        "--no-huge",
+        "-m",
+        "256",
+        "--no-telemetry",
+        "--file-prefix",
+        &prefix,
+        "-l",
+        "0",
+        "--vdev",
+        "net_null0",
+    ]
+    .map(String::from)
+    .to_vec();
+    let first = spawn(L2_ECHO, &eal, &["--duration", "3"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let second = finish(spawn(L2_ECHO, &eal, &["--duration", "1"]), std::time::Duration::from_secs(30));
+    let first = finish(first, std::time::Duration::from_secs(20));
+    remove_runtime_dir(&eal);
+    first.assert_success();
+    second.assert_fails_saying(&format!("is another DPDK process running with --file-prefix {prefix}?"));
+}
+
+/// Runs `script` as root in a private mount namespace (what it mounts or
+/// unmounts is seen by nothing else), then l2_echo with real-hugepage EAL
+/// options.
+fn in_private_mounts(script: &str) -> Run {
+    let prefix = format!("l2t{}_mnt", std::process::id());
+    let echo = format!(
+        "exec {L2_ECHO} --no-pci --no-telemetry --in-memory --file-prefix {prefix} -l 0 --vdev net_null0 \
+         -- --duration 1"
+    );
+    let proc = spawn_command(
+        Command::new("unshare")
+            .args(["--mount", "--propagation", "private", "sh", "-c"])
+            .arg(format!("{script} && {echo}")),
+    );
+    finish(proc, std::time::Duration::from_secs(30))
+}
+
+#[test]
+fn no_hugepages_reserved_says_how_to_reserve_them() {
+    if !is_root() {
+        eprintln!("skipped: needs root for a private mount namespace");
+        return;
+    }
+    // An empty hugepage sysfs: nothing reserved, of any size.
+    let run = in_private_mounts("mount -t tmpfs none /sys/kernel/mm/hugepages");
+    run.assert_fails_saying("no hugepages are reserved: run `sudo scripts/setup_env.sh`");
+    assert!(!run.stderr.contains("EAL:"), "checked before EAL starts:\n{run}");
+}
+
+#[test]
+fn no_hugetlbfs_mounted_says_how_to_mount_one() {
+    if !is_root() {
+        eprintln!("skipped: needs root for a private mount namespace");
+        return;
+    }
+    let run = in_private_mounts(
+        "mount -t tmpfs none /sys/kernel/mm/hugepages && mkdir /sys/kernel/mm/hugepages/hugepages-2048kB \
+         && echo 512 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages \
+         && for m in $(awk '$3 == \"hugetlbfs\" {print $2}' /proc/mounts); do umount -l \"$m\"; done",
+    );
+    run.assert_fails_saying("no hugetlbfs is mounted: run `sudo scripts/setup_env.sh`");
+}
+
+#[test]
+fn not_root_without_no_huge_says_to_use_sudo() {
+    if !is_root() {
+        eprintln!("skipped: needs root to drop privileges for the test");
+        return;
+    }
+    let prefix = format!("l2t{}_nonroot", std::process::id());
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", L2_ECHO])
+        .args(["--no-pci", "--file-prefix", &prefix, "-l", "0", "--vdev", "net_null0"])
+        .output()
+        .expect("setpriv (util-linux)");
+    let run = Run {
+        status: out.status,
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    };
+    run.assert_fails_saying("not running as root: use sudo");
+}

@@ -1,0 +1,191 @@
+//! Reliability: overload, peer loss, hostile frames, and kill -9. Durations
+//! come from SOAK_SECS (default 3; `make soak` sets 30).
+
+mod common;
+use common::*;
+use std::process::Command;
+use std::time::Duration;
+
+fn soak() -> Duration {
+    let secs = std::env::var("SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
+    Duration::from_secs(secs)
+}
+
+/// The last value testpmd printed for `field` (e.g. "RX-packets"), from its
+/// periodic port statistics.
+fn testpmd_last(stdout: &str, field: &str) -> u64 {
+    stdout
+        .lines()
+        .filter_map(|l| l.split(&format!("{field}:")).nth(1))
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .last()
+        .unwrap_or_else(|| panic!("testpmd printed no {field}:\n{stdout}"))
+}
+
+/// A testpmd flowgen client (faster than any echo) overloads l2_echo, the
+/// memif server, then is killed (SIGKILL) and restarted, three times. The
+/// echo keeps running and echoes each new client; at the end every packet is
+/// accounted for and the pools hold as many mbufs as after start.
+#[test]
+fn overload_and_three_killed_clients_lose_nothing_and_leak_nothing() {
+    let dir = TempDir::new("memif");
+    let socket = dir.path("memif.sock");
+    let memif = |role: &str| format!("net_memif0,role={role},socket={},socket-abstract=no", socket.display());
+    let mut eal = test_eal_args();
+    eal.extend(["--lcores".into(), "0@0".into(), "--vdev".into(), memif("server")]);
+    let echo = spawn(L2_ECHO, &eal, &["--stats", "1", "--json"]);
+    std::thread::sleep(Duration::from_secs(2)); // the server listens before the client starts
+
+    // Rounds 1-3 end in SIGKILL; round 4 in SIGINT, after which testpmd
+    // prints what it could not send: proof the generator outran the echo.
+    for round in 1..=4 {
+        let mut client_eal = test_eal_args();
+        client_eal.extend(["--lcores".into(), "0@1,1@1".into(), "--vdev".into(), memif("client")]);
+        let client = spawn(
+            "dpdk-testpmd",
+            &client_eal,
+            &["--forward-mode=flowgen", "--stats-period=1", "--total-num-mbufs=8192"],
+        );
+        std::thread::sleep(soak() + Duration::from_millis(1500));
+        let signal = if round < 4 { libc::SIGKILL } else { libc::SIGINT };
+        client.signal(signal);
+        let run = finish(client, Duration::from_secs(10));
+        remove_runtime_dir(&client_eal);
+        let echoed_back = testpmd_last(&run.stdout, "RX-packets");
+        assert!(echoed_back > 0, "round {round}: the client got no echo back:\n{run}");
+        if round == 4 {
+            let generator_dropped = testpmd_last(&run.stdout, "TX-dropped");
+            assert!(generator_dropped > 0, "the generator never outran the echo:\n{run}");
+        }
+        std::thread::sleep(Duration::from_millis(500)); // the server notices the disconnect
+    }
+
+    echo.signal(libc::SIGINT);
+    let run = finish(echo, Duration::from_secs(10));
+    remove_runtime_dir(&eal);
+    run.assert_success();
+    let s = run.summary();
+    let rx = u(&s, "rx_packets");
+    assert!(rx > 0);
+    assert_eq!(rx, u(&s, "tx_packets") + u(&s, "tx_dropped") + u(&s, "runt_dropped"), "{s}");
+    assert_eq!(u(&s, "mbufs_in_use"), u(&s, "mbufs_baseline"), "mbufs leaked: {s}");
+    assert!(run.stdout.contains("mbufs:"), "periodic stats report the pools:\n{run}");
+}
+
+/// The veth peer's link goes down and up three times; l2_ping gets every
+/// probe back after each.
+#[test]
+fn the_echo_survives_the_peer_link_going_down_and_up() {
+    if !is_root() {
+        eprintln!("skipped: needs root for network namespaces");
+        return;
+    }
+    let net = VethPair::new("rl", 1);
+    let mut eal = test_eal_args();
+    eal.extend(["-l", "0", "--vdev", &format!("net_af_packet0,iface={ECHO_IF}")].map(String::from));
+    let mut cmd = net.in_echo_ns(L2_ECHO);
+    cmd.extend(eal.iter().cloned());
+    let echo = spawn(&cmd[0], &cmd[1..], &["--json"]);
+    std::thread::sleep(Duration::from_secs(2));
+    let l2_ping = std::path::Path::new(L2_ECHO).with_file_name("l2_ping");
+    let ping = || {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &net.peer_ns])
+            .arg(&l2_ping)
+            .args(["-I", PEER_IF, "--dst", &net.echo_mac, "-c", "20", "-i", "0.01", "--json"])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    for round in 0..=3 {
+        if round > 0 {
+            sh(&["ip", "-n", &net.peer_ns, "link", "set", PEER_IF, "down"]);
+            std::thread::sleep(Duration::from_millis(500));
+            sh(&["ip", "-n", &net.peer_ns, "link", "set", PEER_IF, "up"]);
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        let (code, out) = ping();
+        assert_eq!(code, Some(0), "round {round}: not every probe came back: {out}");
+    }
+    echo.signal(libc::SIGINT);
+    let run = finish(echo, Duration::from_secs(10));
+    remove_runtime_dir(&eal);
+    run.assert_success();
+    assert_eq!(u(&run.summary(), "tx_packets"), 80, "{run}");
+}
+
+/// VLAN and QinQ tags, frames at 1514 bytes, jumbo frames that arrive as
+/// multi-segment mbufs, runts, and random bytes of random lengths: each frame
+/// of 14 bytes or more comes back with only its 12 address bytes changed.
+#[test]
+fn hostile_frames_are_echoed_exactly_or_dropped_and_counted() {
+    const PEER: [u8; 6] = [0x02, 0, 0, 0, 0, 7];
+    let mut frames = Vec::new();
+    let mut vlan = frame([0xff; 6], PEER, 64, 1);
+    vlan[12..18].copy_from_slice(&[0x81, 0x00, 0x00, 0x64, 0x88, 0xb5]);
+    frames.push(vlan);
+    let mut qinq = frame([0xff; 6], PEER, 68, 2);
+    qinq[12..22].copy_from_slice(&[0x88, 0xa8, 0x00, 0x0a, 0x81, 0x00, 0x00, 0x14, 0x08, 0x00]);
+    frames.push(qinq);
+    frames.push(frame(PEER, PEER, 1514, 3));
+    frames.push(frame([0x01, 0x80, 0xc2, 0, 0, 0], PEER, 4000, 4)); // 2 segments
+    frames.push(frame([0xff; 6], PEER, 9000, 5)); // 5 segments
+                                                  // Random bytes: a fixed xorshift sequence, so a failure can be replayed.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for _ in 0..300 {
+        let len = (next() % 1600) as usize;
+        frames.push((0..len).map(|_| next() as u8).collect());
+    }
+    let runts = frames.iter().filter(|f| f.len() < 14).count() as u64;
+    assert!(runts > 0, "the random frames include runts");
+
+    let dir = TempDir::new("hostile");
+    let (rx, tx) = (dir.path("in.pcap"), dir.path("out.pcap"));
+    write_pcap(&rx, &frames);
+    let mut eal = test_eal_args();
+    eal.extend(["-l".into(), "0".into(), "--vdev".into()]);
+    eal.push(format!("net_pcap0,rx_pcap={},tx_pcap={}", rx.display(), tx.display()));
+    let run = run(L2_ECHO, &eal, &["--mode", "swap", "--duration", "1", "--json"]);
+    run.assert_success();
+    let s = run.summary();
+    let sent: Vec<&Vec<u8>> = frames.iter().filter(|f| f.len() >= 14).collect();
+    let back = read_pcap(&tx);
+    assert_eq!(back.len(), sent.len());
+    for (i, (s, b)) in sent.iter().zip(&back).enumerate() {
+        assert_eq!(b.len(), s.len(), "frame {i}");
+        assert_eq!(b[..6], s[6..12], "frame {i}");
+        assert_eq!(b[6..12], s[..6], "frame {i}");
+        assert_eq!(b[12..], s[12..], "frame {i}: bytes past the addresses changed");
+    }
+    assert_eq!(u(&s, "rx_packets"), frames.len() as u64);
+    assert_eq!(u(&s, "runt_dropped"), runts);
+    assert_eq!(u(&s, "tx_packets"), sent.len() as u64);
+    assert_eq!(u(&s, "mbufs_in_use"), u(&s, "mbufs_baseline"), "{s}");
+}
+
+/// After kill -9 (no cleanup at all), a new process on the same --file-prefix
+/// starts and runs.
+#[test]
+fn a_restart_after_sigkill_on_the_same_file_prefix_works() {
+    let prefix = format!("l2t{}_kill9", std::process::id());
+    // Shared config (no --no-shconf): what a crashed primary would leave behind.
+    let eal: Vec<String> =
+        ["--no-pci", "--no-huge", "-m", "256", "--no-telemetry", "--file-prefix", &prefix, "-l", "0"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(["--vdev".into(), "net_null0".into()])
+            .collect();
+    let first = spawn(L2_ECHO, &eal, &[]);
+    std::thread::sleep(Duration::from_millis(1500));
+    first.signal(libc::SIGKILL);
+    finish(first, Duration::from_secs(10));
+    let second = run(L2_ECHO, &eal, &["--duration", "0.5", "--json"]);
+    second.assert_success();
+    assert!(u(&second.summary(), "rx_packets") > 0);
+}
