@@ -1,19 +1,21 @@
 # l2_echo / l2_multi_echo: DPDK L2 echo servers in Rust.
 #   make         release binaries in target/release/
 #   make demo    the kernel-bypass demo on a veth pair (root)
-#   make test    every test (installs missing packages first; root runs the demo too,
-#                then the suite again against DPDK 24.11: test-dpdk24)
+#   make test    every test (installs missing packages first; as root also the demo,
+#                the bench in its short mode, the suite against DPDK 24.11
+#                (test-dpdk24) and the VM test (vm-test))
 #   make test-dpdk24  the suite against DPDK 24.11 in a cached Debian 13 root (root;
 #                the first run makes the root: a few minutes)
 #   make vm-test the original's setup in a QEMU guest: bind_nic.sh, l2_echo, ping,
 #                --restore, a multiqueue NIC (root; part of make test; ~2-3 min)
+#   make bench   l2_echo/l2_multi_echo vs DPDK's testpmd, ratios (root; QUICK=1: short)
 #   make soak    the reliability tests with long overload runs (SOAK_SECS, default 30)
 #   make clean
 
 CARGO ?= cargo
 SHELL := /bin/bash
 
-.PHONY: all build deps demo test test-dpdk24 vm-test soak lint clean
+.PHONY: all build deps demo test test-dpdk24 vm-test soak bench lint clean
 
 all: build
 
@@ -27,12 +29,18 @@ demo: build
 	scripts/demo.sh
 
 lint: deps
-	shellcheck scripts/*.sh .ci/run
+	shellcheck scripts/*.sh scripts/vm/guest.sh scripts/vm/init .ci/run
 
 test: deps lint
 	$(CARGO) test --release --workspace
+	@if [ "$$(id -u)" -eq 0 ]; then QUICK=1 scripts/bench.py; \
+	 else echo "bench.py QUICK=1: skipped: needs root (hugepages, namespaces)"; fi
 	scripts/test_dpdk24.sh
 	@$(MAKE) --no-print-directory vm-test
+
+# Rust vs testpmd, side by side (root, a quiet machine; QUICK=1: a short run).
+bench: build
+	QUICK=$(QUICK) scripts/bench.py
 
 # The reliability tests with 30 s of overload per memif client (make test: 3 s).
 soak: deps

@@ -40,21 +40,21 @@ impl MbufBurst {
     /// many were freed. The kept frames stay in order.
     #[inline(always)]
     pub fn retain_frames(&mut self, mut keep: impl FnMut(&mut [u8]) -> bool) -> usize {
+        let mbufs = &mut self.mbufs[..self.len];
         let mut kept = 0;
-        for i in 0..self.len {
-            if i + 1 < self.len {
-                prefetch_frame(self.mbufs[i + 1]);
-            }
+        for i in 0..mbufs.len() {
             // SAFETY: a received mbuf, owned by this burst until transmitted or freed.
-            let frame = unsafe { first_segment(self.mbufs[i]) };
+            let frame = unsafe { first_segment(mbufs[i]) };
             if keep(frame) {
-                // Rejected mbufs gather between `kept` and `i`.
-                self.mbufs.swap(kept, i);
+                // Rejected mbufs gather between `kept` and `i`; none yet: no move.
+                if kept != i {
+                    mbufs.swap(kept, i);
+                }
                 kept += 1;
             }
         }
-        let rejected = self.len - kept;
-        free_bulk(&mut self.mbufs[kept..self.len]);
+        let rejected = mbufs.len() - kept;
+        free_bulk(&mut mbufs[kept..]);
         self.len = kept;
         rejected
     }
@@ -89,20 +89,6 @@ impl Drop for MbufBurst {
 unsafe fn first_segment<'a>(m: *mut rte_mbuf) -> &'a mut [u8] {
     let data = (*mbuf_field::buf_addr(m)).cast::<u8>().add(usize::from(*mbuf_field::data_off(m)));
     slice::from_raw_parts_mut(data, usize::from(*mbuf_field::data_len(m)))
-}
-
-#[inline(always)]
-fn prefetch_frame(m: *mut rte_mbuf) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: reads a received mbuf's header; a prefetch never faults.
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch::<_MM_HINT_T0>(
-            (*mbuf_field::buf_addr(m)).cast::<i8>().add(usize::from(*mbuf_field::data_off(m))),
-        );
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = m;
 }
 
 #[inline(always)]

@@ -45,8 +45,16 @@ pub fn swap(frame: &mut [u8]) -> bool {
     let Some(hdr) = frame.first_chunk_mut::<ETHER_HDR_LEN>() else {
         return false;
     };
-    let (dst, rest) = hdr.split_at_mut(6);
-    dst.swap_with_slice(&mut rest[..6]);
+    // The 12 address bytes as one 8- and one 4-byte word (little-endian
+    // shifts): two loads and two stores instead of a byte-wise swap.
+    let (words, _) = hdr.split_at_mut(12);
+    let (lo, hi) = words.split_at_mut(8);
+    let a = u64::from_le_bytes(lo.try_into().unwrap()); // d0..d5 s0 s1
+    let b = u32::from_le_bytes(hi.try_into().unwrap()); // s2..s5
+    let new_a = (a >> 48) | (u64::from(b) << 16) | (a << 48); // s0..s5 d0 d1
+    let new_b = (a >> 16) as u32; // d2..d5
+    lo.copy_from_slice(&new_a.to_le_bytes());
+    hi.copy_from_slice(&new_b.to_le_bytes());
     true
 }
 

@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""make bench: l2_echo / l2_multi_echo against DPDK's own testpmd, side by side.
+
+Every case alternates the Rust server (A) and testpmd (B), A B A B A B, with
+the same EAL memory (real hugepages, --huge-unlink), ring sizes (1024/1024),
+burst (32), mbufs (8191 per queue, cache 250) and CPUs, each DPDK process
+with its own --file-prefix. Ratios are Rust / C, per pair, and their median.
+
+How each figure is derived, the same way for both sides:
+- throughput (cases 1-3): the per-second TX (or, for memif, the client's RX)
+  rate each program prints (l2_echo --stats 1: its loop's tx counter;
+  testpmd --stats-period 1: the port's Tx-pps / Rx-pps), first second dropped,
+  median of the rest.
+- latency (case 4): l2_ping's RTT percentiles at a fixed rate over a veth.
+- memory (case 5): the server's peak RSS (VmHWM) and the hugepages in use
+  (HugePages_Total - HugePages_Free) while it runs, from the case 1 runs.
+
+QUICK=1: one pair per case, short runs (checks the script end to end).
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+BIN = os.environ.get("BIN_DIR", os.path.join(TOP, "target", "release"))
+QUICK = os.environ.get("QUICK", "0") not in ("", "0")
+PAIRS = 1 if QUICK else 3
+SECS = 3 if QUICK else 8
+TAG = f"l2bench{os.getpid()}"
+EAL = ["--no-pci", "--huge-unlink", "--no-telemetry"]
+TESTPMD_SAME = ["--burst=32", "--rxd=1024", "--txd=1024", "--mbcache=250", "--port-topology=loop",
+                "--stats-period=1"]
+RUN = 0
+
+
+def prefix():
+    global RUN
+    RUN += 1
+    return ["--file-prefix", f"{TAG}_{RUN}"]
+
+
+def meminfo(key):
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def start(cmd, ns=None):
+    if ns:
+        cmd = ["ip", "netns", "exec", ns] + cmd
+    out = tempfile.TemporaryFile(mode="w+")
+    return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL), out
+
+
+def stop(proc, out, sig=signal.SIGINT):
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    out.seek(0)
+    text = out.read()
+    out.close()
+    return text
+
+
+def resources(pid):
+    """Peak RSS (MiB) of pid and the hugepage memory in use (MiB), now."""
+    hwm = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                hwm = int(line.split()[1]) / 1024
+    huge = (meminfo("HugePages_Total") - meminfo("HugePages_Free")) * meminfo("Hugepagesize") / 1024
+    return hwm, huge
+
+
+def samples(text, pattern):
+    """Per-second rates matching pattern (group 1 = number, group 2 = unit)."""
+    scale = {"": 1, "pps": 1, "kpps": 1e3, "Mpps": 1e6}
+    values = [float(m.group(1)) * scale[m.group(2) or ""] for m in re.finditer(pattern, text)]
+    return values[1:] if len(values) > 1 else values
+
+
+def rust_rate(text):
+    return samples(text, r"\] total: rx [\d.]+ \w+ tx ([\d.]+) (\w+)")
+
+
+def testpmd_rate(text, what):
+    return samples(text, what + r"-pps:\s+(\d+)()")
+
+
+def run_for(proc_out, secs, measure=None):
+    proc, out = proc_out
+    time.sleep(secs / 2)
+    res = resources(proc.pid) if measure else None
+    time.sleep(secs / 2)
+    return stop(proc, out), res
+
+
+def median(values, what):
+    if not values:
+        sys.exit(f"bench: no samples for {what}")
+    return statistics.median(values)
+
+
+def alternate(name, rust, c, unit):
+    """Runs rust() and c() PAIRS times, alternating; each returns a figure."""
+    pairs = []
+    for _ in range(PAIRS):
+        r, cc = rust(), c()
+        pairs.append({"rust": r, "c": cc, "ratio": r / cc if cc else 0.0})
+    result = {
+        "case": name,
+        "unit": unit,
+        "rust": statistics.median(p["rust"] for p in pairs),
+        "c": statistics.median(p["c"] for p in pairs),
+        "ratio": statistics.median(p["ratio"] for p in pairs),
+        "pairs": pairs,
+    }
+    print(f"  {name:<58} {result['rust']:>12.3f} {result['c']:>12.3f} {result['ratio']:>7.3f}", flush=True)
+    return result
+
+
+def echo_cmd(binary, lcores, vdev, extra=()):
+    return [os.path.join(BIN, binary), "--lcores", lcores] + EAL + prefix() + ["--vdev", vdev, "--",
+            "--mode", "swap", "--burst", "32", "--mbufs", "8191", "--stats", "1", *extra]
+
+
+def testpmd_cmd(lcores, vdev, mode, cores=1, mbufs=8191):
+    return ["dpdk-testpmd", "--lcores", lcores] + EAL + prefix() + ["--vdev", vdev, "--",
+            f"--forward-mode={mode}", f"--nb-cores={cores}", f"--rxq={cores}", f"--txq={cores}",
+            f"--total-num-mbufs={mbufs * cores}"] + TESTPMD_SAME
+
+
+MEMORY = {"rust": [], "c": []}
+
+
+def null_rust(binary, lcores):
+    def run():
+        text, res = run_for(start(echo_cmd(binary, lcores, "net_null0")), SECS, measure=True)
+        if binary == "l2_echo":
+            MEMORY["rust"].append(res)
+        return median(rust_rate(text), binary) / 1e6
+    return run
+
+
+def null_testpmd(lcores, mode, cores=1, memory=False):
+    def run():
+        text, res = run_for(start(testpmd_cmd(lcores, "net_null0", mode, cores)), SECS, measure=True)
+        if memory:
+            MEMORY["c"].append(res)
+        return median(testpmd_rate(text, "Tx"), "testpmd " + mode) / 1e6
+    return run
+
+
+def memif_case(server):
+    def run():
+        with tempfile.TemporaryDirectory() as d:
+            sock = os.path.join(d, "memif.sock")
+            vdev = lambda role: f"net_memif0,role={role},socket={sock},socket-abstract=no"
+            if server == "rust":
+                srv = start(echo_cmd("l2_echo", "0@1", vdev("server")))
+            else:
+                srv = start(testpmd_cmd("0@0,1@1", vdev("server"), "macswap"))
+            time.sleep(2)
+            client = start(testpmd_cmd("0@0,1@0", vdev("client"), "flowgen"))
+            text, _ = run_for(client, SECS)
+            stop(*srv)
+            return median(testpmd_rate(text, "Rx"), "memif client") / 1e6
+    return run
+
+
+def latency_case(results):
+    ns_e, ns_p = f"{TAG}e", f"{TAG}p"
+    sh = lambda *a: subprocess.run(a, check=True)
+    try:
+        sh("ip", "netns", "add", ns_e)
+        sh("ip", "netns", "add", ns_p)
+        sh("ip", "link", "add", "veth-echo", "netns", ns_e, "type", "veth", "peer", "name", "veth-peer",
+           "netns", ns_p)
+        for ns, dev in ((ns_e, "veth-echo"), (ns_p, "veth-peer")):
+            sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+            sh("ip", "-n", ns, "link", "set", dev, "up")
+        mac = subprocess.run(["ip", "netns", "exec", ns_e, "cat", "/sys/class/net/veth-echo/address"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        vdev = "net_af_packet0,iface=veth-echo"
+        count = 2000 if QUICK else 10000
+
+        def rtt(server):
+            def run():
+                if server == "rust":
+                    srv = start(echo_cmd("l2_echo", "0@1", vdev), ns_e)
+                else:
+                    srv = start(testpmd_cmd("0@0,1@1", vdev, "macswap"), ns_e)
+                time.sleep(2)
+                ping = subprocess.run(["ip", "netns", "exec", ns_p, os.path.join(BIN, "l2_ping"), "-I",
+                                       "veth-peer", "--dst", mac, "-c", str(count), "--rate", "2000",
+                                       "--json"], capture_output=True, text=True, timeout=120)
+                stop(*srv)
+                line = next((l for l in ping.stdout.splitlines() if l.startswith("{")), None)
+                if line is None:
+                    sys.exit(f"bench: l2_ping printed no summary: {ping.stdout}{ping.stderr}")
+                return json.loads(line)["rtt_us"]
+            return run
+
+        runs = []
+        for _ in range(PAIRS):
+            runs.append((rtt("rust")(), rtt("c")()))
+        for p in ("p50", "p99", "p999"):
+            pairs = [{"rust": r[p], "c": c[p], "ratio": r[p] / c[p]} for r, c in runs]
+            res = {"case": f"4. latency over veth (af_packet), RTT {p}", "unit": "us",
+                   "rust": statistics.median(x["rust"] for x in pairs),
+                   "c": statistics.median(x["c"] for x in pairs),
+                   "ratio": statistics.median(x["ratio"] for x in pairs), "pairs": pairs}
+            print(f"  {res['case']:<58} {res['rust']:>12.3f} {res['c']:>12.3f} {res['ratio']:>7.3f}", flush=True)
+            results.append(res)
+    finally:
+        for ns in (ns_e, ns_p):
+            subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+
+def main():
+    if os.geteuid() != 0:
+        sys.exit("bench: run as root (sudo make bench): it uses hugepages and network namespaces")
+    for b in ("l2_echo", "l2_multi_echo", "l2_ping"):
+        if not os.access(os.path.join(BIN, b), os.X_OK):
+            sys.exit(f"bench: {BIN}/{b} missing: run make first")
+    if meminfo("HugePages_Free") < 512:
+        subprocess.run([os.path.join(HERE, "setup_env.sh")], check=True, stdout=subprocess.DEVNULL)
+    print(f"make bench{' QUICK=1' if QUICK else ''}: {PAIRS} pair(s) per case, {SECS} s per run, "
+          f"{os.cpu_count()} CPUs, {platform_line()}")
+    print(f"  {'case':<58} {'Rust':>12} {'testpmd':>12} {'ratio':>7}")
+    results = []
+    results.append(alternate("1. net_null, 1 lcore: l2_echo swap vs testpmd macswap", null_rust("l2_echo", "0@1"),
+                             null_testpmd("0@0,1@1", "macswap", memory=True), "Mpps"))
+    results.append(alternate("1. net_null, 1 lcore: l2_echo swap vs testpmd io", null_rust("l2_echo", "0@1"),
+                             null_testpmd("0@0,1@1", "io"), "Mpps"))
+    two = alternate("2. net_null, 2 lcores: l2_multi_echo swap vs testpmd macswap",
+                    null_rust("l2_multi_echo", "0@0,1@1"), null_testpmd("0@0,1@0,2@1", "macswap", cores=2), "Mpps")
+    results.append(two)
+    one = results[0]
+    scaling = {"case": "2. scaling, 2 lcores / 1 lcore", "unit": "x", "rust": two["rust"] / one["rust"],
+               "c": two["c"] / one["c"], "ratio": (two["rust"] / one["rust"]) / (two["c"] / one["c"]), "pairs": []}
+    print(f"  {scaling['case']:<58} {scaling['rust']:>12.3f} {scaling['c']:>12.3f} {scaling['ratio']:>7.3f}")
+    results.append(scaling)
+    results.append(alternate("3. memif, testpmd flowgen client: echoed rate", memif_case("rust"),
+                             memif_case("c"), "Mpps"))
+    latency_case(results)
+    for i, key in enumerate(("peak RSS", "hugepage memory")):
+        rust = statistics.median(m[i] for m in MEMORY["rust"])
+        c = statistics.median(m[i] for m in MEMORY["c"])
+        res = {"case": f"5. memory, 8191 mbufs: {key}", "unit": "MiB", "rust": rust, "c": c, "ratio": rust / c,
+               "pairs": [{"rust": r[i], "c": cc[i], "ratio": r[i] / cc[i]} for r, cc in zip(MEMORY["rust"], MEMORY["c"])]}
+        print(f"  {res['case']:<58} {res['rust']:>12.3f} {res['c']:>12.3f} {res['ratio']:>7.3f}")
+        results.append(res)
+    out_dir = os.path.join(TOP, "target", "bench")
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, time.strftime("bench-%Y%m%d-%H%M%S.json"))
+    with open(path, "w") as f:
+        json.dump({"quick": QUICK, "pairs": PAIRS, "secs": SECS, "machine": platform_line(), "cases": results}, f,
+                  indent=1)
+    print(f"figures as JSON: {path}")
+    for run in range(1, RUN + 1):
+        shutil.rmtree(f"/var/run/dpdk/{TAG}_{run}", ignore_errors=True)
+
+
+def platform_line():
+    model = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    dpdk = subprocess.run(["pkg-config", "--modversion", "libdpdk"], capture_output=True, text=True).stdout.strip()
+    return f"{model}, DPDK {dpdk}"
+
+
+if __name__ == "__main__":
+    main()
