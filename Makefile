@@ -44,7 +44,7 @@ bench: build
 
 # The reliability tests with 30 s of overload per memif client (make test: 3 s).
 soak: deps
-	SOAK_SECS=$${SOAK_SECS:-30} $(CARGO) test --release --test reliability
+	SOAK_SECS=$${SOAK_SECS:-30} $(CARGO) test --release --test reliability -- --nocapture
 
 # Not root: says it skipped, exits 0.
 test-dpdk24:

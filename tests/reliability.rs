@@ -36,6 +36,7 @@ fn overload_and_three_killed_clients_lose_nothing_and_leak_nothing() {
     let echo = spawn(L2_ECHO, &eal, &["--stats", "1", "--json"]);
     std::thread::sleep(Duration::from_secs(2)); // the server listens before the client starts
 
+    let mut generator_dropped = 0;
     // Rounds 1-3 end in SIGKILL; round 4 in SIGINT, after which testpmd
     // prints what it could not send: proof the generator outran the echo.
     for round in 1..=4 {
@@ -54,7 +55,7 @@ fn overload_and_three_killed_clients_lose_nothing_and_leak_nothing() {
         let echoed_back = testpmd_last(&run.stdout, "RX-packets");
         assert!(echoed_back > 0, "round {round}: the client got no echo back:\n{run}");
         if round == 4 {
-            let generator_dropped = testpmd_last(&run.stdout, "TX-dropped");
+            generator_dropped = testpmd_last(&run.stdout, "TX-dropped");
             assert!(generator_dropped > 0, "the generator never outran the echo:\n{run}");
         }
         std::thread::sleep(Duration::from_millis(500)); // the server notices the disconnect
@@ -70,6 +71,17 @@ fn overload_and_three_killed_clients_lose_nothing_and_leak_nothing() {
     assert_eq!(rx, u(&s, "tx_packets") + u(&s, "tx_dropped") + u(&s, "runt_dropped"), "{s}");
     assert_eq!(u(&s, "mbufs_in_use"), u(&s, "mbufs_baseline"), "mbufs leaked: {s}");
     assert!(run.stdout.contains("mbufs:"), "periodic stats report the pools:\n{run}");
+    println!(
+        "overload: 4 memif clients x {:?}, 3 killed; echo rx {rx} tx {} tx_dropped {} runt {}, unaccounted {}; \
+         generator could not send {generator_dropped} in the last round; mbufs in use {} (baseline {})",
+        soak(),
+        u(&s, "tx_packets"),
+        u(&s, "tx_dropped"),
+        u(&s, "runt_dropped"),
+        rx - u(&s, "tx_packets") - u(&s, "tx_dropped") - u(&s, "runt_dropped"),
+        u(&s, "mbufs_in_use"),
+        u(&s, "mbufs_baseline"),
+    );
 }
 
 /// The veth peer's link goes down and up three times; l2_ping gets every

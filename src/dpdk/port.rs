@@ -240,12 +240,6 @@ pub struct QueuePair<'p> {
     claim: &'p AtomicBool,
 }
 
-impl QueuePair<'_> {
-    pub fn queue(&self) -> u16 {
-        self.queue
-    }
-}
-
 impl Drop for QueuePair<'_> {
     fn drop(&mut self) {
         self.claim.store(false, Ordering::Release);

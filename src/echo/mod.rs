@@ -14,9 +14,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-pub use counters::{QueueCounters, QueueCounts};
+use counters::QueueCounters;
+pub use counters::QueueCounts;
 pub use rewrite::Mode;
-pub use setup::{bring_up_port, pool_size};
+pub use setup::bring_up_port;
 pub use summary::{MbufUse, QueueSummary, Summary};
 
 use crate::cli::Options;
