@@ -85,10 +85,10 @@ where
         }
     }
     if let Some(main_job) = jobs.iter_mut().find(|j| j.lcore.id == main_id) {
-        if quit.is_set() {
-            main_job.outcome = Some(Err(Box::new("not started: a worker failed to launch")));
-        } else {
+        if launch_errors.is_empty() {
             main_job.run();
+        } else {
+            main_job.outcome = Some(Err(Box::new("not started: a worker failed to launch")));
         }
     }
     for id in launched {
