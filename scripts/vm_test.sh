@@ -189,6 +189,9 @@ boot() {
     QEMU_LOG=$WORK/$name-qemu.log
     mkdir -p "$X"
     printf 'exec /bin/bash %q %q %q %q\n' "$HERE/vm/guest.sh" "$scenario" "$GUEST_MAC" "$GUEST_IP/$PREFIX_LEN" > "$X/start"
+    # The checkout, shared on its own: the guest's fresh /tmp and /run would
+    # hide it if it lives there (CI clones may).
+    printf '%s\n' "$REPO" > "$X/repo"
 
     ip netns add "$NS"
     # No IPv6 chatter: only the test's own frames reach the guest.
@@ -219,6 +222,8 @@ boot() {
         -device virtio-9p-pci,fsdev=hr,mount_tag=hostroot \
         -fsdev "local,id=xc,path=$X,security_model=none" \
         -device virtio-9p-pci,fsdev=xc,mount_tag=l2vm \
+        -fsdev "local,id=rp,path=$REPO,security_model=none,readonly=on,multidevs=remap" \
+        -device virtio-9p-pci,fsdev=rp,mount_tag=repo \
         -netdev "$netdev" -device "$nic" \
         > "$QEMU_LOG" 2>&1 &
     QEMU_PID=$!
