@@ -168,8 +168,7 @@ fn in_private_mounts(script: &str) -> Run {
 
 #[test]
 fn no_hugepages_reserved_says_how_to_reserve_them() {
-    if !is_root() {
-        eprintln!("skipped: needs root for a private mount namespace");
+    if !root_or_skip("a private mount namespace") {
         return;
     }
     // An empty hugepage sysfs: nothing reserved, of any size.
@@ -180,8 +179,7 @@ fn no_hugepages_reserved_says_how_to_reserve_them() {
 
 #[test]
 fn no_hugetlbfs_mounted_says_how_to_mount_one() {
-    if !is_root() {
-        eprintln!("skipped: needs root for a private mount namespace");
+    if !root_or_skip("a private mount namespace") {
         return;
     }
     let run = in_private_mounts(
@@ -194,8 +192,7 @@ fn no_hugetlbfs_mounted_says_how_to_mount_one() {
 
 #[test]
 fn not_root_without_no_huge_says_to_use_sudo() {
-    if !is_root() {
-        eprintln!("skipped: needs root to drop privileges for the test");
+    if !root_or_skip("dropping privileges") {
         return;
     }
     let prefix = format!("l2t{}_nonroot", std::process::id());
@@ -204,10 +201,6 @@ fn not_root_without_no_huge_says_to_use_sudo() {
         .args(["--no-pci", "--file-prefix", &prefix, "-l", "0", "--vdev", "net_null0"])
         .output()
         .expect("setpriv (util-linux)");
-    let run = Run {
-        status: out.status,
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    };
+    let run = Run::from(out);
     run.assert_fails_saying("not running as root: use sudo");
 }

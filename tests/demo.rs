@@ -8,8 +8,7 @@ use std::process::Command;
 
 #[test]
 fn the_demo_proves_the_bypass() {
-    if !is_root() {
-        eprintln!("skipped: the demo needs root (network namespaces, hugepages)");
+    if !root_or_skip("the demo (network namespaces, hugepages)") {
         return;
     }
     let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/demo.sh"))
@@ -17,11 +16,7 @@ fn the_demo_proves_the_bypass() {
         .env("L2_MULTI_ECHO", L2_MULTI_ECHO)
         .output()
         .expect("run scripts/demo.sh");
-    let run = Run {
-        status: out.status,
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    };
+    let run = Run::from(out);
     run.assert_success();
     assert!(run.stdout.contains("100% packet loss"), "{run}");
     for proof in ["1. kernel silent", "2. every l2_ping probe", "3. l2_multi_echo echoed 32 flows"] {

@@ -52,8 +52,7 @@ fn echo_eal() -> Vec<String> {
 
 #[test]
 fn every_probe_comes_back_from_l2_echo() {
-    if !is_root() {
-        eprintln!("skipped: needs root for network namespaces");
+    if !root_or_skip("network namespaces") {
         return;
     }
     let net = VethPair::new("pe", 1);
@@ -82,8 +81,7 @@ fn every_probe_comes_back_from_l2_echo() {
 
 #[test]
 fn a_silent_peer_loses_everything_within_the_timeout() {
-    if !is_root() {
-        eprintln!("skipped: needs root for network namespaces");
+    if !root_or_skip("network namespaces") {
         return;
     }
     let net = VethPair::new("ps", 1);
@@ -97,8 +95,7 @@ fn a_silent_peer_loses_everything_within_the_timeout() {
 
 #[test]
 fn frames_returned_unchanged_are_bad() {
-    if !is_root() {
-        eprintln!("skipped: needs root for network namespaces");
+    if !root_or_skip("network namespaces") {
         return;
     }
     let net = VethPair::new("pt", 1);

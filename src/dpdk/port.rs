@@ -34,7 +34,7 @@ pub struct DeviceInfo {
 }
 
 /// The port's own counters (`rte_eth_stats`).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct PortStats {
     pub ipackets: u64,
     pub opackets: u64,

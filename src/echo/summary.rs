@@ -40,12 +40,8 @@ pub struct Summary {
     pub elapsed_s: f64,
     #[serde(flatten)]
     pub total: QueueCounts,
-    pub ipackets: u64,
-    pub opackets: u64,
-    pub imissed: u64,
-    pub ierrors: u64,
-    pub oerrors: u64,
-    pub rx_nombuf: u64,
+    #[serde(flatten)]
+    pub port_stats: PortStats,
     #[serde(flatten)]
     pub mbufs: MbufUse,
     pub queues: Vec<QueueSummary>,
@@ -71,12 +67,7 @@ impl Summary {
             mode,
             elapsed_s: elapsed.as_secs_f64(),
             total,
-            ipackets: stats.ipackets,
-            opackets: stats.opackets,
-            imissed: stats.imissed,
-            ierrors: stats.ierrors,
-            oerrors: stats.oerrors,
-            rx_nombuf: stats.rx_nombuf,
+            port_stats: stats,
             mbufs,
             queues,
         }
@@ -89,7 +80,7 @@ impl Summary {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = &self.total;
+        let (t, p) = (&self.total, &self.port_stats);
         writeln!(
             f,
             "Summary: port {} ({}), mode {}, {:.3} s",
@@ -103,7 +94,7 @@ impl fmt::Display for Summary {
         writeln!(
             f,
             "  port:  ipackets {} opackets {} imissed {} ierrors {} oerrors {} rx_nombuf {}",
-            self.ipackets, self.opackets, self.imissed, self.ierrors, self.oerrors, self.rx_nombuf
+            p.ipackets, p.opackets, p.imissed, p.ierrors, p.oerrors, p.rx_nombuf
         )?;
         writeln!(
             f,

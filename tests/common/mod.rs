@@ -62,6 +62,16 @@ impl Run {
     }
 }
 
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Run {
+        Run {
+            status: out.status,
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+}
+
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "status: {:?}\n--- stdout\n{}--- stderr\n{}", self.status, self.stdout, self.stderr)
@@ -226,6 +236,14 @@ pub fn u(v: &Value, key: &str) -> u64 {
 pub fn is_root() -> bool {
     // SAFETY: geteuid cannot fail.
     unsafe { libc::geteuid() == 0 }
+}
+
+/// True as root; otherwise says the test is skipped, and why.
+pub fn root_or_skip(needs: &str) -> bool {
+    if !is_root() {
+        eprintln!("skipped: needs root for {needs}");
+    }
+    is_root()
 }
 
 /// Runs a command that must succeed (test set-up).
