@@ -100,15 +100,10 @@ fn af_packet_over_a_four_queue_veth_spreads_udp_flows_over_every_queue() {
         ["--lcores", "(0-3)@(0-1)", "--vdev", &format!("net_af_packet0,iface={ECHO_IF},qpairs=4")]
             .map(String::from),
     );
-    let mut cmd = net.in_echo_ns(L2_MULTI_ECHO);
-    cmd.extend(eal.iter().cloned());
-    let child = spawn(&cmd[0], &cmd[1..], &["--json"]);
-    std::thread::sleep(Duration::from_secs(2)); // EAL up, port started
+    let echo = net.start_echo(L2_MULTI_ECHO, &eal, &["--json"]);
     let sent = net.send_udp_flows(64, 8);
     std::thread::sleep(Duration::from_millis(500)); // the last echoes leave
-    child.signal(libc::SIGINT);
-    let run = finish(child, Duration::from_secs(20));
-    remove_runtime_dir(&eal);
+    let run = stop(echo, &eal);
     run.assert_success();
     let summary = run.summary();
     assert_eq!(u(&summary, "rx_packets"), sent, "every datagram reached a queue: {summary}");

@@ -28,22 +28,6 @@ fn ping(net: &VethPair, args: &[&str]) -> (Option<i32>, Value, String) {
     (out.status.code(), serde_json::from_str(line).unwrap(), format!("{stdout}{stderr}"))
 }
 
-/// Starts `cmd` (EAL options included) in the echo namespace, waits for it to be ready.
-fn start_in_echo_ns(net: &VethPair, bin: &str, eal: &[String], app: &[&str]) -> Proc {
-    let mut cmd = net.in_echo_ns(bin);
-    cmd.extend(eal.iter().cloned());
-    let child = spawn(&cmd[0], &cmd[1..], app);
-    std::thread::sleep(Duration::from_secs(2)); // EAL up, port started
-    child
-}
-
-fn stop(child: Proc, eal: &[String]) -> Run {
-    child.signal(libc::SIGINT);
-    let run = finish(child, Duration::from_secs(20));
-    remove_runtime_dir(eal);
-    run
-}
-
 fn echo_eal() -> Vec<String> {
     let mut eal = test_eal_args();
     eal.extend(["-l", "0", "--vdev", &format!("net_af_packet0,iface={ECHO_IF}")].map(String::from));
@@ -57,7 +41,7 @@ fn every_probe_comes_back_from_l2_echo() {
     }
     let net = VethPair::new("pe", 1);
     let eal = echo_eal();
-    let echo = start_in_echo_ns(&net, L2_ECHO, &eal, &["--json"]);
+    let echo = net.start_echo(L2_ECHO, &eal, &["--json"]);
     let (code, s, out) = ping(&net, &["-c", "50", "-i", "0.005"]);
     let (code_flows, s_flows, out_flows) = ping(&net, &["-c", "200", "--rate", "2000", "--flows", "16"]);
     let run = stop(echo, &eal);
@@ -102,8 +86,7 @@ fn frames_returned_unchanged_are_bad() {
     let mut eal = test_eal_args();
     eal.extend(["-l", "0-1", "--vdev", &format!("net_af_packet0,iface={ECHO_IF}")].map(String::from));
     // testpmd's io mode sends each frame back out of the port it came in on, untouched.
-    let testpmd = start_in_echo_ns(
-        &net,
+    let testpmd = net.start_echo(
         "dpdk-testpmd",
         &eal,
         &["--forward-mode=io", "--port-topology=loop", "--stats-period=1", "--total-num-mbufs=4096"],

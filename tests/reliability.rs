@@ -70,9 +70,7 @@ fn overload_and_three_killed_clients_lose_nothing_and_leak_nothing() {
         }
     }
 
-    echo.signal(libc::SIGINT);
-    let run = finish(echo, Duration::from_secs(10));
-    remove_runtime_dir(&eal);
+    let run = stop(echo, &eal);
     run.assert_success();
     let s = run.summary();
     let rx = u(&s, "rx_packets");
@@ -103,10 +101,7 @@ fn the_echo_survives_the_peer_link_going_down_and_up() {
     let net = VethPair::new("rl", 1);
     let mut eal = test_eal_args();
     eal.extend(["-l", "0", "--vdev", &format!("net_af_packet0,iface={ECHO_IF}")].map(String::from));
-    let mut cmd = net.in_echo_ns(L2_ECHO);
-    cmd.extend(eal.iter().cloned());
-    let echo = spawn(&cmd[0], &cmd[1..], &["--json"]);
-    std::thread::sleep(Duration::from_secs(2));
+    let echo = net.start_echo(L2_ECHO, &eal, &["--json"]);
     let l2_ping = std::path::Path::new(L2_ECHO).with_file_name("l2_ping");
     let ping = || {
         let out = Command::new("ip")
@@ -127,9 +122,7 @@ fn the_echo_survives_the_peer_link_going_down_and_up() {
         let (code, out) = ping();
         assert_eq!(code, Some(0), "round {round}: not every probe came back: {out}");
     }
-    echo.signal(libc::SIGINT);
-    let run = finish(echo, Duration::from_secs(10));
-    remove_runtime_dir(&eal);
+    let run = stop(echo, &eal);
     run.assert_success();
     assert_eq!(u(&run.summary(), "tx_packets"), 80, "{run}");
 }

@@ -150,6 +150,14 @@ pub fn finish(mut proc: Proc, limit: Duration) -> Run {
     Run { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() }
 }
 
+/// Stops a server with SIGINT (ip netns exec runs it in place), like Ctrl+C.
+pub fn stop(proc: Proc, eal: &[String]) -> Run {
+    proc.signal(libc::SIGINT);
+    let run = finish(proc, Duration::from_secs(20));
+    remove_runtime_dir(eal);
+    run
+}
+
 /// Runs `bin` to completion (at most 60 s).
 pub fn run(bin: &str, eal: &[String], app: &[&str]) -> Run {
     let run = finish(spawn(bin, eal, app), Duration::from_secs(60));
@@ -324,9 +332,14 @@ impl VethPair {
         pair
     }
 
-    /// `cmd` run inside the echo namespace.
-    pub fn in_echo_ns(&self, cmd: &str) -> Vec<String> {
-        ["ip", "netns", "exec", &self.echo_ns, cmd].map(String::from).to_vec()
+    /// Starts `bin` with `eal` and `app` options in the echo namespace and
+    /// gives it time to bring its port up.
+    pub fn start_echo(&self, bin: &str, eal: &[String], app: &[&str]) -> Proc {
+        let mut cmd = vec!["netns".to_string(), "exec".into(), self.echo_ns.clone(), bin.into()];
+        cmd.extend(eal.iter().cloned());
+        let proc = spawn("ip", &cmd, app);
+        std::thread::sleep(Duration::from_secs(2)); // EAL up, port started
+        proc
     }
 
     /// Sends `per_flow` UDP datagrams on each of `flows` port pairs from the
