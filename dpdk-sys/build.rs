@@ -54,7 +54,9 @@ fn main() {
         .allowlist_function("rs_.*")
         .allowlist_var("rs_.*")
         .allowlist_function("rte_eal_(init|cleanup|remote_launch|wait_lcore|process_type)")
-        .allowlist_function("rte_(lcore_count|lcore_index|get_main_lcore|get_next_lcore|socket_id)")
+        .allowlist_function(
+            "rte_(lcore_count|lcore_index|lcore_cpuset|get_main_lcore|get_next_lcore|socket_id)",
+        )
         .allowlist_function("rte_strerror")
         .allowlist_function(
             "rte_eth_(dev_count_avail|dev_is_valid_port|find_next|dev_info_get|dev_configure\

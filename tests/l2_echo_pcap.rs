@@ -9,8 +9,10 @@ const PEER_B: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
 const BROADCAST: [u8; 6] = [0xff; 6];
 const MULTICAST: [u8; 6] = [0x01, 0x00, 0x5e, 0x00, 0x00, 0x01];
 
-/// (frame, is it a runt)
-fn input() -> Vec<(Vec<u8>, bool)> {
+/// A frame of the input capture, and whether it is a runt.
+type Input = (Vec<u8>, bool);
+
+fn input() -> Vec<Input> {
     vec![
         (frame(BROADCAST, PEER_A, 60, 1), false),
         (frame(PEER_B, PEER_A, 14, 2), false),
@@ -23,7 +25,7 @@ fn input() -> Vec<(Vec<u8>, bool)> {
     ]
 }
 
-fn echo_pcap(mode: &str) -> (Vec<(Vec<u8>, bool)>, Vec<Vec<u8>>, Value, Run) {
+fn echo_pcap(mode: &str) -> (Vec<Input>, Vec<Vec<u8>>, Value, Run) {
     let dir = TempDir::new("pcap");
     let (rx, tx) = (dir.path("in.pcap"), dir.path("out.pcap"));
     let frames = input();

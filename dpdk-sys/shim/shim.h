@@ -6,6 +6,11 @@
 #ifndef DPDK_RS_SHIM_H
 #define DPDK_RS_SHIM_H
 
+/* cpu_set_t, and with it rte_lcore_cpuset(), needs the GNU extensions. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 

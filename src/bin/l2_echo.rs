@@ -36,7 +36,7 @@ fn run() -> Result<()> {
     let port = bring_up_port(&eal, &opts, 1)?;
 
     // Echo until Ctrl+C, SIGTERM or --duration.
-    let summary = serve(&port, &[main_lcore], &opts, quit)?;
+    let summary = serve(&port, &[main_lcore], eal.control_cpus(), &opts, quit)?;
 
     // Stop and close the port (a pcap TX file is complete after this), then report.
     drop(port);

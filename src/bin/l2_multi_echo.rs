@@ -36,7 +36,7 @@ fn run() -> Result<()> {
     let port = bring_up_port(&eal, &opts, queues)?;
 
     // Echo on every lcore until Ctrl+C, SIGTERM or --duration.
-    let summary = serve(&port, &lcores, &opts, quit)?;
+    let summary = serve(&port, &lcores, eal.control_cpus(), &opts, quit)?;
 
     // Stop and close the port (a pcap TX file is complete after this), then report.
     drop(port);

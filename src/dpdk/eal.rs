@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use anyhow::{bail, Context, Result};
 
 use super::error::{errno_text, rte_errno};
-use super::lcore::Lcore;
+use super::lcore::{ControlCpus, Lcore};
 
 /// Splits `prog [EAL options] [-- app options]` into the EAL's arguments and
 /// the application's, each starting with the program name.
@@ -39,6 +39,7 @@ pub struct Eal {
     // rte_eal_init may keep pointers into argv: keep the strings alive.
     _argv: Vec<CString>,
     vdevs: Vec<String>,
+    cpus_before_init: libc::cpu_set_t,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -54,6 +55,9 @@ impl Eal {
             .map(|a| CString::new(a.as_str()))
             .collect::<Result<_, _>>()
             .context("an EAL argument contains a NUL byte")?;
+        // rte_eal_init pins this thread to the main lcore: note what it had.
+        let cpus_before_init =
+            ControlCpus::allowed_now().context("cannot read this thread's CPU affinity")?;
         let mut ptrs: Vec<*mut c_char> = argv.iter().map(|a| a.as_ptr().cast_mut()).collect();
         let argc = c_int::try_from(ptrs.len()).context("too many EAL arguments")?;
         // SAFETY: argc/argv describe NUL-terminated strings that outlive the
@@ -71,7 +75,7 @@ impl Eal {
             .map(|(_, dev)| dev.clone())
             .chain(args.iter().filter_map(|a| a.strip_prefix("--vdev=").map(str::to_owned)))
             .collect();
-        Ok(Eal { _argv: argv, vdevs, _not_send: PhantomData })
+        Ok(Eal { _argv: argv, vdevs, cpus_before_init, _not_send: PhantomData })
     }
 
     /// The virtual devices asked for with --vdev.
@@ -99,6 +103,11 @@ impl Eal {
         }
         lcores.sort_by_key(|l| l.index);
         lcores
+    }
+
+    /// Where threads that are not lcores should run, away from the lcores.
+    pub fn control_cpus(&self) -> ControlCpus {
+        ControlCpus::new(self.cpus_before_init, &self.lcores(), self.main_lcore())
     }
 }
 

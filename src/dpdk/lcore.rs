@@ -1,8 +1,11 @@
 //! Running Rust closures on EAL lcores: a trampoline for
 //! `rte_eal_remote_launch` that catches panics, and a wait for all of them.
+//! Also where threads that are not lcores may run: the EAL's control CPUs.
 
 use std::any::Any;
 use std::ffi::{c_int, c_void};
+use std::io;
+use std::mem::{size_of, zeroed};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use anyhow::{anyhow, Result};
@@ -22,6 +25,73 @@ impl Lcore {
         // SAFETY: plain query; a valid lcore id has an index >= 0.
         let index = unsafe { dpdk_sys::rte_lcore_index(id as c_int) };
         Lcore { id, index: index.max(0) as u32 }
+    }
+
+    /// The CPUs this lcore's thread may run on (`--lcores 0@1` gives CPU 1).
+    fn cpus(&self) -> impl Iterator<Item = usize> {
+        // SAFETY: plain query; returns the lcore's cpuset by value.
+        let set = unsafe { dpdk_sys::rte_lcore_cpuset(self.id) };
+        let word_bits = 8 * size_of_val(&set.__bits[0]);
+        (0..set.__bits.len() * word_bits)
+            .filter(move |&cpu| set.__bits[cpu / word_bits] >> (cpu % word_bits) & 1 == 1)
+    }
+}
+
+/// The CPUs for threads that are not lcores, computed as the EAL computes them
+/// for its own control threads (the interrupt thread among them): the CPUs the
+/// process was allowed before `rte_eal_init` pinned it, minus every lcore's;
+/// the main lcore's CPUs when the lcores take them all. A thread placed here
+/// never preempts an lcore's polling loop.
+#[derive(Clone, Copy)]
+pub struct ControlCpus(libc::cpu_set_t);
+
+impl ControlCpus {
+    /// The calling thread's allowed CPUs (read before `rte_eal_init`).
+    pub(super) fn allowed_now() -> io::Result<libc::cpu_set_t> {
+        // SAFETY: cpu_set_t is plain bits; sched_getaffinity fills it in.
+        let mut set: libc::cpu_set_t = unsafe { zeroed() };
+        // SAFETY: pid 0 is the calling thread; the size is the set's own.
+        if unsafe { libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(set)
+    }
+
+    /// `allowed` minus the CPUs of `lcores`, or `main`'s CPUs if none remain.
+    pub(super) fn new(mut allowed: libc::cpu_set_t, lcores: &[Lcore], main: Lcore) -> ControlCpus {
+        for lcore in lcores {
+            for cpu in lcore.cpus() {
+                // SAFETY: cpu < CPU_SETSIZE (lcore.cpus() yields no more).
+                unsafe { libc::CPU_CLR(cpu, &mut allowed) };
+            }
+        }
+        // SAFETY: counting bits of an initialised set.
+        if unsafe { libc::CPU_COUNT(&allowed) } == 0 {
+            // SAFETY: cpu_set_t is plain bits.
+            allowed = unsafe { zeroed() };
+            for cpu in main.cpus() {
+                // SAFETY: as above.
+                unsafe { libc::CPU_SET(cpu, &mut allowed) };
+            }
+        }
+        ControlCpus(allowed)
+    }
+
+    /// Restricts the calling thread to these CPUs.
+    pub fn pin_this_thread(&self) -> io::Result<()> {
+        // SAFETY: pid 0 is the calling thread; the set is initialised.
+        if unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &self.0) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for ControlCpus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // SAFETY: reading bits of an initialised set, cpu < CPU_SETSIZE.
+        let cpus = (0..libc::CPU_SETSIZE as usize).filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &self.0) });
+        f.debug_list().entries(cpus).finish()
     }
 }
 

@@ -10,7 +10,7 @@ mod port;
 
 pub use eal::{split_args, Eal};
 pub use error::{errno_text, rte_errno};
-pub use lcore::{run_on_lcores, Lcore};
+pub use lcore::{run_on_lcores, ControlCpus, Lcore};
 pub use mbuf::{MbufBurst, MAX_BURST};
 pub use mempool::Mempool;
 pub use port::{MacAddr, Port, PortStats, QueuePair};

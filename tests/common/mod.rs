@@ -87,6 +87,11 @@ impl Proc {
         self.0.as_ref().expect("not finished").id()
     }
 
+    /// Whether the process has ended (it is reaped then; `finish` still works).
+    pub fn has_exited(&mut self) -> bool {
+        self.0.as_mut().expect("not finished").try_wait().expect("cannot poll a child").is_some()
+    }
+
     /// Sends `signal` (e.g. libc::SIGINT) to the process.
     pub fn signal(&self, signal: i32) {
         // SAFETY: signalling our own child, which has not been reaped yet.
