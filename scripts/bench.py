@@ -209,7 +209,9 @@ def latency_case(results):
                 else:
                     srv = start(testpmd_cmd("0@0,1@1", vdev, "macswap"), ns_e)
                 time.sleep(2)
-                ping = subprocess.run(["ip", "netns", "exec", ns_p, os.path.join(BIN, "l2_ping"), "-I",
+                # l2_ping on CPU 0, never on the server's busy-polling CPU 1.
+                ping = subprocess.run(["ip", "netns", "exec", ns_p, "taskset", "-c", "0",
+                                       os.path.join(BIN, "l2_ping"), "-I",
                                        "veth-peer", "--dst", mac, "-c", str(count), "--rate", "2000",
                                        "--json"], capture_output=True, text=True, timeout=120)
                 stop(*srv)

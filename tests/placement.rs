@@ -42,7 +42,10 @@ fn the_monitor_runs_beside_the_eal_threads_not_on_the_lcore() {
     let threads = threads(echo.id());
     let cpus_of = |name: &str| threads.iter().find(|(n, _)| n == name).map(|(_, cpus)| cpus.clone());
     let monitor = cpus_of("echo-monitor").unwrap_or_else(|| panic!("no monitor thread: {threads:?}"));
-    let eal_interrupts = cpus_of("eal-intr-thread").unwrap_or_else(|| panic!("no EAL thread: {threads:?}"));
+    // EAL's interrupt thread: "eal-intr-thread" in DPDK 22.11, "dpdk-intr" in 24.11.
+    let eal_interrupts = cpus_of("eal-intr-thread")
+        .or_else(|| cpus_of("dpdk-intr"))
+        .unwrap_or_else(|| panic!("no EAL interrupt thread: {threads:?}"));
     let run = stop(echo, &eal);
     run.assert_success();
     assert_eq!(monitor, eal_interrupts, "{threads:?}");

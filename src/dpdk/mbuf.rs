@@ -41,15 +41,17 @@ impl MbufBurst {
     #[inline(always)]
     pub fn retain_frames(&mut self, mut keep: impl FnMut(&mut [u8]) -> bool) -> usize {
         let mbufs = &mut self.mbufs[..self.len];
-        let mut kept = 0;
-        for i in 0..mbufs.len() {
-            // SAFETY: a received mbuf, owned by this burst until transmitted or freed.
-            let frame = unsafe { first_segment(mbufs[i]) };
-            if keep(frame) {
-                // Rejected mbufs gather between `kept` and `i`; none yet: no move.
-                if kept != i {
-                    mbufs.swap(kept, i);
-                }
+        // SAFETY: received mbufs, owned by this burst until transmitted or freed.
+        let mut keep_mbuf = |m| keep(unsafe { first_segment(m) });
+        // Every frame kept so far (the usual case): nothing to move.
+        let Some(first_rejected) = mbufs.iter().position(|&m| !keep_mbuf(m)) else {
+            return 0;
+        };
+        // Rejected mbufs gather between `kept` and the frame being looked at.
+        let mut kept = first_rejected;
+        for i in first_rejected + 1..mbufs.len() {
+            if keep_mbuf(mbufs[i]) {
+                mbufs.swap(kept, i);
                 kept += 1;
             }
         }
