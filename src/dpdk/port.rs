@@ -252,8 +252,8 @@ fn available_ports() -> Vec<(u16, String)> {
     // SAFETY: plain queries; rte_eth_find_next returns RTE_MAX_ETHPORTS past the last.
     let mut id = unsafe { dpdk_sys::rte_eth_find_next(0) };
     while u32::from(id) < dpdk_sys::RTE_MAX_ETHPORTS {
-        let mut name = [0 as c_char; 64]; // RTE_ETH_NAME_MAX_LEN
-                                          // SAFETY: name has room for RTE_ETH_NAME_MAX_LEN bytes.
+        let mut name = [0 as c_char; 64];
+        // SAFETY: name has room for RTE_ETH_NAME_MAX_LEN (64) bytes.
         let ret = unsafe { dpdk_sys::rte_eth_dev_get_name_by_port(id, name.as_mut_ptr()) };
         let name = if ret == 0 {
             // SAFETY: NUL-terminated by DPDK.

@@ -73,8 +73,12 @@ impl Summary {
         }
     }
 
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a Summary always serialises")
+    /// Prints the summary for people, then, with `json`, as one JSON line.
+    pub fn print(&self, json: bool) {
+        print!("{self}");
+        if json {
+            println!("{}", serde_json::to_string(self).expect("a Summary always serialises"));
+        }
     }
 }
 
@@ -110,15 +114,5 @@ impl fmt::Display for Summary {
             )?;
         }
         Ok(())
-    }
-}
-
-impl Summary {
-    /// Prints the summary for people, then, with `json`, as one JSON line.
-    pub fn print(&self, json: bool) {
-        print!("{self}");
-        if json {
-            println!("{}", self.to_json());
-        }
     }
 }
