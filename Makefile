@@ -1,21 +1,24 @@
 # l2_echo / l2_multi_echo: DPDK L2 echo servers in Rust.
 #   make         release binaries in target/release/
 #   make demo    the kernel-bypass demo on a veth pair (root)
-#   make test    every test (installs missing packages first; as root also the demo,
-#                the bench in its short mode, the suite against DPDK 24.11
-#                (test-dpdk24) and the VM test (vm-test))
+#   make test    every test (installs missing packages first; a short fuzz run and
+#                the ASan tests; as root also the demo, the bench in its short
+#                mode, the suite against DPDK 24.11 (test-dpdk24) and the VM test
+#                (vm-test))
 #   make test-dpdk24  the suite against DPDK 24.11 in a cached Debian 13 root (root;
 #                the first run makes the root: a few minutes)
 #   make vm-test the original's setup in a QEMU guest: bind_nic.sh, l2_echo, ping,
 #                --restore, a multiqueue NIC (root; part of make test; ~2-3 min)
 #   make bench   l2_echo/l2_multi_echo vs DPDK's testpmd, ratios (root; QUICK=1: short)
 #   make soak    the reliability tests with long overload runs (SOAK_SECS, default 30)
+#   make fuzz    the cargo-fuzz targets, FUZZ_SECS each (default 60; nightly toolchain)
+#   make asan    unit and vdev integration tests under AddressSanitizer (nightly)
 #   make clean
 
 CARGO ?= cargo
 SHELL := /bin/bash
 
-.PHONY: all build deps demo test test-dpdk24 vm-test soak bench lint clean
+.PHONY: all build deps demo test test-dpdk24 vm-test soak bench fuzz asan lint clean
 
 all: build
 
@@ -33,6 +36,8 @@ lint: deps
 
 test: deps lint
 	$(CARGO) test --release --workspace
+	scripts/fuzz.sh 5
+	scripts/asan.sh
 	@if [ "$$(id -u)" -eq 0 ]; then QUICK=1 scripts/bench.py; \
 	 else echo "bench.py QUICK=1: skipped: needs root (hugepages, namespaces)"; fi
 	scripts/test_dpdk24.sh
@@ -45,6 +50,13 @@ bench: build
 # The reliability tests with 30 s of overload per memif client (make test: 3 s).
 soak: deps
 	SOAK_SECS=$${SOAK_SECS:-30} $(CARGO) test --release --test reliability -- --nocapture
+
+# Each target for FUZZ_SECS; FUZZ_UPDATE=1 merges what it finds into fuzz/corpus.
+fuzz:
+	scripts/fuzz.sh $(if $(FUZZ_UPDATE),--update-corpus) $${FUZZ_SECS:-60}
+
+asan: deps
+	scripts/asan.sh
 
 # Not root: says it skipped, exits 0.
 test-dpdk24:

@@ -58,15 +58,24 @@ fn main() {
             "rte_(lcore_count|lcore_index|lcore_cpuset|get_main_lcore|get_next_lcore|socket_id)",
         )
         .allowlist_function("rte_strerror")
+        .allowlist_function("rte_get_tsc_hz")
+        .allowlist_function("rte_lcore_register_usage_cb")
+        .allowlist_type("rte_lcore_usage")
+        .allowlist_function("rte_telemetry_register_cmd")
+        .allowlist_function(
+            "rte_tel_data_(alloc|free|start_dict|add_dict_u64|add_dict_string|add_dict_container)",
+        )
+        .allowlist_function("rte_pdump_(init|uninit)")
         .allowlist_function(
             "rte_eth_(dev_count_avail|dev_is_valid_port|find_next|dev_info_get|dev_configure\
              |dev_adjust_nb_rx_tx_desc|rx_queue_setup|tx_queue_setup|dev_start|dev_stop\
              |dev_close|macaddr_get|promiscuous_enable|stats_get|dev_socket_id\
-             |dev_get_name_by_port)",
+             |dev_get_name_by_port|xstats_get|xstats_get_names)",
         )
         .allowlist_function("rte_pktmbuf_(pool_create|free_bulk)")
         .allowlist_function("rte_mempool_(free|avail_count|in_use_count)")
         .allowlist_type("rte_(mbuf|ether_hdr|ether_addr|eth_conf|eth_dev_info|eth_stats|mempool)")
+        .allowlist_type("rte_eth_xstat(_name)?")
         .allowlist_var("RTE_(MAX_ETHPORTS|MAX_LCORE|ETHER_HDR_LEN|ETHER_ADDR_LEN)")
         .allowlist_var("RTE_ETH_MQ_RX_(NONE|RSS)")
         .allowlist_var("RTE_ETH_DEV_NO_OWNER")
@@ -89,10 +98,16 @@ fn main() {
     // rx_descriptor_fields1, which bindgen names __bindgen_anon_N. Decided
     // from what bindgen made of the installed headers; src/lib.rs (module
     // mbuf_field) gives the field paths for both.
+    let generated = bindings.to_string();
     println!("cargo:rustc-check-cfg=cfg(dpdk_mbuf_anon_unions)");
-    if mbuf_fields_in_anonymous_unions(&bindings.to_string()) {
+    if mbuf_fields_in_anonymous_unions(&generated) {
         println!("cargo:rustc-cfg=dpdk_mbuf_anon_unions");
     }
+
+    // DPDK 23.03 added the lcore usage callback (EAL's /eal/lcore/usage).
+    // The echo's own crate asks through the `lcore_usage` metadata.
+    let lcore_usage = generated.contains("pub fn rte_lcore_register_usage_cb");
+    println!("cargo:lcore_usage={}", u8::from(lcore_usage));
 }
 
 /// Whether the generated `struct rte_mbuf` lacks a direct `data_off` member.

@@ -7,7 +7,7 @@ PROG=${0##*/}
 # libdpdk-dev: headers and pkg-config; dpdk: dpdk-devbind.py; dpdk-dev: dpdk-testpmd;
 # clang/libclang-dev: bindgen; libpcap-dev: l2_ping; the rest: tests, demo and script checks.
 PACKAGES=(libdpdk-dev dpdk dpdk-dev pkg-config clang libclang-dev gcc libc6-dev make libpcap-dev
-          iproute2 iputils-ping util-linux procps shellcheck python3)
+          iproute2 iputils-ping util-linux procps shellcheck python3 tcpdump)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -1,13 +1,22 @@
-//! The application options both echo servers share (after `--`).
+//! The application options both echo servers share (after `--`). Every number
+//! is bounded at parse time to what the run's arithmetic can hold (see
+//! cli-values); a bad value is one line naming the option and its range.
 
+use std::ffi::OsString;
 use std::time::Duration;
 
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::{Command, CommandFactory, FromArgMatches, Parser};
+use cli_values::{int_in, secs_in};
 
-use crate::dpdk::MAX_BURST;
-use crate::echo::Mode;
+use crate::dpdk::{MAX_BURST, MAX_PORT_ID};
+use crate::echo::{EchoConfig, Mode, PortConfig, MAX_MBUFS};
 
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (built against DPDK ", env!("DPDK_VERSION"), ")");
+
+/// `--stats` at most once a day.
+const MAX_STATS_SECS: u64 = 86_400;
+/// `--duration` at most a year: any later instant still fits the clock.
+const MAX_DURATION_SECS: f64 = 365.0 * 86_400.0;
 
 const USAGE_NOTE: &str = "\
 EAL options come first (e.g. -l 1, --vdev net_null0, --file-prefix NAME, --no-huge); \
@@ -19,23 +28,28 @@ EAL's own options: https://doc.dpdk.org/guides/linux_gsg/linux_eal_parameters.ht
 #[command(version = VERSION, after_help = USAGE_NOTE)]
 pub struct Options {
     /// Port to echo on.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, allow_hyphen_values = true,
+          value_parser = int_in(0, MAX_PORT_ID))]
     pub port: u16,
 
     /// Most frames received (and sent) per poll.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=MAX_BURST as i64))]
+    #[arg(long, value_name = "N", default_value_t = 32, allow_hyphen_values = true,
+          value_parser = int_in(1, MAX_BURST as u16))]
     pub burst: u16,
 
     /// RX ring size per queue (the driver may adjust it).
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 1024, allow_hyphen_values = true,
+          value_parser = int_in(1, u16::MAX))]
     pub rxd: u16,
 
     /// TX ring size per queue (the driver may adjust it).
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 1024, allow_hyphen_values = true,
+          value_parser = int_in(1, u16::MAX))]
     pub txd: u16,
 
     /// Mbufs per queue; raised to what the rings, burst and cache need.
-    #[arg(long, default_value_t = 8191, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 8191, allow_hyphen_values = true,
+          value_parser = int_in(1, MAX_MBUFS))]
     pub mbufs: u32,
 
     /// How frames go back: reply (dst <- src, src <- port MAC) or swap (dst <-> src).
@@ -43,44 +57,65 @@ pub struct Options {
     pub mode: Mode,
 
     /// Print rates every SECS seconds (0 = never).
-    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    #[arg(long, value_name = "SECS", default_value_t = 0, allow_hyphen_values = true,
+          value_parser = int_in(0, MAX_STATS_SECS))]
     pub stats: u64,
 
     /// Stop cleanly after SECS seconds (fractions allowed); default: run until Ctrl+C.
-    #[arg(long, value_name = "SECS", value_parser = parse_duration)]
+    #[arg(long, value_name = "SECS", allow_hyphen_values = true,
+          value_parser = secs_in(0.001, MAX_DURATION_SECS))]
     pub duration: Option<Duration>,
 
     /// At exit, also print the summary as one JSON object on its own line.
     #[arg(long)]
     pub json: bool,
+
+    /// At exit, add the port's non-zero extended statistics to the summary.
+    #[arg(long)]
+    pub xstats: bool,
 }
 
 impl Options {
-    /// Parses the application's arguments (program name first) for the binary
-    /// `name`; prints help, version or a usage error and exits like clap does.
-    pub fn parse_for(name: &'static str, about: &'static str, args: Vec<String>) -> Options {
-        let matches = Options::command()
+    /// The command line of the binary `name`, as --help and the man page show it.
+    pub fn command_for(name: &'static str, about: &'static str) -> Command {
+        Options::command()
             .name(name)
             .bin_name(name)
             .about(about)
             .override_usage(format!("{name} [EAL OPTIONS] [-- OPTIONS]"))
-            .get_matches_from(args);
-        let opts = Options::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    }
+
+    /// Parses the application's arguments (program name first).
+    pub fn try_parse_for(
+        name: &'static str,
+        about: &'static str,
+        args: Vec<OsString>,
+    ) -> Result<Options, clap::Error> {
+        let matches = Options::command_for(name, about).try_get_matches_from(args)?;
+        Options::from_arg_matches(&matches)
+    }
+
+    /// As [`Options::try_parse_for`]; prints help, version or a one-line
+    /// usage error (exit status 2) and exits when there is one.
+    pub fn parse_for(name: &'static str, about: &'static str, args: Vec<OsString>) -> Options {
+        let opts = Options::try_parse_for(name, about, args).unwrap_or_else(|e| cli_values::exit_on(name, e));
         log::info!("{name} {VERSION}");
         opts
     }
 
-    pub fn stats_interval(&self) -> Option<Duration> {
-        (self.stats > 0).then(|| Duration::from_secs(self.stats))
+    pub fn port_config(&self) -> PortConfig {
+        PortConfig { port: self.port, rxd: self.rxd, txd: self.txd, mbufs: self.mbufs, burst: self.burst }
     }
-}
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let secs: f64 = s.parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
-    if !(secs > 0.0 && secs.is_finite()) {
-        return Err(format!("`{s}`: the duration must be a positive number of seconds"));
+    pub fn echo_config(&self) -> EchoConfig {
+        EchoConfig {
+            mode: self.mode,
+            burst: self.burst,
+            stats_every: (self.stats > 0).then(|| Duration::from_secs(self.stats)),
+            duration: self.duration,
+            xstats: self.xstats,
+        }
     }
-    Ok(Duration::from_secs_f64(secs))
 }
 
 #[cfg(test)]
@@ -88,8 +123,8 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Options, clap::Error> {
-        let args = std::iter::once("l2_echo").chain(args.iter().copied());
-        Options::try_parse_from(args)
+        let args = std::iter::once("l2_echo").chain(args.iter().copied()).map(OsString::from).collect();
+        Options::try_parse_for("l2_echo", "", args)
     }
 
     #[test]
@@ -97,7 +132,8 @@ mod tests {
         let o = parse(&[]).unwrap();
         assert_eq!((o.port, o.burst, o.rxd, o.txd, o.mbufs), (0, 32, 1024, 1024, 8191));
         assert_eq!(o.mode, Mode::Reply);
-        assert_eq!((o.stats_interval(), o.duration, o.json), (None, None, false));
+        let echo = o.echo_config();
+        assert_eq!((echo.stats_every, echo.duration, o.json), (None, None, false));
     }
 
     #[test]
@@ -122,32 +158,49 @@ mod tests {
             "--json",
         ])
         .unwrap();
-        assert_eq!((o.port, o.burst, o.rxd, o.txd, o.mbufs), (2, 64, 512, 256, 4096));
-        assert_eq!(o.mode, Mode::Swap);
-        assert_eq!(o.stats_interval(), Some(Duration::from_secs(2)));
-        assert_eq!(o.duration, Some(Duration::from_millis(500)));
+        let port = o.port_config();
+        assert_eq!((port.port, port.burst, port.rxd, port.txd, port.mbufs), (2, 64, 512, 256, 4096));
+        let echo = o.echo_config();
+        assert_eq!((echo.mode, echo.burst), (Mode::Swap, 64));
+        assert_eq!(echo.stats_every, Some(Duration::from_secs(2)));
+        assert_eq!(echo.duration, Some(Duration::from_millis(500)));
         assert!(o.json);
     }
 
     #[test]
-    fn burst_is_bounded() {
-        assert!(parse(&["--burst", "0"]).is_err());
-        assert!(parse(&["--burst", "512"]).is_ok());
-        assert!(parse(&["--burst", "513"]).is_err());
+    fn the_bounds_are_inclusive() {
+        for ok in [
+            &["--burst", "1"][..],
+            &["--burst", "512"],
+            &["--port", "31"],
+            &["--mbufs", "16777215"],
+            &["--stats", "86400"],
+            &["--duration", "0.001"],
+            &["--duration", "31536000"],
+        ] {
+            assert!(parse(ok).is_ok(), "refused {ok:?}");
+        }
     }
 
     #[test]
     fn bad_values_are_refused() {
         for bad in [
-            &["--rxd", "0"][..],
+            &["--burst", "0"][..],
+            &["--burst", "513"],
+            &["--port", "32"],
+            &["--rxd", "0"],
             &["--txd", "70000"],
             &["--mbufs", "0"],
+            &["--mbufs", "16777216"],
             &["--mode", "flip"],
+            &["--stats", "-1"],
+            &["--stats", "86401"],
             &["--duration", "0"],
             &["--duration", "-1"],
             &["--duration", "soon"],
+            &["--duration", "1e300"],
+            &["--duration", "inf"],
             &["--port", "x"],
-            &["--stats", "-1"],
             &["--unknown"],
             &["stray"],
         ] {

@@ -1,10 +1,14 @@
 //! DPDK L2 echo servers: a thin safe layer over DPDK ([`dpdk`]), the echo
-//! itself ([`echo`]), the options both binaries share ([`cli`]) and the quit
-//! flag that Ctrl+C sets ([`quit`]).
+//! itself ([`echo`]), the options both binaries share ([`cli`]), the quit
+//! flag that Ctrl+C sets ([`quit`]), panics turned into errors ([`panic`]), a
+//! test-only fault hook ([`fault`]) and what differs between CPUs ([`arch`]).
 
+pub mod arch;
 pub mod cli;
 pub mod dpdk;
 pub mod echo;
+pub mod fault;
+pub mod panic;
 pub mod quit;
 
 /// The DPDK release the binaries were compiled against.
@@ -12,12 +16,14 @@ pub const DPDK_VERSION: &str = env!("DPDK_VERSION");
 
 use std::process::ExitCode;
 
-/// A binary's `main`: logging to stderr (RUST_LOG, default info), then `run`; an error becomes one line on stderr and exit status 1.
+/// A binary's `main`: logging to stderr (RUST_LOG, default info), then `run`;
+/// an error, or a panic, becomes one line on stderr and exit status 1.
 pub fn main_with(name: &str, run: fn() -> anyhow::Result<()>) -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
         .format_timestamp(None)
         .init();
-    match run() {
+    panic::install_hook();
+    match panic::catch(run).and_then(|result| result) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{name}: error: {e:#}");

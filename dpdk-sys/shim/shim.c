@@ -37,6 +37,11 @@ uint64_t rs_rte_get_timer_cycles(void)
 	return rte_get_timer_cycles();
 }
 
+uint64_t rs_rte_rdtsc(void)
+{
+	return rte_rdtsc();
+}
+
 uint64_t rs_rte_get_timer_hz(void)
 {
 	return rte_get_timer_hz();

@@ -23,6 +23,8 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_pdump.h>
+#include <rte_telemetry.h>
 
 uint16_t rs_rte_eth_rx_burst(uint16_t port_id, uint16_t queue_id,
 			     struct rte_mbuf **rx_pkts, uint16_t nb_pkts);
@@ -33,6 +35,7 @@ struct rte_mbuf *rs_rte_pktmbuf_alloc(struct rte_mempool *mp);
 unsigned int rs_rte_lcore_id(void);
 int rs_rte_errno(void);
 uint64_t rs_rte_get_timer_cycles(void);
+uint64_t rs_rte_rdtsc(void);
 uint64_t rs_rte_get_timer_hz(void);
 
 /* RTE_BIT64-based macros that bindgen cannot evaluate. */

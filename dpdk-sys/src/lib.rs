@@ -14,6 +14,7 @@ pub use rs_rte_get_timer_hz as rte_get_timer_hz;
 pub use rs_rte_lcore_id as rte_lcore_id;
 pub use rs_rte_pktmbuf_alloc as rte_pktmbuf_alloc;
 pub use rs_rte_pktmbuf_free as rte_pktmbuf_free;
+pub use rs_rte_rdtsc as rte_rdtsc;
 
 /// Pointers to the `rte_mbuf` fields the Rust side reads, wherever the
 /// installed DPDK declares them: direct members in 22.11, members of anonymous

@@ -5,8 +5,6 @@
 //!     sudo l2_ping -I veth0 --dst 52:54:00:12:34:56 -c 10
 
 mod link;
-mod probe;
-mod tally;
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -14,75 +12,12 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Result};
-use clap::Parser;
+use anyhow::{anyhow, Result};
 use serde::Serialize;
 
-use probe::{Mac, ProbeSpec, Verdict, MAX_FLOWS};
-use tally::{Outcome, RttSummary, Tally};
-
-#[derive(Debug, Parser)]
-#[command(version, about, after_help = AFTER_HELP)]
-struct Options {
-    /// Interface to send on and listen to (e.g. the veth or tap facing the echo).
-    #[arg(short = 'I', long = "interface", value_name = "IFACE")]
-    iface: String,
-
-    /// The echo port's MAC: probes go to it, replies must come from it.
-    #[arg(long, value_name = "MAC")]
-    dst: Mac,
-
-    /// Our MAC, which replies must be addressed to [default: the interface's, from sysfs].
-    #[arg(long, value_name = "MAC")]
-    src: Option<Mac>,
-
-    /// Probes to send.
-    #[arg(short = 'c', long, value_name = "COUNT", default_value_t = 10,
-          value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
-    count: u64,
-
-    /// Seconds between probes; a line is printed per reply.
-    #[arg(short = 'i', long, value_name = "SECS", default_value_t = 1.0, value_parser = positive_secs)]
-    interval: f64,
-
-    /// Probes per second instead of -i, with no line per reply.
-    #[arg(long, value_name = "PPS", value_parser = positive_secs)]
-    rate: Option<f64>,
-
-    /// Frame size in bytes, without FCS [default: the smallest that fits, at least 60].
-    #[arg(short = 's', long, value_name = "BYTES")]
-    size: Option<usize>,
-
-    /// Send IPv4/UDP probes over N port pairs, so that RSS (or a tap's flow
-    /// hash) spreads them over queues; default: raw frames of EtherType 0x88b5.
-    #[arg(long, value_name = "N", default_value_t = 0,
-          value_parser = clap::value_parser!(u32).range(0..=MAX_FLOWS as i64))]
-    flows: u32,
-
-    /// Seconds to wait for each reply (and after the last probe).
-    #[arg(short = 'W', long, value_name = "SECS", default_value_t = 1.0, value_parser = positive_secs)]
-    timeout: f64,
-
-    /// Print the summary as one JSON object on its own line (and no line per reply).
-    #[arg(long)]
-    json: bool,
-}
-
-const AFTER_HELP: &str = "\
-A reply counts when it comes back from --dst, addressed to our MAC, with the
-probe's bytes intact; anything else carrying one of our probes is bad.
-Duplicates, and replies later than --timeout, are reported apart.
-RTT is taken in user space with a monotonic clock, at send and at receive: it
-includes both kernels' paths (here and the peer's, if it has one) and libpcap.
-Exit status: 0 every probe came back correct, 1 some were lost or bad,
-2 usage or system error.";
-
-fn positive_secs(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
-        _ => Err(format!("`{s}` is not a positive number")),
-    }
-}
+use l2_ping::cli::Options;
+use l2_ping::probe::{ProbeSpec, Verdict};
+use l2_ping::tally::{Judged, Outcome, RttSummary, Tally};
 
 #[derive(Debug, Serialize)]
 struct Summary {
@@ -110,7 +45,9 @@ extern "C" fn on_sigint(_: libc::c_int) {
 }
 
 fn main() -> ExitCode {
-    let opts = Options::parse(); // usage errors exit 2
+    // Usage errors: one line, exit status 2.
+    let opts =
+        Options::try_parse_from(std::env::args_os()).unwrap_or_else(|e| cli_values::exit_on("l2_ping", e));
     match run(&opts) {
         Ok(summary) => {
             let all_back = summary.received == summary.sent && summary.bad == 0;
@@ -128,21 +65,14 @@ fn main() -> ExitCode {
 }
 
 fn run(opts: &Options) -> Result<Summary> {
-    let min = ProbeSpec::min_size(opts.flows);
-    let size = opts.size.unwrap_or(min);
-    if size < min || size > 9000 {
-        bail!(
-            "--size {size} is out of range: {min} to 9000 bytes (the probe needs {min} with --flows {})",
-            opts.flows
-        );
-    }
+    let size = opts.frame_size();
     let local = match opts.src {
         Some(mac) => mac,
         None => link::interface_mac(&opts.iface)?,
     };
-    let spec = ProbeSpec { local, remote: opts.dst, size, flows: opts.flows, session: session_id() };
-    let interval = Duration::from_secs_f64(opts.rate.map_or(opts.interval, |pps| 1.0 / pps));
-    let timeout = Duration::from_secs_f64(opts.timeout);
+    let spec = ProbeSpec::new(local, opts.dst, size, opts.flows, session_id()).map_err(|e| anyhow!(e))?;
+    let interval = opts.probe_interval();
+    let timeout = opts.timeout;
     let per_reply_lines = opts.rate.is_none() && !opts.json;
 
     // Listen before the first probe leaves, so no early reply is missed.
@@ -163,24 +93,18 @@ fn run(opts: &Options) -> Result<Summary> {
         let (sent_at, received, stop) = (sent_at.clone(), received.clone(), stop.clone());
         thread::spawn(move || {
             let mut tally = Tally::new(sent_at.len() as u64);
-            let mut scratch = Vec::with_capacity(spec.size);
+            let mut scratch = Vec::with_capacity(spec.size());
             while !stop.load(Ordering::Relaxed) {
                 let Some(frame) = rx.next_frame() else { continue };
                 let now_ns = epoch.elapsed().as_nanos() as u64;
-                let Some((seq, stamped_ns)) = spec.identify(frame) else { continue };
-                let sent_ns = sent_at.get(seq as usize).map_or(0, |t| t.load(Ordering::Acquire));
-                let verdict = if sent_ns == 0 {
-                    Verdict::Corrupt // a sequence number we never sent
-                } else {
-                    spec.check_reply(frame, seq, sent_ns, &mut scratch)
+                let Some(reply) = tally.judge(&spec, frame, &sent_at, now_ns, timeout, &mut scratch) else {
+                    continue;
                 };
-                let rtt = Duration::from_nanos(now_ns.saturating_sub(sent_ns));
-                let outcome = tally.record(seq, verdict, rtt, timeout);
-                if outcome == Outcome::Received {
+                if reply.outcome == Outcome::Received {
                     received.fetch_add(1, Ordering::Relaxed);
                 }
-                if per_reply_lines || outcome == Outcome::Bad {
-                    report(outcome, verdict, seq, stamped_ns, frame.len(), rtt, &spec);
+                if per_reply_lines || reply.outcome == Outcome::Bad {
+                    report(&reply, frame.len(), &spec);
                 }
             }
             tally
@@ -259,26 +183,17 @@ fn wait_until(due: Instant) -> bool {
     }
 }
 
-fn report(
-    outcome: Outcome,
-    verdict: Verdict,
-    seq: u64,
-    stamped_ns: u64,
-    len: usize,
-    rtt: Duration,
-    spec: &ProbeSpec,
-) {
+fn report(reply: &Judged, len: usize, spec: &ProbeSpec) {
+    let Judged { seq, stamped_ns, verdict, outcome, rtt } = *reply;
     let ms = rtt.as_secs_f64() * 1e3;
+    let remote = spec.remote();
     match (outcome, verdict) {
-        (Outcome::Received, _) => println!("{len} bytes from {}: seq={seq} time={ms:.3} ms", spec.remote),
-        (Outcome::Duplicate, _) => {
-            println!("{len} bytes from {}: seq={seq} time={ms:.3} ms (DUP!)", spec.remote)
+        (Outcome::Received, _) => println!("{len} bytes from {remote}: seq={seq} time={ms:.3} ms"),
+        (Outcome::Duplicate, _) => println!("{len} bytes from {remote}: seq={seq} time={ms:.3} ms (DUP!)"),
+        (Outcome::Late, _) => println!("{len} bytes from {remote}: seq={seq} time={ms:.3} ms (late)"),
+        (Outcome::Bad, Verdict::WrongAddresses(dst, src)) => {
+            println!("bad reply seq={seq}: to {dst} from {src}, expected to {} from {remote}", spec.local())
         }
-        (Outcome::Late, _) => println!("{len} bytes from {}: seq={seq} time={ms:.3} ms (late)", spec.remote),
-        (Outcome::Bad, Verdict::WrongAddresses(dst, src)) => println!(
-            "bad reply seq={seq}: to {dst} from {src}, expected to {} from {}",
-            spec.local, spec.remote
-        ),
         (Outcome::Bad, _) => {
             println!("bad reply seq={seq} (stamp {stamped_ns}): bytes differ from the probe sent")
         }

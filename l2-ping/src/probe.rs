@@ -18,6 +18,8 @@ const PROBE_HDR: usize = 8 + 4 + 8 + 8;
 /// The shortest Ethernet frame without FCS: shorter ones get padded on the
 /// way, and would no longer compare equal.
 pub const MIN_FRAME: usize = 60;
+/// The largest probe: a 9000-byte jumbo frame.
+pub const MAX_FRAME: usize = 9000;
 /// RFC 2544's benchmarking range: never routed anywhere.
 const IP_SRC: [u8; 4] = [198, 18, 0, 1];
 const IP_DST: [u8; 4] = [198, 18, 0, 2];
@@ -71,21 +73,48 @@ pub enum Verdict {
 #[derive(Debug, Clone, Copy)]
 pub struct ProbeSpec {
     /// Our address: replies must come to it.
-    pub local: Mac,
+    local: Mac,
     /// The echo port: probes go to it and replies must come from it.
-    pub remote: Mac,
+    remote: Mac,
     /// Frame length in bytes, without FCS.
-    pub size: usize,
+    size: usize,
     /// 0: raw frames of EtherType 0x88b5; N: IPv4/UDP over N port pairs.
-    pub flows: u32,
+    flows: u32,
     /// Tells this run's probes from any other's.
-    pub session: u32,
+    session: u32,
 }
 
 impl ProbeSpec {
-    /// The smallest `size` that holds the headers and the probe.
-    pub fn min_size(flows: u32) -> usize {
-        MIN_FRAME.max(payload_offset(flows) + PROBE_HDR)
+    /// A spec, if `size` is in [`ProbeSpec::size_range`] and `flows` at most
+    /// [`MAX_FLOWS`].
+    pub fn new(local: Mac, remote: Mac, size: usize, flows: u32, session: u32) -> Result<ProbeSpec, String> {
+        if flows > MAX_FLOWS {
+            return Err(format!("{flows} flows: at most {MAX_FLOWS}"));
+        }
+        let sizes = ProbeSpec::size_range(flows);
+        if !sizes.contains(&size) {
+            let with = if flows > 0 { format!(" with --flows {flows}") } else { String::new() };
+            return Err(format!("{size} bytes: must be from {} to {}{with}", sizes.start(), sizes.end()));
+        }
+        Ok(ProbeSpec { local, remote, size, flows, session })
+    }
+
+    /// The frame sizes a probe can have: from the smallest that holds the
+    /// headers and the probe to a jumbo frame.
+    pub fn size_range(flows: u32) -> std::ops::RangeInclusive<usize> {
+        MIN_FRAME.max(payload_offset(flows) + PROBE_HDR)..=MAX_FRAME
+    }
+
+    pub fn local(&self) -> Mac {
+        self.local
+    }
+
+    pub fn remote(&self) -> Mac {
+        self.remote
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
     }
 
     /// The probe with sequence number `seq`, stamped `sent_ns`, into `frame`.
@@ -186,7 +215,7 @@ mod tests {
     const ECHO: Mac = Mac([0x52, 0x54, 0, 0x12, 0x34, 0x56]);
 
     fn spec(flows: u32, size: usize) -> ProbeSpec {
-        ProbeSpec { local: US, remote: ECHO, size, flows, session: 0xabcd }
+        ProbeSpec::new(US, ECHO, size, flows, 0xabcd).unwrap()
     }
 
     /// What an echo in reply mode sends back.
@@ -218,14 +247,14 @@ mod tests {
             assert_eq!(f[6..12], US.0);
             assert_eq!(s.identify(&f), Some((7, 123_456)));
             assert_eq!(spec(flows, 128).identify(&f[..40]), None, "truncated");
-            let other_run = ProbeSpec { session: 1, ..s };
+            let other_run = ProbeSpec::new(US, ECHO, 128, flows, 1).unwrap();
             assert_eq!(other_run.identify(&f), None, "another run's probe");
         }
     }
 
     #[test]
     fn flows_vary_the_udp_ports_and_keep_a_valid_ip_header() {
-        let s = spec(4, 64);
+        let s = spec(4, 70);
         let mut ports = std::collections::HashSet::new();
         let mut f = Vec::new();
         for seq in 0..8 {
@@ -268,8 +297,12 @@ mod tests {
     }
 
     #[test]
-    fn minimum_sizes_hold_the_probe() {
-        assert_eq!(ProbeSpec::min_size(0), 60);
-        assert_eq!(ProbeSpec::min_size(1), 14 + 20 + 8 + 28);
+    fn sizes_hold_the_probe_and_flows_are_bounded() {
+        assert_eq!(ProbeSpec::size_range(0), 60..=9000);
+        assert_eq!(ProbeSpec::size_range(1), 14 + 20 + 8 + 28..=9000);
+        for (size, flows) in [(59, 0), (69, 1), (9001, 0), (100, MAX_FLOWS + 1)] {
+            assert!(ProbeSpec::new(US, ECHO, size, flows, 0).is_err(), "{size} bytes, {flows} flows");
+        }
+        assert!(ProbeSpec::new(US, ECHO, 9000, MAX_FLOWS, 0).is_ok());
     }
 }

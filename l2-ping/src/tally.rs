@@ -1,11 +1,12 @@
 //! Counting replies and their round-trip times.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use crate::probe::Verdict;
+use crate::probe::{ProbeSpec, Verdict};
 
 /// What a reply counted as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +15,17 @@ pub enum Outcome {
     Bad,
     Duplicate,
     Late,
+}
+
+/// A received frame that carried one of this run's probes, judged.
+#[derive(Debug, Clone, Copy)]
+pub struct Judged {
+    pub seq: u64,
+    /// The send time the frame itself claims.
+    pub stamped_ns: u64,
+    pub verdict: Verdict,
+    pub outcome: Outcome,
+    pub rtt: Duration,
 }
 
 /// The replies seen so far. Lives on the receiving thread.
@@ -39,13 +51,39 @@ impl Tally {
         }
     }
 
+    /// Judges and counts a frame received at `now_ns` (on the clock of
+    /// `sent_at`, which holds each probe's send time, 0 for not sent): None
+    /// when it carries none of this run's probes. The bytes come from the
+    /// network: anything at all may arrive.
+    pub fn judge(
+        &mut self,
+        spec: &ProbeSpec,
+        frame: &[u8],
+        sent_at: &[AtomicU64],
+        now_ns: u64,
+        timeout: Duration,
+        scratch: &mut Vec<u8>,
+    ) -> Option<Judged> {
+        let (seq, stamped_ns) = spec.identify(frame)?;
+        let sent_ns =
+            usize::try_from(seq).ok().and_then(|i| sent_at.get(i)).map_or(0, |t| t.load(Ordering::Acquire));
+        let verdict = if sent_ns == 0 {
+            Verdict::Corrupt // a sequence number we never sent
+        } else {
+            spec.check_reply(frame, seq, sent_ns, scratch)
+        };
+        let rtt = Duration::from_nanos(now_ns.saturating_sub(sent_ns));
+        let outcome = self.record(seq, verdict, rtt, timeout);
+        Some(Judged { seq, stamped_ns, verdict, outcome, rtt })
+    }
+
     /// Counts the reply to probe `seq`; `rtt` is from its send to now.
     pub fn record(&mut self, seq: u64, verdict: Verdict, rtt: Duration, timeout: Duration) -> Outcome {
         if verdict != Verdict::Good {
             self.bad += 1;
             return Outcome::Bad;
         }
-        let Some(replied) = self.replied.get_mut(seq as usize) else {
+        let Some(replied) = usize::try_from(seq).ok().and_then(|i| self.replied.get_mut(i)) else {
             self.bad += 1;
             return Outcome::Bad;
         };

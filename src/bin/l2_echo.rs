@@ -19,12 +19,13 @@ fn main() -> ExitCode {
 
 fn run() -> Result<()> {
     // EAL options come first, ours after `--`; ours are checked before EAL starts.
-    let (eal_args, app_args) = split_args(std::env::args());
+    let (eal_args, app_args) = split_args(std::env::args_os());
     let opts = Options::parse_for("l2_echo", ABOUT, app_args);
     let quit = quit::on_signals()?;
 
-    // Initialise the EAL: hugepages, lcores, devices.
-    let eal = Eal::init(&eal_args)?;
+    // Initialise the EAL: hugepages, lcores, devices; let dpdk-dumpcap attach.
+    let mut eal = Eal::init(&eal_args)?;
+    eal.enable_packet_capture();
 
     // The main lcore alone echoes; any other lcore given with -l stays idle.
     let main_lcore = eal.main_lcore();
@@ -33,13 +34,13 @@ fn run() -> Result<()> {
     }
 
     // One RX/TX queue pair on the port, started and promiscuous.
-    let port = bring_up_port(&eal, &opts, 1)?;
+    let port = bring_up_port(&eal, &opts.port_config(), 1)?;
 
-    // Echo until Ctrl+C, SIGTERM or --duration.
-    let summary = serve(&port, &[main_lcore], eal.control_cpus(), &opts, quit)?;
+    // Echo until Ctrl+C, SIGTERM, --duration or a failing thread.
+    let run = serve(&port, &[main_lcore], eal.control_cpus(), &opts.echo_config(), quit)?;
 
-    // Stop and close the port (a pcap TX file is complete after this), then report.
+    // Stop and close the port (a pcap TX file is complete after this), then
+    // report; a thread that failed makes the exit status non-zero.
     drop(port);
-    summary.print(opts.json);
-    Ok(())
+    run.report(opts.json)
 }

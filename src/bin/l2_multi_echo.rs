@@ -20,12 +20,13 @@ fn main() -> ExitCode {
 
 fn run() -> Result<()> {
     // EAL options come first, ours after `--`; ours are checked before EAL starts.
-    let (eal_args, app_args) = split_args(std::env::args());
+    let (eal_args, app_args) = split_args(std::env::args_os());
     let opts = Options::parse_for("l2_multi_echo", ABOUT, app_args);
     let quit = quit::on_signals()?;
 
-    // Initialise the EAL: hugepages, lcores, devices.
-    let eal = Eal::init(&eal_args)?;
+    // Initialise the EAL: hugepages, lcores, devices; let dpdk-dumpcap attach.
+    let mut eal = Eal::init(&eal_args)?;
+    eal.enable_packet_capture();
 
     // Every lcore of -l owns one queue pair: queue i belongs to the i-th lcore
     // (its index, not its id, so -l 2-5 or -l 1,3 work).
@@ -33,13 +34,13 @@ fn run() -> Result<()> {
     let queues = u16::try_from(lcores.len()).context("too many lcores")?;
 
     // N RX/TX queue pairs with RSS, started and promiscuous.
-    let port = bring_up_port(&eal, &opts, queues)?;
+    let port = bring_up_port(&eal, &opts.port_config(), queues)?;
 
-    // Echo on every lcore until Ctrl+C, SIGTERM or --duration.
-    let summary = serve(&port, &lcores, eal.control_cpus(), &opts, quit)?;
+    // Echo on every lcore until Ctrl+C, SIGTERM, --duration or a failing thread.
+    let run = serve(&port, &lcores, eal.control_cpus(), &opts.echo_config(), quit)?;
 
-    // Stop and close the port (a pcap TX file is complete after this), then report.
+    // Stop and close the port (a pcap TX file is complete after this), then
+    // report; a thread that failed makes the exit status non-zero.
     drop(port);
-    summary.print(opts.json);
-    Ok(())
+    run.report(opts.json)
 }

@@ -1,8 +1,9 @@
 //! The Environment Abstraction Layer: initialised once per process from the EAL
 //! part of the command line, cleaned up on drop.
 
-use std::ffi::{c_char, c_int, CString};
+use std::ffi::{c_char, c_int, CString, OsString};
 use std::marker::PhantomData;
+use std::os::unix::ffi::OsStrExt;
 
 use anyhow::{bail, Context, Result};
 
@@ -14,7 +15,8 @@ use super::lcore::{ControlCpus, Lcore};
 ///
 /// `-h`/`--help` and `-V`/`--version` before `--` go to the application, so
 /// `l2_echo --help` shows the application's help instead of EAL's bare usage.
-pub fn split_args(args: impl IntoIterator<Item = String>) -> (Vec<String>, Vec<String>) {
+/// Arguments are taken as the OS gives them: they need not be UTF-8.
+pub fn split_args(args: impl IntoIterator<Item = OsString>) -> (Vec<OsString>, Vec<OsString>) {
     let mut args = args.into_iter();
     let prog = args.next().unwrap_or_else(|| "l2_echo".into());
     let (mut eal, mut app) = (vec![prog.clone()], vec![prog]);
@@ -24,7 +26,7 @@ pub fn split_args(args: impl IntoIterator<Item = String>) -> (Vec<String>, Vec<S
             app.push(arg);
         } else if arg == "--" {
             after_separator = true;
-        } else if matches!(arg.as_str(), "-h" | "--help" | "-V" | "--version") {
+        } else if ["-h", "--help", "-V", "--version"].iter().any(|a| arg == *a) {
             app.push(arg);
         } else {
             eal.push(arg);
@@ -40,21 +42,25 @@ pub struct Eal {
     _argv: Vec<CString>,
     vdevs: Vec<String>,
     cpus_before_init: libc::cpu_set_t,
+    capture: bool,
     _not_send: PhantomData<*const ()>,
 }
 
 impl Eal {
     /// Runs `rte_eal_init` on `args` (program name first, EAL options after).
-    pub fn init(args: &[String]) -> Result<Eal> {
+    pub fn init(args: &[OsString]) -> Result<Eal> {
+        let argv: Vec<CString> = args
+            .iter()
+            .map(|a| CString::new(a.as_bytes()))
+            .collect::<Result<_, _>>()
+            .context("an EAL argument contains a NUL byte")?;
+        // For messages only: EAL reads the bytes themselves.
+        let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let args = args.as_slice();
         // Without root, EAL cannot use hugepages anyway: let it say so below.
         if is_root() && !args.iter().any(|a| a == "--no-huge") {
             check_hugepages()?;
         }
-        let argv: Vec<CString> = args
-            .iter()
-            .map(|a| CString::new(a.as_str()))
-            .collect::<Result<_, _>>()
-            .context("an EAL argument contains a NUL byte")?;
         // rte_eal_init pins this thread to the main lcore: note what it had.
         let cpus_before_init =
             ControlCpus::allowed_now().context("cannot read this thread's CPU affinity")?;
@@ -75,7 +81,7 @@ impl Eal {
             .map(|(_, dev)| dev.clone())
             .chain(args.iter().filter_map(|a| a.strip_prefix("--vdev=").map(str::to_owned)))
             .collect();
-        Ok(Eal { _argv: argv, vdevs, cpus_before_init, _not_send: PhantomData })
+        Ok(Eal { _argv: argv, vdevs, cpus_before_init, capture: false, _not_send: PhantomData })
     }
 
     /// The virtual devices asked for with --vdev.
@@ -105,6 +111,19 @@ impl Eal {
         lcores
     }
 
+    /// Lets DPDK's capture tools (dpdk-dumpcap, dpdk-pdump) copy the ports'
+    /// traffic, as secondary processes: they need the EAL's shared memory, so
+    /// not with --in-memory or --no-shconf. Ended when the Eal drops. Returns
+    /// whether it could.
+    pub fn enable_packet_capture(&mut self) -> bool {
+        // SAFETY: the EAL is initialised; undone in Drop.
+        self.capture = unsafe { dpdk_sys::rte_pdump_init() } == 0;
+        if !self.capture {
+            log::info!("packet capture (pdump) unavailable: {}", errno_text(rte_errno()));
+        }
+        self.capture
+    }
+
     /// Where threads that are not lcores should run, away from the lcores.
     pub fn control_cpus(&self) -> ControlCpus {
         ControlCpus::new(self.cpus_before_init, &self.lcores(), self.main_lcore())
@@ -113,6 +132,10 @@ impl Eal {
 
 impl Drop for Eal {
     fn drop(&mut self) {
+        if self.capture {
+            // SAFETY: initialised by enable_packet_capture.
+            unsafe { dpdk_sys::rte_pdump_uninit() };
+        }
         // SAFETY: every DPDK object borrows the Eal, so none is alive any more.
         let ret = unsafe { dpdk_sys::rte_eal_cleanup() };
         if ret != 0 {
@@ -191,8 +214,8 @@ fn hugepages_total() -> Option<u64> {
 mod tests {
     use super::split_args;
 
-    fn strings(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
+    fn strings(v: &[&str]) -> Vec<std::ffi::OsString> {
+        v.iter().map(|s| s.into()).collect()
     }
 
     #[test]

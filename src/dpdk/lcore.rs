@@ -2,16 +2,55 @@
 //! `rte_eal_remote_launch` that catches panics, and a wait for all of them.
 //! Also where threads that are not lcores may run: the EAL's control CPUs.
 
-use std::any::Any;
 use std::ffi::{c_int, c_void};
 use std::io;
 use std::mem::{size_of, zeroed};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use anyhow::{anyhow, Result};
 
 use super::error::errno_text;
+use crate::panic;
 use crate::quit::QuitFlag;
+
+/// Cycles per second of DPDK's cycle counter (rte_rdtsc; [`crate::arch::cycles`]).
+pub fn tsc_hz() -> u64 {
+    // SAFETY: plain query of the initialised EAL.
+    unsafe { dpdk_sys::rte_get_tsc_hz() }
+}
+
+/// Answers EAL's lcore usage questions (DPDK 23.03 and later: its telemetry
+/// shows them as /eal/lcore/usage) with `usage(lcore_id)`: (total, busy)
+/// cycles, None for an lcore it has no figures for. The first source given
+/// stays. False where this DPDK has no such callback.
+#[cfg(dpdk_lcore_usage)]
+pub fn report_lcore_usage(usage: fn(u32) -> Option<(u64, u64)>) -> bool {
+    static SOURCE: std::sync::OnceLock<fn(u32) -> Option<(u64, u64)>> = std::sync::OnceLock::new();
+
+    extern "C" fn callback(lcore_id: std::ffi::c_uint, out: *mut dpdk_sys::rte_lcore_usage) -> c_int {
+        let Some(usage) = SOURCE.get() else { return -1 };
+        match panic::catch(|| usage(lcore_id)) {
+            Ok(Some((total, busy))) => {
+                // SAFETY: EAL passes a struct for us to fill.
+                unsafe {
+                    (*out).total_cycles = total;
+                    (*out).busy_cycles = busy;
+                }
+                0
+            }
+            _ => -1,
+        }
+    }
+
+    SOURCE.get_or_init(|| usage);
+    // SAFETY: the callback catches panics and only reads SOURCE.
+    unsafe { dpdk_sys::rte_lcore_register_usage_cb(Some(callback)) };
+    true
+}
+
+#[cfg(not(dpdk_lcore_usage))]
+pub fn report_lcore_usage(_usage: fn(u32) -> Option<(u64, u64)>) -> bool {
+    false
+}
 
 /// An EAL logical core: its id (from `-l`) and its index (0..lcore count).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,12 +139,12 @@ struct Job<'a, F, R> {
     slot: usize,
     lcore: Lcore,
     quit: &'a QuitFlag,
-    outcome: Option<std::thread::Result<R>>,
+    outcome: Option<Result<R>>,
 }
 
-impl<F: Fn(usize, Lcore) -> R, R> Job<'_, F, R> {
+impl<F: Fn(usize, Lcore) -> Result<R>, R> Job<'_, F, R> {
     fn run(&mut self) {
-        let outcome = catch_unwind(AssertUnwindSafe(|| (self.work)(self.slot, self.lcore)));
+        let outcome = panic::catch(|| (self.work)(self.slot, self.lcore)).and_then(|result| result);
         if outcome.is_err() {
             // A dead lcore leaves its queue unserved: stop the others too.
             self.quit.set();
@@ -114,7 +153,7 @@ impl<F: Fn(usize, Lcore) -> R, R> Job<'_, F, R> {
     }
 }
 
-extern "C" fn trampoline<F: Fn(usize, Lcore) -> R, R>(arg: *mut c_void) -> c_int {
+extern "C" fn trampoline<F: Fn(usize, Lcore) -> Result<R>, R>(arg: *mut c_void) -> c_int {
     // SAFETY: `arg` is the &mut Job that run_on_lcores keeps alive, and lends
     // to this lcore alone, until rte_eal_wait_lcore has returned.
     let job = unsafe { &mut *arg.cast::<Job<'_, F, R>>() };
@@ -125,10 +164,11 @@ extern "C" fn trampoline<F: Fn(usize, Lcore) -> R, R>(arg: *mut c_void) -> c_int
 /// Runs `work(slot, lcore)` once on each of `lcores` (`slot` is the lcore's
 /// position in the slice), the calling main lcore included (it must be one of
 /// them), and returns when every one has finished, with each lcore's result in
-/// slot order. A panic on any lcore sets `quit` so the others return too.
+/// slot order. An error or a panic on any lcore sets `quit`, so that the
+/// others return too; it comes back as that lcore's error.
 pub fn run_on_lcores<F, R>(lcores: &[Lcore], quit: &QuitFlag, work: F) -> Vec<(Lcore, Result<R>)>
 where
-    F: Fn(usize, Lcore) -> R + Sync,
+    F: Fn(usize, Lcore) -> Result<R> + Sync,
     R: Send,
 {
     // SAFETY: plain query.
@@ -158,7 +198,7 @@ where
         if launch_errors.is_empty() {
             main_job.run();
         } else {
-            main_job.outcome = Some(Err(Box::new("not started: a worker failed to launch")));
+            main_job.outcome = Some(Err(anyhow!("not started: a worker failed to launch")));
         }
     }
     for id in launched {
@@ -167,23 +207,11 @@ where
     }
     jobs.into_iter()
         .map(|job| {
-            let result = match job.outcome {
-                Some(Ok(value)) => Ok(value),
-                Some(Err(panic)) => Err(anyhow!("lcore {} panicked: {}", job.lcore.id, panic_text(&*panic))),
-                None => {
-                    let ret = launch_errors.iter().find(|(id, _)| *id == job.lcore.id).map_or(0, |e| e.1);
-                    Err(anyhow!("cannot launch on lcore {}: {}", job.lcore.id, errno_text(ret)))
-                }
-            };
+            let result = job.outcome.unwrap_or_else(|| {
+                let ret = launch_errors.iter().find(|(id, _)| *id == job.lcore.id).map_or(0, |e| e.1);
+                Err(anyhow!("cannot launch on lcore {}: {}", job.lcore.id, errno_text(ret)))
+            });
             (job.lcore, result)
         })
         .collect()
-}
-
-fn panic_text(panic: &(dyn Any + Send)) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(no message)")
 }

@@ -7,10 +7,11 @@ mod lcore;
 mod mbuf;
 mod mempool;
 mod port;
+pub mod telemetry;
 
 pub use eal::{split_args, Eal};
 pub use error::{errno_text, rte_errno};
-pub use lcore::{run_on_lcores, ControlCpus, Lcore};
+pub use lcore::{report_lcore_usage, run_on_lcores, tsc_hz, ControlCpus, Lcore};
 pub use mbuf::{MbufBurst, MAX_BURST};
 pub use mempool::Mempool;
-pub use port::{MacAddr, Port, PortStats, QueuePair};
+pub use port::{MacAddr, Port, PortStats, QueuePair, MAX_PORT_ID};

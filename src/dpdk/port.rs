@@ -1,5 +1,6 @@
 //! An Ethernet port: configure, set up queues, start; stopped and closed on drop.
 
+use std::collections::BTreeMap;
 use std::ffi::{c_char, CStr};
 use std::fmt;
 use std::marker::PhantomData;
@@ -11,6 +12,9 @@ use anyhow::{bail, ensure, Result};
 use super::eal::Eal;
 use super::error::errno_text;
 use super::mempool::Mempool;
+
+/// The highest port id this DPDK build can have (RTE_MAX_ETHPORTS - 1).
+pub const MAX_PORT_ID: u16 = dpdk_sys::RTE_MAX_ETHPORTS as u16 - 1;
 
 /// A 48-bit Ethernet address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,6 +195,31 @@ impl<'eal> Port<'eal> {
             oerrors: raw.oerrors,
             rx_nombuf: raw.rx_nombuf,
         })
+    }
+
+    /// The port's extended statistics that are not zero, by name.
+    pub fn xstats(&self) -> Result<BTreeMap<String, u64>> {
+        // SAFETY: valid port; with no buffer DPDK returns how many there are.
+        let count = unsafe { dpdk_sys::rte_eth_xstats_get_names(self.id, std::ptr::null_mut(), 0) };
+        ensure!(count >= 0, "rte_eth_xstats_get_names(port {}): {}", self.id, errno_text(count));
+        let n = count as usize;
+        let mut names = vec![dpdk_sys::rte_eth_xstat_name::default(); n];
+        let mut values = vec![dpdk_sys::rte_eth_xstat::default(); n];
+        // SAFETY: both buffers hold `n` entries.
+        let got_names = unsafe { dpdk_sys::rte_eth_xstats_get_names(self.id, names.as_mut_ptr(), n as u32) };
+        // SAFETY: as above.
+        let got_values = unsafe { dpdk_sys::rte_eth_xstats_get(self.id, values.as_mut_ptr(), n as u32) };
+        ensure!(
+            got_names == count && got_values == count,
+            "rte_eth_xstats_get(port {}): the statistics changed while being read",
+            self.id
+        );
+        let name_of = |id: u64| {
+            let raw = &names.get(id as usize)?.name;
+            // SAFETY: a NUL-terminated name of at most RTE_ETH_XSTATS_NAME_SIZE bytes.
+            Some(unsafe { CStr::from_ptr(raw.as_ptr()) }.to_string_lossy().into_owned())
+        };
+        Ok(values.iter().filter(|x| x.value != 0).filter_map(|x| Some((name_of(x.id)?, x.value))).collect())
     }
 
     /// Mbufs out of the port's pools right now (in rings, in flight, or lost).

@@ -1,10 +1,11 @@
 //! Per-queue counters: written by the one lcore that owns the queue, read by
-//! whoever prints statistics. Each queue's counters sit on their own cache
-//! lines, so no line is written by two lcores.
+//! whoever prints statistics or answers telemetry. Each queue's counters sit
+//! on their own cache lines, so no line is written by two lcores.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 
 /// One queue's running totals.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -15,6 +16,11 @@ pub struct QueueCounts {
     pub tx_dropped: u64,
     /// Shorter than an Ethernet header (freed unread).
     pub runt_dropped: u64,
+    /// Cycles (rte_rdtsc) spent in polls that returned frames: receive,
+    /// rewrite, transmit.
+    pub busy_cycles: u64,
+    /// How many polls returned how many frames.
+    pub bursts: PollSizes,
 }
 
 impl QueueCounts {
@@ -23,11 +29,54 @@ impl QueueCounts {
         self.tx_packets += other.tx_packets;
         self.tx_dropped += other.tx_dropped;
         self.runt_dropped += other.runt_dropped;
+        self.busy_cycles += other.busy_cycles;
+        for (mine, theirs) in self.bursts.0.iter_mut().zip(other.bursts.0) {
+            *mine += theirs;
+        }
     }
 }
 
-/// [`QueueCounts`] published for other threads to read. 128-byte aligned:
-/// adjacent-line prefetchers pull cache lines in pairs.
+/// Polls counted by how many frames they returned: 0, 1-7, 8-15, 16-31, 32
+/// or more (a full default burst).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PollSizes(pub [u64; 5]);
+
+impl PollSizes {
+    /// The buckets' names: JSON keys (valid DPDK telemetry keys too).
+    pub const NAMES: [&'static str; 5] = ["0", "1_7", "8_15", "16_31", "32_plus"];
+
+    #[inline(always)]
+    pub fn count(&mut self, frames: usize) {
+        let bucket = match frames {
+            0 => 0,
+            1..=7 => 1,
+            8..=15 => 2,
+            16..=31 => 3,
+            _ => 4,
+        };
+        self.0[bucket] += 1;
+    }
+
+    /// (name, polls) for each bucket.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        Self::NAMES.into_iter().zip(self.0)
+    }
+}
+
+impl Serialize for PollSizes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, polls) in self.iter() {
+            map.serialize_entry(name, &polls)?;
+        }
+        map.end()
+    }
+}
+
+/// [`QueueCounts`] published for other threads to read, with the cycle count
+/// at which the loop started (total cycles = now - that). Two cache lines, so
+/// that adjacent-line prefetchers (which pull lines in pairs) never share one
+/// queue's lines with another's.
 #[derive(Debug, Default)]
 #[repr(align(128))]
 pub struct QueueCounters {
@@ -35,9 +84,17 @@ pub struct QueueCounters {
     tx_packets: AtomicU64,
     tx_dropped: AtomicU64,
     runt_dropped: AtomicU64,
+    busy_cycles: AtomicU64,
+    bursts: [AtomicU64; 5],
+    started_cycles: AtomicU64,
 }
 
 impl QueueCounters {
+    /// Marks the loop's start, on the cycle counter.
+    pub fn start(&self, cycles: u64) {
+        self.started_cycles.store(cycles, Ordering::Relaxed);
+    }
+
     /// Publishes the owner's totals: plain stores, since only the owner writes.
     #[inline(always)]
     pub fn publish(&self, counts: &QueueCounts) {
@@ -45,6 +102,16 @@ impl QueueCounters {
         self.tx_packets.store(counts.tx_packets, Ordering::Relaxed);
         self.tx_dropped.store(counts.tx_dropped, Ordering::Relaxed);
         self.runt_dropped.store(counts.runt_dropped, Ordering::Relaxed);
+        self.busy_cycles.store(counts.busy_cycles, Ordering::Relaxed);
+        for (published, polls) in self.bursts.iter().zip(counts.bursts.0) {
+            published.store(polls, Ordering::Relaxed);
+        }
+    }
+
+    /// Publishes the count of empty polls alone (nothing else changed).
+    #[inline(always)]
+    pub fn publish_empty_polls(&self, counts: &QueueCounts) {
+        self.bursts[0].store(counts.bursts.0[0], Ordering::Relaxed);
     }
 
     pub fn read(&self) -> QueueCounts {
@@ -53,6 +120,72 @@ impl QueueCounters {
             tx_packets: self.tx_packets.load(Ordering::Relaxed),
             tx_dropped: self.tx_dropped.load(Ordering::Relaxed),
             runt_dropped: self.runt_dropped.load(Ordering::Relaxed),
+            busy_cycles: self.busy_cycles.load(Ordering::Relaxed),
+            bursts: PollSizes(std::array::from_fn(|i| self.bursts[i].load(Ordering::Relaxed))),
         }
+    }
+
+    /// Cycles since the loop started, as of `now` (0 before it started).
+    pub fn total_cycles(&self, now: u64) -> u64 {
+        match self.started_cycles.load(Ordering::Relaxed) {
+            0 => 0,
+            started => now.saturating_sub(started),
+        }
+    }
+}
+
+/// An lcore's load over some span: busy cycles of all cycles.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Load {
+    pub busy_cycles: u64,
+    pub total_cycles: u64,
+    pub packets: u64,
+}
+
+impl Load {
+    /// Share of the cycles spent in polls that returned frames, 0-100.
+    pub fn busy_pct(&self) -> f64 {
+        if self.total_cycles == 0 {
+            return 0.0;
+        }
+        (100.0 * self.busy_cycles as f64 / self.total_cycles as f64).min(100.0)
+    }
+
+    /// Busy cycles per received frame.
+    pub fn cycles_per_packet(&self) -> f64 {
+        if self.packets == 0 {
+            return 0.0;
+        }
+        self.busy_cycles as f64 / self.packets as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polls_land_in_their_bucket() {
+        let mut sizes = PollSizes::default();
+        for frames in [0, 0, 1, 7, 8, 15, 16, 31, 32, 512] {
+            sizes.count(frames);
+        }
+        assert_eq!(sizes.0, [2, 2, 2, 2, 2]);
+        let json = serde_json::to_string(&sizes).unwrap();
+        assert_eq!(json, r#"{"0":2,"1_7":2,"8_15":2,"16_31":2,"32_plus":2}"#);
+    }
+
+    #[test]
+    fn load_is_a_share_of_the_cycles() {
+        let load = Load { busy_cycles: 250, total_cycles: 1000, packets: 10 };
+        assert_eq!((load.busy_pct(), load.cycles_per_packet()), (25.0, 25.0));
+        assert_eq!(Load::default().busy_pct(), 0.0);
+        assert_eq!(Load::default().cycles_per_packet(), 0.0);
+    }
+
+    #[test]
+    fn one_queue_s_counters_fill_two_cache_lines_of_their_own() {
+        assert_eq!(std::mem::align_of::<QueueCounters>(), 128);
+        assert!(std::mem::size_of::<QueueCounters>() <= 128);
     }
 }

@@ -2,49 +2,89 @@
 //! prints rates every `--stats` seconds, reading the counters the lcores
 //! publish and the port's mbuf pools. It never touches a queue.
 
+use std::io::{self, Write};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use anyhow::{Context, Result};
+
+use crate::arch;
 use crate::dpdk::{Lcore, Port};
-use crate::echo::counters::{QueueCounters, QueueCounts};
+use crate::echo::counters::{Load, PollSizes, QueueCounters, QueueCounts};
+use crate::echo::EchoConfig;
+use crate::fault::Fault;
 use crate::quit::QuitFlag;
 
 const TICK: Duration = Duration::from_millis(20);
 
-/// Runs until `quit` is set, setting it itself once `duration` has passed.
+/// Runs until `quit` is set, setting it itself once `--duration` has passed
+/// since `started`. Fails when the statistics cannot be written.
 pub fn watch(
     port: &Port<'_>,
     lcores: &[Lcore],
     counters: &[QueueCounters],
-    stats_every: Option<Duration>,
-    duration: Option<Duration>,
+    config: &EchoConfig,
+    started: Instant,
+    fault: Option<&Fault>,
     quit: &QuitFlag,
-) {
-    let started = Instant::now();
-    let mut last_report = (started, vec![QueueCounts::default(); counters.len()]);
-    let mut next_report = stats_every.map(|every| started + every);
+) -> Result<()> {
+    let mut last_report = (started, arch::cycles(), vec![QueueCounts::default(); counters.len()]);
+    let mut next_report = config.stats_every.map(|every| started + every);
     while !quit.is_set() {
         let now = Instant::now();
-        if duration.is_some_and(|d| now - started >= d) {
+        if config.duration.is_some_and(|d| now - started >= d) {
             quit.set();
             break;
         }
-        if let (Some(due), Some(every)) = (next_report, stats_every) {
+        if let Some(fault) = fault.filter(|f| f.is_due(started)) {
+            fault.strike()?;
+        }
+        if let (Some(due), Some(every)) = (next_report, config.stats_every) {
             if now >= due {
                 let current: Vec<QueueCounts> = counters.iter().map(QueueCounters::read).collect();
-                print_rates(now - started, now - last_report.0, lcores, &last_report.1, &current);
-                println!("{:>11} mbufs: {} in use of {}", "", port.mbufs_in_use(), port.mbufs_total());
-                last_report = (now, current);
+                let cycles = arch::cycles();
+                let span =
+                    Span { at: now - started, secs: now - last_report.0, cycles: cycles - last_report.1 };
+                let mut out = io::stdout().lock();
+                print_rates(&mut out, &span, lcores, &last_report.2, &current)
+                    .and_then(|()| {
+                        writeln!(
+                            out,
+                            "{:>11} mbufs: {} in use of {}",
+                            "",
+                            port.mbufs_in_use(),
+                            port.mbufs_total()
+                        )
+                    })
+                    .and_then(|()| out.flush())
+                    .context("cannot write the statistics to stdout")?;
+                last_report = (now, cycles, current);
                 next_report = Some(due + every);
             }
         }
         thread::sleep(TICK);
     }
+    Ok(())
 }
 
-fn print_rates(at: Duration, span: Duration, lcores: &[Lcore], before: &[QueueCounts], now: &[QueueCounts]) {
-    let secs = span.as_secs_f64().max(f64::EPSILON);
+/// A statistics period: when it ended (since the start), and how long it was
+/// in time and in cycles.
+struct Span {
+    at: Duration,
+    secs: Duration,
+    cycles: u64,
+}
+
+fn print_rates(
+    out: &mut impl Write,
+    span: &Span,
+    lcores: &[Lcore],
+    before: &[QueueCounts],
+    now: &[QueueCounts],
+) -> io::Result<()> {
+    let secs = span.secs.as_secs_f64().max(f64::EPSILON);
     let rate = |a: u64, b: u64| format_rate((b - a) as f64 / secs);
+    let at = span.at.as_secs_f64();
     let mut total_before = QueueCounts::default();
     let mut total_now = QueueCounts::default();
     let many = now.len() > 1;
@@ -52,26 +92,50 @@ fn print_rates(at: Duration, span: Duration, lcores: &[Lcore], before: &[QueueCo
         total_before.add(b);
         total_now.add(n);
         if many {
-            println!(
-                "[{:7.1} s] queue {queue} (lcore {}): rx {} tx {} dropped {}",
-                at.as_secs_f64(),
+            writeln!(
+                out,
+                "[{at:7.1} s] queue {queue} (lcore {}): rx {} tx {} dropped {}; {}",
                 lcore.id,
                 rate(b.rx_packets, n.rx_packets),
                 rate(b.tx_packets, n.tx_packets),
                 (n.tx_dropped + n.runt_dropped) - (b.tx_dropped + b.runt_dropped),
-            );
+                load_text(b, n, span.cycles),
+            )?;
         }
     }
-    println!(
-        "[{:7.1} s] total: rx {} tx {} dropped {} (since start: rx {} tx {})",
-        at.as_secs_f64(),
+    let load =
+        if many { String::new() } else { format!("; {}", load_text(&total_before, &total_now, span.cycles)) };
+    writeln!(
+        out,
+        "[{at:7.1} s] total: rx {} tx {} dropped {} (since start: rx {} tx {}){load}",
         rate(total_before.rx_packets, total_now.rx_packets),
         rate(total_before.tx_packets, total_now.tx_packets),
         (total_now.tx_dropped + total_now.runt_dropped)
             - (total_before.tx_dropped + total_before.runt_dropped),
         total_now.rx_packets,
         total_now.tx_packets,
-    );
+    )
+}
+
+/// One lcore's load over a period of `cycles`: "busy 37.5%, 31.0
+/// cycles/frame, polls 0:n 1_7:n ...".
+fn load_text(before: &QueueCounts, now: &QueueCounts, cycles: u64) -> String {
+    let load = Load {
+        busy_cycles: now.busy_cycles - before.busy_cycles,
+        total_cycles: cycles,
+        packets: now.rx_packets - before.rx_packets,
+    };
+    let polls: Vec<String> = PollSizes::NAMES
+        .iter()
+        .zip(now.bursts.0.iter().zip(before.bursts.0))
+        .map(|(name, (n, b))| format!("{name}:{}", n - b))
+        .collect();
+    format!(
+        "busy {:.1}%, {:.1} cycles/frame, polls {}",
+        load.busy_pct(),
+        load.cycles_per_packet(),
+        polls.join(" ")
+    )
 }
 
 fn format_rate(pps: f64) -> String {

@@ -1,5 +1,6 @@
 //! The per-queue echo loop, run by one lcore on its own RX/TX queue pair.
 
+use crate::arch;
 use crate::dpdk::{MacAddr, MbufBurst, QueuePair};
 use crate::echo::counters::{QueueCounters, QueueCounts};
 use crate::echo::rewrite::{self, Mode};
@@ -7,7 +8,7 @@ use crate::quit::QuitFlag;
 
 /// Receives bursts of up to `burst` frames, rewrites each for `mode`, sends
 /// them back out, and frees runts and whatever TX refused. Publishes its
-/// totals to `counters` after every burst; returns them when `quit` is set.
+/// totals to `counters` after every burst, until `quit` is set.
 pub fn echo_queue(
     mut queue: QueuePair<'_>,
     mode: Mode,
@@ -15,7 +16,7 @@ pub fn echo_queue(
     burst: u16,
     counters: &QueueCounters,
     quit: &QuitFlag,
-) -> QueueCounts {
+) {
     // One monomorphised loop per mode: no mode test per packet.
     match mode {
         Mode::Reply => poll(&mut queue, burst, counters, quit, |f| rewrite::reply(f, &port_mac.0)),
@@ -23,6 +24,9 @@ pub fn echo_queue(
     }
 }
 
+/// The loop. One read of the cycle counter per poll measures the lcore's
+/// load: the cycles from the start of a poll that returned frames to the end
+/// of its transmit are busy, the rest (empty polls) idle.
 #[inline(always)]
 fn poll(
     queue: &mut QueuePair<'_>,
@@ -30,12 +34,17 @@ fn poll(
     counters: &QueueCounters,
     quit: &QuitFlag,
     mut rewrite: impl FnMut(&mut [u8]) -> bool,
-) -> QueueCounts {
+) {
     let mut mbufs = MbufBurst::default();
     let mut counts = QueueCounts::default();
+    let mut poll_started = arch::cycles();
+    counters.start(poll_started);
     while !quit.is_set() {
         let received = mbufs.receive(queue, burst);
+        counts.bursts.count(received);
         if received == 0 {
+            counters.publish_empty_polls(&counts);
+            poll_started = arch::cycles();
             continue;
         }
         let runts = mbufs.retain_frames(&mut rewrite);
@@ -44,7 +53,9 @@ fn poll(
         counts.runt_dropped += runts as u64;
         counts.tx_packets += sent as u64;
         counts.tx_dropped += (received - runts - sent) as u64;
+        let now = arch::cycles();
+        counts.busy_cycles += now.saturating_sub(poll_started);
+        poll_started = now;
         counters.publish(&counts);
     }
-    counts
 }

@@ -3,6 +3,8 @@
 use clap::ValueEnum;
 use serde::Serialize;
 
+use crate::arch;
+
 /// Destination MAC, source MAC, EtherType.
 pub const ETHER_HDR_LEN: usize = 14;
 
@@ -42,16 +44,22 @@ pub fn reply(frame: &mut [u8], port_mac: &[u8; 6]) -> bool {
 /// Ethernet header.
 #[inline(always)]
 pub fn swap(frame: &mut [u8]) -> bool {
-    #[cfg(all(target_arch = "x86_64", target_feature = "ssse3"))]
-    if let Some(first16) = frame.first_chunk_mut::<16>() {
-        swap_in_16_bytes(first16);
+    if let (Some(vector_swap), Some(first16)) = (arch::VECTOR_SWAP, frame.first_chunk_mut::<16>()) {
+        vector_swap(first16);
         return true;
     }
     let Some(hdr) = frame.first_chunk_mut::<ETHER_HDR_LEN>() else {
         return false;
     };
-    // The 12 address bytes as one 8- and one 4-byte word (little-endian
-    // shifts): two loads and two stores instead of a byte-wise swap.
+    swap_header(hdr);
+    true
+}
+
+/// The scalar swap: the 12 address bytes as one 8- and one 4-byte word
+/// (little-endian shifts), two loads and two stores instead of a byte-wise
+/// swap. For frames under 16 bytes, and CPUs without a vector swap.
+#[inline(always)]
+fn swap_header(hdr: &mut [u8; ETHER_HDR_LEN]) {
     let (words, _) = hdr.split_at_mut(12);
     let (lo, hi) = words.split_at_mut(8);
     let a = u64::from_le_bytes(lo.try_into().unwrap()); // d0..d5 s0 s1
@@ -60,23 +68,6 @@ pub fn swap(frame: &mut [u8]) -> bool {
     let new_b = (a >> 16) as u32; // d2..d5
     lo.copy_from_slice(&new_a.to_le_bytes());
     hi.copy_from_slice(&new_b.to_le_bytes());
-    true
-}
-
-/// Swaps bytes 0-5 and 6-11 of a frame's first 16 with one load, one byte
-/// shuffle and one store, as testpmd's macswap does (SSSE3 is part of DPDK's
-/// x86 baseline: see .cargo/config.toml); bytes 12-15 are stored unchanged.
-#[cfg(all(target_arch = "x86_64", target_feature = "ssse3"))]
-#[inline(always)]
-fn swap_in_16_bytes(bytes: &mut [u8; 16]) {
-    use std::arch::x86_64::{_mm_loadu_si128, _mm_setr_epi8, _mm_shuffle_epi8, _mm_storeu_si128};
-    // SAFETY: the cfg above guarantees SSSE3; the load and the store cover
-    // exactly the 16 bytes `bytes` borrows (unaligned is fine).
-    unsafe {
-        let order = _mm_setr_epi8(6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 12, 13, 14, 15);
-        let swapped = _mm_shuffle_epi8(_mm_loadu_si128(bytes.as_ptr().cast()), order);
-        _mm_storeu_si128(bytes.as_mut_ptr().cast(), swapped);
-    }
 }
 
 #[cfg(test)]
@@ -132,6 +123,18 @@ mod tests {
             let before = f.clone();
             assert!(swap(&mut f));
             assert_eq!((&f[..6], &f[6..12], &f[12..]), (&PEER[..], &PORT[..], &before[12..]), "{len} bytes");
+        }
+    }
+
+    #[test]
+    fn the_scalar_swap_agrees_with_the_vector_swap_this_cpu_has() {
+        let mut scalar = frame(PORT, PEER, ETHER_HDR_LEN).try_into().unwrap();
+        swap_header(&mut scalar);
+        assert_eq!((&scalar[..6], &scalar[6..12]), (&PEER[..], &PORT[..]));
+        if let Some(vector_swap) = arch::VECTOR_SWAP {
+            let mut vector: [u8; 16] = frame(PORT, PEER, 16).try_into().unwrap();
+            vector_swap(&mut vector);
+            assert_eq!(vector[..ETHER_HDR_LEN], scalar);
         }
     }
 

@@ -1,17 +1,34 @@
 //! Port bring-up shared by both servers, step by step as in DPDK's
 //! examples/skeleton: check, configure, queues, start, promiscuous.
 
+use std::io::{self, Write};
+
 use anyhow::{ensure, Context, Result};
 
-use crate::cli::Options;
 use crate::dpdk::{Eal, Mempool, Port};
 
 /// Per-lcore mbuf cache, as in the original (and DPDK's skeleton).
 const MBUF_CACHE: u32 = 250;
 
+/// The most mbufs a queue's pool may be asked for: 16 Mi - 1, about 38 GiB.
+pub const MAX_MBUFS: u32 = (1 << 24) - 1;
+
+/// The port and its queues, from the command line.
+#[derive(Debug, Clone)]
+pub struct PortConfig {
+    pub port: u16,
+    /// RX and TX ring sizes per queue.
+    pub rxd: u16,
+    pub txd: u16,
+    /// Mbufs per queue (raised to what the queue can hold).
+    pub mbufs: u32,
+    /// Most frames per poll.
+    pub burst: u16,
+}
+
 /// Opens `opts.port` with `queues` RX/TX queue pairs (one per echoing lcore)
 /// and starts it.
-pub fn bring_up_port<'eal>(eal: &'eal Eal, opts: &Options, queues: u16) -> Result<Port<'eal>> {
+pub fn bring_up_port<'eal>(eal: &'eal Eal, opts: &PortConfig, queues: u16) -> Result<Port<'eal>> {
     // 1. The port must exist, and have a queue pair for every lcore.
     let mut port = Port::open(eal, opts.port)?;
     let info = port.info()?;
@@ -55,7 +72,7 @@ pub fn bring_up_port<'eal>(eal: &'eal Eal, opts: &Options, queues: u16) -> Resul
     // 5. Start, then listen to every address: an echo answers whatever arrives.
     port.start()?;
     let mac = port.mac()?;
-    println!("Port {} MAC: {mac}", opts.port);
+    writeln!(io::stdout(), "Port {} MAC: {mac}", opts.port).context("cannot write to stdout")?;
     port.enable_promiscuous()
         .with_context(|| format!("port {}: cannot enable promiscuous mode", opts.port))
         .unwrap_or_else(|e| log::warn!("{e:#}; only frames for {mac} or broadcast will be echoed"));
@@ -76,7 +93,7 @@ pub fn pool_size(requested: u32, rxd: u16, txd: u16, burst: u16) -> (u32, u32) {
         );
     }
     // DPDK refuses a cache larger than the pool / 1.5.
-    let cache = MBUF_CACHE.min(mbufs * 2 / 3);
+    let cache = MBUF_CACHE.min(mbufs / 3 * 2);
     (mbufs, cache)
 }
 
@@ -97,7 +114,9 @@ mod tests {
 
     #[test]
     fn the_cache_fits_the_pool() {
-        let (mbufs, cache) = pool_size(1, 1, 1, 1);
-        assert!(cache as f64 * 1.5 <= mbufs as f64);
+        for (requested, rxd, txd, burst) in [(1, 1, 1, 1), (super::MAX_MBUFS, u16::MAX, u16::MAX, 512)] {
+            let (mbufs, cache) = pool_size(requested, rxd, txd, burst);
+            assert!(cache as f64 * 1.5 <= mbufs as f64);
+        }
     }
 }

@@ -1,21 +1,57 @@
-//! What a run did: the echo's own counters, per queue and in total, next to
-//! the port's. Printed for people at exit, and as one JSON line on request.
+//! What a run did: the echo's own counters and each lcore's load, per queue
+//! and in total, next to the port's. Printed for people at exit, and as one
+//! JSON line on request; the telemetry command /l2echo/stats gives the same
+//! per-queue fields while the run goes on.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::io::{self, Write};
 use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::dpdk::{MacAddr, PortStats};
-use crate::echo::counters::QueueCounts;
+use crate::dpdk::{Lcore, MacAddr, PortStats};
+use crate::echo::counters::{Load, QueueCounters, QueueCounts};
 use crate::echo::Mode;
 
+/// One queue: its counts, and its lcore's load since the loop started.
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueSummary {
     pub queue: u16,
     pub lcore: u32,
     #[serde(flatten)]
     pub counts: QueueCounts,
+    /// Cycles since the loop started (busy or not).
+    pub total_cycles: u64,
+    /// busy_cycles of total_cycles, 0-100.
+    pub busy_pct: f64,
+    /// busy_cycles per received frame.
+    pub cycles_per_packet: f64,
+}
+
+impl QueueSummary {
+    /// Queue `queue` on `lcore`, from what its loop published, as of the
+    /// cycle count `now`.
+    pub fn read(queue: usize, lcore: Lcore, counters: &QueueCounters, now: u64) -> QueueSummary {
+        let counts = counters.read();
+        let load = Load {
+            busy_cycles: counts.busy_cycles,
+            total_cycles: counters.total_cycles(now),
+            packets: counts.rx_packets,
+        };
+        QueueSummary {
+            queue: queue as u16,
+            lcore: lcore.id,
+            counts,
+            total_cycles: load.total_cycles,
+            busy_pct: round1(load.busy_pct()),
+            cycles_per_packet: round1(load.cycles_per_packet()),
+        }
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }
 
 /// The port's mbuf pools: how many mbufs they hold, how many were out of
@@ -38,6 +74,8 @@ pub struct Summary {
     pub port_mac: String,
     pub mode: Mode,
     pub elapsed_s: f64,
+    /// Cycles per second of the counter the load is measured with (rte_get_tsc_hz).
+    pub tsc_hz: u64,
     #[serde(flatten)]
     pub total: QueueCounts,
     #[serde(flatten)]
@@ -45,41 +83,56 @@ pub struct Summary {
     #[serde(flatten)]
     pub mbufs: MbufUse,
     pub queues: Vec<QueueSummary>,
+    /// The port's non-zero extended statistics (with --xstats).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xstats: Option<BTreeMap<String, u64>>,
 }
 
 impl Summary {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         port: u16,
         mac: MacAddr,
         mode: Mode,
         elapsed: Duration,
+        tsc_hz: u64,
         stats: PortStats,
         mbufs: MbufUse,
         queues: Vec<QueueSummary>,
+        xstats: Option<BTreeMap<String, u64>>,
     ) -> Summary {
-        let mut total = QueueCounts::default();
-        for q in &queues {
-            total.add(&q.counts);
-        }
         Summary {
             port,
             port_mac: mac.to_string(),
             mode,
             elapsed_s: elapsed.as_secs_f64(),
-            total,
+            tsc_hz,
+            total: total_of(&queues),
             port_stats: stats,
             mbufs,
             queues,
+            xstats,
         }
     }
 
     /// Prints the summary for people, then, with `json`, as one JSON line.
-    pub fn print(&self, json: bool) {
-        print!("{self}");
+    pub fn print(&self, json: bool) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        write!(out, "{self}")?;
         if json {
-            println!("{}", serde_json::to_string(self).expect("a Summary always serialises"));
+            writeln!(out, "{}", serde_json::to_string(self).expect("a Summary always serialises"))?;
         }
+        out.flush()
     }
+}
+
+/// The queues' counts added up.
+pub fn total_of(queues: &[QueueSummary]) -> QueueCounts {
+    let mut total = QueueCounts::default();
+    for q in queues {
+        total.add(&q.counts);
+    }
+    total
 }
 
 impl fmt::Display for Summary {
@@ -112,6 +165,18 @@ impl fmt::Display for Summary {
                 "  queue {} (lcore {}): rx_packets {} tx_packets {} tx_dropped {} runt_dropped {}",
                 q.queue, q.lcore, c.rx_packets, c.tx_packets, c.tx_dropped, c.runt_dropped
             )?;
+            let polls: Vec<String> = c.bursts.iter().map(|(name, n)| format!("{name}:{n}")).collect();
+            writeln!(
+                f,
+                "    load: busy {:.1}%, {:.1} cycles/frame; polls by frames returned {}",
+                q.busy_pct,
+                q.cycles_per_packet,
+                polls.join(" ")
+            )?;
+        }
+        if let Some(xstats) = &self.xstats {
+            let each: Vec<String> = xstats.iter().map(|(name, value)| format!("{name} {value}")).collect();
+            writeln!(f, "  xstats: {}", if each.is_empty() { "(all zero)".into() } else { each.join(", ") })?;
         }
         Ok(())
     }

@@ -1,0 +1,10 @@
+//! Any other CPU: DPDK's own rte_rdtsc through the shim, and no vector swap
+//! (the rewrite's scalar code does it).
+
+#[inline(always)]
+pub fn cycles() -> u64 {
+    // SAFETY: a plain read of the cycle counter.
+    unsafe { dpdk_sys::rte_rdtsc() }
+}
+
+pub const VECTOR_SWAP: Option<fn(&mut [u8; 16])> = None;

@@ -1,0 +1,254 @@
+//! Watching a running server with DPDK's own tools, and the lcore load:
+//! dpdk-telemetry.py (/ethdev/* and the app's /l2echo/stats, and on DPDK
+//! 23.03+ EAL's /eal/lcore/usage), dpdk-proc-info and dpdk-dumpcap (secondary
+//! processes: real hugepages, shared config), --xstats, and the load figures
+//! in the summary.
+
+mod common;
+use common::*;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// EAL options with telemetry on (test_eal_args turns it off).
+fn telemetry_eal(lcores: &str) -> Vec<String> {
+    let mut eal: Vec<String> = test_eal_args().into_iter().filter(|a| a != "--no-telemetry").collect();
+    eal.extend(["--lcores", lcores, "--vdev", "net_null0"].map(String::from));
+    eal
+}
+
+fn prefix_of(eal: &[String]) -> String {
+    eal[eal.iter().position(|a| a == "--file-prefix").unwrap() + 1].clone()
+}
+
+/// Sends `commands` to the process's telemetry socket; one JSON reply each.
+fn telemetry(prefix: &str, commands: &[&str]) -> Vec<Value> {
+    let mut child = Command::new("dpdk-telemetry.py")
+        .args(["-f", prefix])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dpdk-telemetry.py (Debian: dpdk)");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(commands.join("\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let replies: Vec<Value> = text.lines().filter_map(|l| serde_json::from_str(l.trim()).ok()).collect();
+    let replies: Vec<Value> = replies
+        .into_iter()
+        .filter(|v| commands.iter().any(|c| v.get(c.split(',').next().unwrap()).is_some()))
+        .collect();
+    assert_eq!(replies.len(), commands.len(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    replies
+}
+
+fn telemetry_answers_for(bin: &str, lcores: &str, queues: usize) {
+    let eal = telemetry_eal(lcores);
+    let echo = spawn(bin, &eal, &["--duration", "5", "--json", "--xstats"]);
+    std::thread::sleep(Duration::from_millis(2000));
+    let replies = telemetry(
+        &prefix_of(&eal),
+        &["/ethdev/list", "/ethdev/stats,0", "/ethdev/xstats,0", "/l2echo/stats"],
+    );
+    let run = finish(echo, Duration::from_secs(30));
+    remove_runtime_dir(&eal);
+    run.assert_success();
+
+    assert_eq!(replies[0]["/ethdev/list"], serde_json::json!([0]));
+    assert!(u(&replies[1]["/ethdev/stats"], "ipackets") > 0, "{}", replies[1]);
+    assert!(u(&replies[2]["/ethdev/xstats"], "rx_good_packets") > 0, "{}", replies[2]);
+    let live = &replies[3]["/l2echo/stats"];
+    assert!(u(live, "rx_packets") > 0, "{live}");
+    assert!(u(live, "tsc_hz") > 0, "{live}");
+    let summary = run.summary();
+    let final_queue = &summary["queues"][0];
+    for q in 0..queues {
+        let queue = &live["queues"][q.to_string()];
+        assert_eq!(u(queue, "queue"), q as u64, "{live}");
+        // The summary's keys, with the live values.
+        for key in final_queue.as_object().unwrap().keys() {
+            assert!(queue.get(key).is_some(), "/l2echo/stats lacks {key}: {queue}");
+        }
+        assert!(u(queue, "rx_packets") > 0 && u(queue, "busy_cycles") > 0, "{queue}");
+        assert!(u(queue, "busy_pct") <= 100, "{queue}");
+    }
+    // --xstats: the port's extended statistics, as the loop counted them.
+    assert_eq!(u(&summary["xstats"], "rx_good_packets"), u(&summary, "rx_packets"), "{summary}");
+    assert!(run.stdout.contains("  xstats: rx_good_packets"), "{run}");
+}
+
+#[test]
+fn dpdk_telemetry_answers_for_l2_echo() {
+    telemetry_answers_for(L2_ECHO, "0@0", 1);
+}
+
+#[test]
+fn dpdk_telemetry_answers_for_l2_multi_echo() {
+    telemetry_answers_for(L2_MULTI_ECHO, "(0-1)@(0-1)", 2);
+}
+
+/// EAL's own lcore usage, from DPDK 23.03 on: the loop's busy and total
+/// cycles. On 22.11 EAL has no such command; the test says so.
+#[test]
+fn eal_lcore_usage_reports_the_loop_where_dpdk_has_it() {
+    let version = Command::new(L2_ECHO).arg("--version").output().unwrap();
+    let version = String::from_utf8_lossy(&version.stdout);
+    let dpdk: Vec<u32> = version
+        .split("DPDK ")
+        .nth(1)
+        .unwrap_or_default()
+        .split(|c: char| !c.is_ascii_digit())
+        .take(2)
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let has_usage = dpdk >= vec![23, 3];
+    let eal = telemetry_eal("0@0");
+    let echo = spawn(L2_ECHO, &eal, &["--duration", "4"]);
+    std::thread::sleep(Duration::from_millis(2000));
+    let reply = telemetry(&prefix_of(&eal), &["/help,/eal/lcore/usage"]);
+    let usage = if has_usage { Some(telemetry(&prefix_of(&eal), &["/eal/lcore/usage"])) } else { None };
+    finish(echo, Duration::from_secs(30)).assert_success();
+    remove_runtime_dir(&eal);
+    match usage {
+        None => {
+            assert!(
+                reply[0]["/help"].is_null(),
+                "DPDK {dpdk:?} has /eal/lcore/usage after all: {}",
+                reply[0]
+            );
+            println!("DPDK {dpdk:?}: no /eal/lcore/usage (added in 23.03): absent, as the README says");
+        }
+        Some(usage) => {
+            let usage = &usage[0]["/eal/lcore/usage"];
+            assert_eq!(usage["lcore_ids"], serde_json::json!([0]), "{usage}");
+            let (total, busy) =
+                (usage["total_cycles"][0].as_u64().unwrap(), usage["busy_cycles"][0].as_u64().unwrap());
+            assert!(busy > 0 && busy <= total, "{usage}");
+        }
+    }
+}
+
+/// Load: on net_null (never empty) nearly every cycle is busy and every poll
+/// is a full burst; on a short capture, nearly every poll comes back empty.
+#[test]
+fn the_summary_gives_each_lcore_s_load() {
+    let mut eal = test_eal_args();
+    eal.extend(["-l", "0", "--vdev", "net_null0"].map(String::from));
+    let s = run(L2_ECHO, &eal, &["--duration", "1", "--json"]).summary();
+    let q = &s["queues"][0];
+    assert!(q["busy_pct"].as_f64().unwrap() > 90.0, "{q}");
+    assert!(q["cycles_per_packet"].as_f64().unwrap() > 0.0, "{q}");
+    assert!(u(&q["bursts"], "32_plus") > 0 && u(&q["bursts"], "0") == 0, "{q}");
+    assert_eq!(u(&q["bursts"], "32_plus") * 32, u(q, "rx_packets"), "every poll a full burst: {q}");
+
+    let dir = TempDir::new("load");
+    let rx = dir.path("in.pcap");
+    write_pcap(&rx, &(0..8).map(|i| frame([0xff; 6], [2, 0, 0, 0, 0, 1], 60, i)).collect::<Vec<_>>());
+    let mut eal = test_eal_args();
+    eal.extend(["-l".into(), "0".into(), "--vdev".into()]);
+    eal.push(format!("net_pcap0,rx_pcap={},tx_pcap={}", rx.display(), dir.path("out.pcap").display()));
+    let run = run(L2_ECHO, &eal, &["--duration", "1", "--json"]);
+    let q = &run.summary()["queues"][0];
+    let b = &q["bursts"];
+    assert_eq!(u(b, "1_7") + u(b, "8_15"), 1, "the 8 frames came in one poll: {q}");
+    assert!(u(b, "0") > 1000, "then empty polls: {q}");
+    assert!(q["busy_pct"].as_f64().unwrap() < 50.0, "{q}");
+    assert!(run.stdout.contains("load: busy"), "{run}");
+}
+
+/// The secondary-process tools need the server's shared hugepage memory:
+/// real hugepages, shared config, no --huge-unlink. The files it leaves in
+/// hugetlbfs are removed after.
+fn hugepage_eal(tag: &str) -> Vec<String> {
+    let prefix = format!("l2t{}{tag}", std::process::id());
+    ["--no-pci", "--file-prefix", &prefix, "-l", "0", "--vdev", "net_null0"].map(String::from).to_vec()
+}
+
+fn remove_hugepage_files(eal: &[String]) {
+    let prefix = prefix_of(eal);
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    for dir in mounts.lines().filter(|l| l.split_whitespace().nth(2) == Some("hugetlbfs")) {
+        let dir = dir.split_whitespace().nth(1).unwrap();
+        for file in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if file.file_name().to_string_lossy().starts_with(&format!("{prefix}map_")) {
+                std::fs::remove_file(file.path()).ok();
+            }
+        }
+    }
+    remove_runtime_dir(eal);
+}
+
+fn hugepages_or_skip() -> bool {
+    if !root_or_skip("hugepages shared with a secondary process") {
+        return false;
+    }
+    let status = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/setup_env.sh"))
+        .arg("--pages")
+        .arg("512")
+        .output();
+    assert!(status.is_ok_and(|o| o.status.success()), "setup_env.sh failed");
+    true
+}
+
+#[test]
+fn dpdk_proc_info_reads_the_running_port() {
+    if !hugepages_or_skip() {
+        return;
+    }
+    let eal = hugepage_eal("pi");
+    let echo = spawn(L2_ECHO, &eal, &["--duration", "6"]);
+    std::thread::sleep(Duration::from_millis(2500));
+    let proc_info = |what: &str| {
+        let out = Command::new("dpdk-proc-info")
+            .arg(format!("--file-prefix={}", prefix_of(&eal)))
+            .args(["--", what])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let (stats, xstats) = (proc_info("--stats"), proc_info("--xstats"));
+    let run = finish(echo, Duration::from_secs(30));
+    remove_hugepage_files(&eal);
+    run.assert_success();
+    let rx: u64 = stats
+        .split("RX-packets:")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    assert!(rx > 0, "dpdk-proc-info --stats saw no traffic:\n{stats}");
+    assert!(xstats.contains("rx_good_packets"), "dpdk-proc-info --xstats:\n{xstats}");
+}
+
+/// dpdk-dumpcap captures 200 frames of the running port into a pcapng file
+/// that tcpdump reads; the echo goes on, and its counts still balance.
+#[test]
+fn dpdk_dumpcap_captures_while_the_echo_keeps_counting() {
+    if !hugepages_or_skip() {
+        return;
+    }
+    let eal = hugepage_eal("dc");
+    let dir = TempDir::new("dumpcap");
+    let capture = dir.path("echo.pcapng");
+    let echo = spawn(L2_ECHO, &eal, &["--duration", "8", "--json", "--stats", "1"]);
+    std::thread::sleep(Duration::from_millis(2500));
+    let dumpcap = Command::new("dpdk-dumpcap")
+        .arg(format!("--file-prefix={}", prefix_of(&eal)))
+        .args(["-i", "0", "-c", "200", "-q", "-w"])
+        .arg(&capture)
+        .output()
+        .unwrap();
+    let run = finish(echo, Duration::from_secs(30));
+    remove_hugepage_files(&eal);
+    assert!(dumpcap.status.success(), "dpdk-dumpcap: {}", String::from_utf8_lossy(&dumpcap.stderr));
+    run.assert_success();
+    let read = Command::new("tcpdump").args(["-n", "-r"]).arg(&capture).output().expect("tcpdump");
+    let frames = String::from_utf8_lossy(&read.stdout).lines().count();
+    assert!(frames >= 200, "tcpdump read {frames} frames: {}", String::from_utf8_lossy(&read.stderr));
+    let s = run.summary();
+    assert!(s["elapsed_s"].as_f64().unwrap() >= 8.0, "the echo ran its whole --duration: {s}");
+    assert_eq!(u(&s, "rx_packets"), u(&s, "tx_packets") + u(&s, "tx_dropped") + u(&s, "runt_dropped"), "{s}");
+    assert_eq!(u(&s, "rx_packets"), u(&s, "ipackets"), "{s}");
+    assert_eq!(u(&s, "mbufs_in_use"), u(&s, "mbufs_baseline"), "{s}");
+    let last_rate = run.stdout.lines().filter(|l| l.contains("total: rx")).next_back().unwrap_or_default();
+    assert!(!last_rate.contains("rx 0 pps"), "it still echoed after the capture: {last_rate}");
+}
