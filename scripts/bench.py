@@ -14,6 +14,9 @@ How each figure is derived, the same way for both sides:
 - latency (case 4): l2_ping's RTT percentiles at a fixed rate over a veth.
 - memory (case 5): the server's peak RSS (VmHWM) and the hugepages in use
   (HugePages_Total - HugePages_Free) while it runs, from the case 1 runs.
+- idle (case 6): l2_echo --idle adaptive against --idle poll: CPU time
+  (utime + stime from /proc) with no traffic and at 1000 probes/s over a
+  veth, RTT at 1000 probes/s, and the full-load rate on net_null.
 
 QUICK=1: one pair per case, short runs (checks the script end to end).
 """
@@ -131,7 +134,7 @@ def alternate(name, rust, c, unit):
         "ratio": statistics.median(p["ratio"] for p in pairs),
         "pairs": pairs,
     }
-    print(f"  {name:<58} {result['rust']:>12.3f} {result['c']:>12.3f} {result['ratio']:>7.3f}", flush=True)
+    print_row(result)
     return result
 
 
@@ -149,10 +152,10 @@ def testpmd_cmd(lcores, vdev, mode, cores=1, mbufs=8191):
 MEMORY = {"rust": [], "c": []}
 
 
-def null_rust(binary, lcores):
+def null_rust(binary, lcores, extra=()):
     def run():
-        text, res = run_for(start(echo_cmd(binary, lcores, "net_null0")), SECS, measure=True)
-        if binary == "l2_echo":
+        text, res = run_for(start(echo_cmd(binary, lcores, "net_null0", extra)), SECS, measure=True)
+        if binary == "l2_echo" and not extra:
             MEMORY["rust"].append(res)
         return median(rust_rate(text), binary) / 1e6
     return run
@@ -186,55 +189,115 @@ def memif_case(server):
     return run
 
 
-def latency_case(results):
-    ns_e, ns_p = f"{TAG}e", f"{TAG}p"
-    sh = lambda *a: subprocess.run(a, check=True)
-    try:
-        sh("ip", "netns", "add", ns_e)
-        sh("ip", "netns", "add", ns_p)
-        sh("ip", "link", "add", "veth-echo", "netns", ns_e, "type", "veth", "peer", "name", "veth-peer",
-           "netns", ns_p)
-        for ns, dev in ((ns_e, "veth-echo"), (ns_p, "veth-peer")):
+class VethPair:
+    """Two namespaces joined by a veth pair (no IPv6 chatter); removed on exit."""
+
+    def __enter__(self):
+        self.echo_ns, self.peer_ns = f"{TAG}e", f"{TAG}p"
+        sh = lambda *a: subprocess.run(a, check=True)
+        sh("ip", "netns", "add", self.echo_ns)
+        sh("ip", "netns", "add", self.peer_ns)
+        sh("ip", "link", "add", "veth-echo", "netns", self.echo_ns, "type", "veth", "peer", "name", "veth-peer",
+           "netns", self.peer_ns)
+        for ns, dev in ((self.echo_ns, "veth-echo"), (self.peer_ns, "veth-peer")):
             sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
             sh("ip", "-n", ns, "link", "set", dev, "up")
-        mac = subprocess.run(["ip", "netns", "exec", ns_e, "cat", "/sys/class/net/veth-echo/address"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-        vdev = "net_af_packet0,iface=veth-echo"
+        self.mac = subprocess.run(["ip", "netns", "exec", self.echo_ns, "cat", "/sys/class/net/veth-echo/address"],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+        self.vdev = "net_af_packet0,iface=veth-echo"
+        return self
+
+    def __exit__(self, *exc):
+        for ns in (self.echo_ns, self.peer_ns):
+            subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+    def l2_ping(self, count, rate):
+        """l2_ping's JSON summary; on CPU 0, never on the server's busy-polling CPU 1."""
+        ping = subprocess.run(["ip", "netns", "exec", self.peer_ns, "taskset", "-c", "0",
+                               os.path.join(BIN, "l2_ping"), "-I", "veth-peer", "--dst", self.mac,
+                               "-c", str(count), "--rate", str(rate), "--json"],
+                              capture_output=True, text=True, timeout=120)
+        line = next((l for l in ping.stdout.splitlines() if l.startswith("{")), None)
+        if line is None:
+            sys.exit(f"bench: l2_ping printed no summary: {ping.stdout}{ping.stderr}")
+        return json.loads(line)
+
+
+def print_row(res):
+    print(f"  {res['case']:<58} {res['rust']:>12.3f} {res['c']:>12.3f} {res['ratio']:>7.3f}", flush=True)
+
+
+def rtt_rows(name, runs, results):
+    """One row per RTT percentile from (rust, c) pairs of l2_ping summaries."""
+    for p in ("p50", "p99", "p999"):
+        pairs = [{"rust": r[p], "c": c[p], "ratio": r[p] / c[p]} for r, c in runs]
+        res = {"case": f"{name} {p}", "unit": "us",
+               "rust": statistics.median(x["rust"] for x in pairs),
+               "c": statistics.median(x["c"] for x in pairs),
+               "ratio": statistics.median(x["ratio"] for x in pairs), "pairs": pairs}
+        print_row(res)
+        results.append(res)
+
+
+def latency_case(results):
+    with VethPair() as net:
         count = 2000 if QUICK else 10000
 
         def rtt(server):
-            def run():
-                if server == "rust":
-                    srv = start(echo_cmd("l2_echo", "0@1", vdev), ns_e)
-                else:
-                    srv = start(testpmd_cmd("0@0,1@1", vdev, "macswap"), ns_e)
-                time.sleep(2)
-                # l2_ping on CPU 0, never on the server's busy-polling CPU 1.
-                ping = subprocess.run(["ip", "netns", "exec", ns_p, "taskset", "-c", "0",
-                                       os.path.join(BIN, "l2_ping"), "-I",
-                                       "veth-peer", "--dst", mac, "-c", str(count), "--rate", "2000",
-                                       "--json"], capture_output=True, text=True, timeout=120)
-                stop(*srv)
-                line = next((l for l in ping.stdout.splitlines() if l.startswith("{")), None)
-                if line is None:
-                    sys.exit(f"bench: l2_ping printed no summary: {ping.stdout}{ping.stderr}")
-                return json.loads(line)["rtt_us"]
-            return run
+            if server == "rust":
+                srv = start(echo_cmd("l2_echo", "0@1", net.vdev), net.echo_ns)
+            else:
+                srv = start(testpmd_cmd("0@0,1@1", net.vdev, "macswap"), net.echo_ns)
+            time.sleep(2)
+            summary = net.l2_ping(count, 2000)
+            stop(*srv)
+            return summary["rtt_us"]
 
-        runs = []
-        for _ in range(PAIRS):
-            runs.append((rtt("rust")(), rtt("c")()))
-        for p in ("p50", "p99", "p999"):
-            pairs = [{"rust": r[p], "c": c[p], "ratio": r[p] / c[p]} for r, c in runs]
-            res = {"case": f"4. latency over veth (af_packet), RTT {p}", "unit": "us",
-                   "rust": statistics.median(x["rust"] for x in pairs),
-                   "c": statistics.median(x["c"] for x in pairs),
-                   "ratio": statistics.median(x["ratio"] for x in pairs), "pairs": pairs}
-            print(f"  {res['case']:<58} {res['rust']:>12.3f} {res['c']:>12.3f} {res['ratio']:>7.3f}", flush=True)
-            results.append(res)
-    finally:
-        for ns in (ns_e, ns_p):
-            subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+        runs = [(rtt("rust"), rtt("c")) for _ in range(PAIRS)]
+        rtt_rows("4. latency over veth (af_packet), RTT", runs, results)
+
+
+def cpu_seconds(pid):
+    """utime + stime of the process, all its threads, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def idle_case(results):
+    """--idle adaptive (the "Rust" column) against --idle poll (the "testpmd"
+    column), both l2_echo: CPU used with no traffic and at 1000 probes/s over
+    a veth, RTT at 1000 probes/s, and the full-load rate on net_null."""
+    quiet = 2 if QUICK else 10
+    probes = 1000 if QUICK else 10000
+    with VethPair() as net:
+        def measure(idle):
+            srv = start(echo_cmd("l2_echo", "0@1", net.vdev, ("--idle", idle)), net.echo_ns)
+            time.sleep(2)
+            pid = srv[0].pid
+            c0, t0 = cpu_seconds(pid), time.monotonic()
+            time.sleep(quiet)
+            c1, t1 = cpu_seconds(pid), time.monotonic()
+            summary = net.l2_ping(probes, 1000)
+            c2, t2 = cpu_seconds(pid), time.monotonic()
+            stop(*srv)
+            return {"cpu_quiet": 100 * (c1 - c0) / (t1 - t0), "cpu_1k": 100 * (c2 - c1) / (t2 - t1),
+                    "rtt": summary["rtt_us"], "lost": summary["lost"]}
+
+        runs = [(measure("adaptive"), measure("poll")) for _ in range(PAIRS)]
+    for key, what in (("cpu_quiet", "no traffic"), ("cpu_1k", "1000 probes/s")):
+        pairs = [{"rust": a[key], "c": p[key], "ratio": a[key] / p[key] if p[key] else 0.0} for a, p in runs]
+        res = {"case": f"6. adaptive vs poll: CPU, {what} (% of a core)", "unit": "%",
+               "rust": statistics.median(x["rust"] for x in pairs), "c": statistics.median(x["c"] for x in pairs),
+               "ratio": statistics.median(x["ratio"] for x in pairs), "pairs": pairs}
+        print_row(res)
+        results.append(res)
+    rtt_rows("6. adaptive vs poll: 1000 probes/s, RTT", [(a["rtt"], p["rtt"]) for a, p in runs], results)
+    if any(a["lost"] or p["lost"] for a, p in runs):
+        sys.exit(f"bench: probes lost in the idle case: {runs}")
+    results.append(alternate("6. adaptive vs poll: net_null full load (Mpps)",
+                             null_rust("l2_echo", "0@1", ("--idle", "adaptive")),
+                             null_rust("l2_echo", "0@1", ("--idle", "poll")), "Mpps"))
 
 
 def main():
@@ -259,7 +322,7 @@ def main():
     one = results[0]
     scaling = {"case": "2. scaling, 2 lcores / 1 lcore", "unit": "x", "rust": two["rust"] / one["rust"],
                "c": two["c"] / one["c"], "ratio": (two["rust"] / one["rust"]) / (two["c"] / one["c"]), "pairs": []}
-    print(f"  {scaling['case']:<58} {scaling['rust']:>12.3f} {scaling['c']:>12.3f} {scaling['ratio']:>7.3f}")
+    print_row(scaling)
     results.append(scaling)
     results.append(alternate("3. memif, testpmd flowgen client: echoed rate", memif_case("rust"),
                              memif_case("c"), "Mpps"))
@@ -269,8 +332,9 @@ def main():
         c = statistics.median(m[i] for m in MEMORY["c"])
         res = {"case": f"5. memory, 8191 mbufs: {key}", "unit": "MiB", "rust": rust, "c": c, "ratio": rust / c,
                "pairs": [{"rust": r[i], "c": cc[i], "ratio": r[i] / cc[i]} for r, cc in zip(MEMORY["rust"], MEMORY["c"])]}
-        print(f"  {res['case']:<58} {res['rust']:>12.3f} {res['c']:>12.3f} {res['ratio']:>7.3f}")
+        print_row(res)
         results.append(res)
+    idle_case(results)
     out_dir = os.path.join(TOP, "target", "bench")
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, time.strftime("bench-%Y%m%d-%H%M%S.json"))

@@ -72,6 +72,7 @@ fn options() -> Vec<(&'static str, &'static str, Range)> {
             (server, "--mbufs", Range::Int(1, (1 << 24) - 1)),
             (server, "--stats", Range::Int(0, 86400)),
             (server, "--duration", Range::Real(0.001, year)),
+            (server, "--idle-max-us", Range::Int(1, 100_000)),
         ]);
     }
     let ping = l2_ping_bin();
@@ -119,7 +120,7 @@ fn every_out_of_range_value_of_every_option_is_refused_in_one_line() {
         }
     }
     println!("{tried} hostile values refused");
-    assert!(tried > 200, "only {tried} values tried");
+    assert!(tried > 300, "only {tried} values tried");
 }
 
 #[test]

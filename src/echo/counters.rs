@@ -21,6 +21,8 @@ pub struct QueueCounts {
     pub busy_cycles: u64,
     /// How many polls returned how many frames.
     pub bursts: PollSizes,
+    /// Cycles the lcore slept for want of frames (`--idle adaptive`).
+    pub slept_cycles: u64,
 }
 
 impl QueueCounts {
@@ -30,6 +32,7 @@ impl QueueCounts {
         self.tx_dropped += other.tx_dropped;
         self.runt_dropped += other.runt_dropped;
         self.busy_cycles += other.busy_cycles;
+        self.slept_cycles += other.slept_cycles;
         for (mine, theirs) in self.bursts.0.iter_mut().zip(other.bursts.0) {
             *mine += theirs;
         }
@@ -86,6 +89,7 @@ pub struct QueueCounters {
     runt_dropped: AtomicU64,
     busy_cycles: AtomicU64,
     bursts: [AtomicU64; 5],
+    slept_cycles: AtomicU64,
     started_cycles: AtomicU64,
 }
 
@@ -108,10 +112,12 @@ impl QueueCounters {
         }
     }
 
-    /// Publishes the count of empty polls alone (nothing else changed).
+    /// Publishes what an empty poll changes: the count of empty polls and
+    /// the time slept.
     #[inline(always)]
     pub fn publish_empty_polls(&self, counts: &QueueCounts) {
         self.bursts[0].store(counts.bursts.0[0], Ordering::Relaxed);
+        self.slept_cycles.store(counts.slept_cycles, Ordering::Relaxed);
     }
 
     pub fn read(&self) -> QueueCounts {
@@ -122,6 +128,7 @@ impl QueueCounters {
             runt_dropped: self.runt_dropped.load(Ordering::Relaxed),
             busy_cycles: self.busy_cycles.load(Ordering::Relaxed),
             bursts: PollSizes(std::array::from_fn(|i| self.bursts[i].load(Ordering::Relaxed))),
+            slept_cycles: self.slept_cycles.load(Ordering::Relaxed),
         }
     }
 

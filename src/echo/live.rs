@@ -81,9 +81,8 @@ impl telemetry::Command for StatsCommand {
 
     fn answer(_params: &str, reply: &mut telemetry::TelDict) -> Result<()> {
         let run = live().ok_or_else(|| anyhow!("no echo run is going on"))?;
-        let now = arch::cycles();
         let queues: Vec<QueueSummary> = (run.lcores.iter().zip(run.counters.iter()).enumerate())
-            .map(|(queue, (lcore, counters))| QueueSummary::read(queue, *lcore, counters, now))
+            .map(|(queue, (lcore, counters))| QueueSummary::read(queue, *lcore, counters, run.tsc_hz, None))
             .collect();
         let stats = LiveStats {
             port: run.port,

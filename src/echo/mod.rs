@@ -3,6 +3,7 @@
 //! binaries: l2_echo runs it on one lcore, l2_multi_echo on all of them.
 
 mod counters;
+mod idle;
 mod live;
 mod monitor;
 mod queue_loop;
@@ -19,6 +20,7 @@ use anyhow::{anyhow, Context, Result};
 
 use counters::QueueCounters;
 pub use counters::QueueCounts;
+pub use idle::IdleMode;
 pub use rewrite::Mode;
 pub use setup::{bring_up_port, pool_size, PortConfig, MAX_MBUFS};
 pub use summary::{MbufUse, QueueSummary, Summary};
@@ -42,6 +44,10 @@ pub struct EchoConfig {
     pub duration: Option<Duration>,
     /// Add the port's extended statistics to the summary.
     pub xstats: bool,
+    /// What an lcore does when its queue is empty.
+    pub idle: IdleMode,
+    /// `--idle adaptive`: the longest sleep.
+    pub idle_max_sleep: Duration,
 }
 
 /// What a run did, and which of its threads failed (none, normally).
@@ -130,7 +136,7 @@ pub fn serve(
                 fault.strike()?;
             }
             let queue_pair = port.claim_queue(queue as u16)?;
-            echo_queue(queue_pair, config.mode, mac, config.burst, &counters[queue], quit);
+            echo_queue(queue_pair, config, mac, &counters[queue], quit);
             Ok(())
         });
         quit.set(); // every loop has returned: release the monitor
@@ -153,11 +159,11 @@ pub fn serve(
     // The counts each loop published last: all of them for a loop that
     // returned, everything up to its last burst for one that failed.
     let queues = (lcores.iter().zip(counters.iter()).enumerate())
-        .map(|(queue, (lcore, c))| QueueSummary::read(queue, *lcore, c, stopped))
+        .map(|(queue, (lcore, c))| QueueSummary::read(queue, *lcore, c, tsc_hz, Some(stopped)))
         .collect();
     let stats = port.stats()?;
     let mbufs = MbufUse { total: port.mbufs_total(), baseline: mbufs_baseline, in_use: port.mbufs_in_use() };
     let xstats = config.xstats.then(|| port.xstats()).transpose()?;
-    let summary = Summary::new(port.id(), mac, config.mode, elapsed, tsc_hz, stats, mbufs, queues, xstats);
+    let summary = Summary::new(port.id(), mac, config, elapsed, tsc_hz, stats, mbufs, queues, xstats);
     Ok(EchoRun { summary, failures })
 }

@@ -3,30 +3,43 @@
 use crate::arch;
 use crate::dpdk::{MacAddr, MbufBurst, QueuePair};
 use crate::echo::counters::{QueueCounters, QueueCounts};
+use crate::echo::idle::{Adaptive, Idle, IdleMode, Poll};
 use crate::echo::rewrite::{self, Mode};
+use crate::echo::EchoConfig;
 use crate::quit::QuitFlag;
 
-/// Receives bursts of up to `burst` frames, rewrites each for `mode`, sends
-/// them back out, and frees runts and whatever TX refused. Publishes its
-/// totals to `counters` after every burst, until `quit` is set.
+/// Receives bursts of up to `config.burst` frames, rewrites each for
+/// `config.mode`, sends them back out, and frees runts and whatever TX
+/// refused; between empty polls it does what `config.idle` says. Publishes
+/// its totals to `counters` after every burst, until `quit` is set.
 pub fn echo_queue(
     mut queue: QueuePair<'_>,
-    mode: Mode,
+    config: &EchoConfig,
     port_mac: MacAddr,
-    burst: u16,
     counters: &QueueCounters,
     quit: &QuitFlag,
 ) {
-    // One monomorphised loop per mode: no mode test per packet.
-    match mode {
-        Mode::Reply => poll(&mut queue, burst, counters, quit, |f| rewrite::reply(f, &port_mac.0)),
-        Mode::Swap => poll(&mut queue, burst, counters, quit, rewrite::swap),
+    // One monomorphised loop per mode and idle policy: no test per packet.
+    let q = &mut queue;
+    let burst = config.burst;
+    match (config.mode, config.idle) {
+        (Mode::Reply, IdleMode::Poll) => {
+            poll(q, burst, counters, quit, |f| rewrite::reply(f, &port_mac.0), Poll)
+        }
+        (Mode::Swap, IdleMode::Poll) => poll(q, burst, counters, quit, rewrite::swap, Poll),
+        (Mode::Reply, IdleMode::Adaptive) => {
+            let idle = Adaptive::for_this_thread(config.idle_max_sleep);
+            poll(q, burst, counters, quit, |f| rewrite::reply(f, &port_mac.0), idle)
+        }
+        (Mode::Swap, IdleMode::Adaptive) => {
+            poll(q, burst, counters, quit, rewrite::swap, Adaptive::for_this_thread(config.idle_max_sleep))
+        }
     }
 }
 
 /// The loop. One read of the cycle counter per poll measures the lcore's
 /// load: the cycles from the start of a poll that returned frames to the end
-/// of its transmit are busy, the rest (empty polls) idle.
+/// of its transmit are busy, the rest (empty polls, sleeps) idle.
 #[inline(always)]
 fn poll(
     queue: &mut QueuePair<'_>,
@@ -34,6 +47,7 @@ fn poll(
     counters: &QueueCounters,
     quit: &QuitFlag,
     mut rewrite: impl FnMut(&mut [u8]) -> bool,
+    mut idle: impl Idle,
 ) {
     let mut mbufs = MbufBurst::default();
     let mut counts = QueueCounts::default();
@@ -43,10 +57,12 @@ fn poll(
         let received = mbufs.receive(queue, burst);
         counts.bursts.count(received);
         if received == 0 {
+            counts.slept_cycles += idle.empty_poll();
             counters.publish_empty_polls(&counts);
             poll_started = arch::cycles();
             continue;
         }
+        idle.frames();
         let runts = mbufs.retain_frames(&mut rewrite);
         let sent = mbufs.transmit(queue);
         counts.rx_packets += received as u64;

@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::arch;
 use crate::dpdk::{Lcore, MacAddr, PortStats};
 use crate::echo::counters::{Load, QueueCounters, QueueCounts};
-use crate::echo::Mode;
+use crate::echo::{EchoConfig, IdleMode, Mode};
 
 /// One queue: its counts, and its lcore's load since the loop started.
 #[derive(Debug, Clone, Serialize)]
@@ -27,13 +28,23 @@ pub struct QueueSummary {
     pub busy_pct: f64,
     /// busy_cycles per received frame.
     pub cycles_per_packet: f64,
+    /// Seconds the lcore slept for want of frames (`--idle adaptive`).
+    pub slept_s: f64,
 }
 
 impl QueueSummary {
-    /// Queue `queue` on `lcore`, from what its loop published, as of the
-    /// cycle count `now`.
-    pub fn read(queue: usize, lcore: Lcore, counters: &QueueCounters, now: u64) -> QueueSummary {
+    /// Queue `queue` on `lcore`, from what its loop published: as of the
+    /// cycle count `stopped` once the loop has stopped, else as of now.
+    pub fn read(
+        queue: usize,
+        lcore: Lcore,
+        counters: &QueueCounters,
+        tsc_hz: u64,
+        stopped: Option<u64>,
+    ) -> QueueSummary {
         let counts = counters.read();
+        // Read after the counts, so that the busy cycles fall within the total.
+        let now = stopped.unwrap_or_else(arch::cycles);
         let load = Load {
             busy_cycles: counts.busy_cycles,
             total_cycles: counters.total_cycles(now),
@@ -46,6 +57,7 @@ impl QueueSummary {
             total_cycles: load.total_cycles,
             busy_pct: round1(load.busy_pct()),
             cycles_per_packet: round1(load.cycles_per_packet()),
+            slept_s: counts.slept_cycles as f64 / tsc_hz.max(1) as f64,
         }
     }
 }
@@ -73,6 +85,7 @@ pub struct Summary {
     pub port: u16,
     pub port_mac: String,
     pub mode: Mode,
+    pub idle: IdleMode,
     pub elapsed_s: f64,
     /// Cycles per second of the counter the load is measured with (rte_get_tsc_hz).
     pub tsc_hz: u64,
@@ -93,7 +106,7 @@ impl Summary {
     pub fn new(
         port: u16,
         mac: MacAddr,
-        mode: Mode,
+        config: &EchoConfig,
         elapsed: Duration,
         tsc_hz: u64,
         stats: PortStats,
@@ -104,7 +117,8 @@ impl Summary {
         Summary {
             port,
             port_mac: mac.to_string(),
-            mode,
+            mode: config.mode,
+            idle: config.idle,
             elapsed_s: elapsed.as_secs_f64(),
             tsc_hz,
             total: total_of(&queues),
@@ -140,8 +154,8 @@ impl fmt::Display for Summary {
         let (t, p) = (&self.total, &self.port_stats);
         writeln!(
             f,
-            "Summary: port {} ({}), mode {}, {:.3} s",
-            self.port, self.port_mac, self.mode, self.elapsed_s
+            "Summary: port {} ({}), mode {}, idle {}, {:.3} s",
+            self.port, self.port_mac, self.mode, self.idle, self.elapsed_s
         )?;
         writeln!(
             f,
@@ -168,9 +182,10 @@ impl fmt::Display for Summary {
             let polls: Vec<String> = c.bursts.iter().map(|(name, n)| format!("{name}:{n}")).collect();
             writeln!(
                 f,
-                "    load: busy {:.1}%, {:.1} cycles/frame; polls by frames returned {}",
+                "    load: busy {:.1}%, {:.1} cycles/frame, slept {:.3} s; polls by frames returned {}",
                 q.busy_pct,
                 q.cycles_per_packet,
+                q.slept_s,
                 polls.join(" ")
             )?;
         }

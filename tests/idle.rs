@@ -1,0 +1,87 @@
+//! --idle adaptive: the lcore sleeps while its queue is empty, and still
+//! answers every probe, the first after a long quiet spell included; the
+//! counters balance; Ctrl+C ends it within a second while it sleeps.
+
+mod common;
+use common::*;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn l2_ping(net: &VethPair, args: &[&str]) -> Value {
+    let l2_ping = std::path::Path::new(L2_ECHO).with_file_name("l2_ping");
+    let out = Command::new("ip")
+        .args(["netns", "exec", &net.peer_ns])
+        .arg(&l2_ping)
+        .args(["-I", PEER_IF, "--dst", &net.echo_mac, "--json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("no JSON: {stdout}"));
+    serde_json::from_str(line).unwrap()
+}
+
+#[test]
+fn adaptive_idle_answers_every_probe_even_after_a_quiet_spell() {
+    if !root_or_skip("network namespaces") {
+        return;
+    }
+    let net = VethPair::new("id", 1);
+    let mut eal = test_eal_args();
+    eal.extend(["-l", "0", "--vdev", &format!("net_af_packet0,iface={ECHO_IF}")].map(String::from));
+    let echo = net.start_echo(L2_ECHO, &eal, &["--idle", "adaptive", "--json"]);
+    // Quiet for 3 s: the lcore has backed off to its longest sleeps.
+    std::thread::sleep(Duration::from_secs(3));
+    let first = l2_ping(&net, &["-c", "1", "-W", "1"]);
+    let burst = l2_ping(&net, &["-c", "200", "--rate", "1000"]);
+    std::thread::sleep(Duration::from_secs(2));
+    let after_quiet = l2_ping(&net, &["-c", "1", "-W", "1"]);
+    // Ctrl+C while it sleeps.
+    std::thread::sleep(Duration::from_millis(500));
+    echo.signal(libc::SIGINT);
+    let signalled = Instant::now();
+    let run = finish(echo, Duration::from_secs(20));
+    let took = signalled.elapsed();
+    remove_runtime_dir(&eal);
+    run.assert_success();
+    assert!(took < Duration::from_secs(1), "took {took:?} to stop");
+
+    for (what, s, n) in
+        [("the first probe", &first, 1), ("200 at 1000/s", &burst, 200), ("after 2 s", &after_quiet, 1)]
+    {
+        assert_eq!((u(s, "received"), u(s, "bad")), (n, 0), "{what}: {s}");
+    }
+    let s = run.summary();
+    assert_eq!(s["idle"], "adaptive");
+    assert_eq!(u(&s, "rx_packets"), 202, "{s}");
+    assert_eq!(u(&s, "rx_packets"), u(&s, "tx_packets") + u(&s, "tx_dropped") + u(&s, "runt_dropped"), "{s}");
+    let q = &s["queues"][0];
+    let (slept, elapsed) = (q["slept_s"].as_f64().unwrap(), s["elapsed_s"].as_f64().unwrap());
+    assert!(slept > 0.5 * elapsed, "the lcore slept {slept} s of {elapsed} s: {q}");
+}
+
+/// Under full load the back-off never engages: nothing slept, nothing lost.
+#[test]
+fn adaptive_idle_never_sleeps_under_load() {
+    let mut eal = test_eal_args();
+    eal.extend(["-l", "0", "--vdev", "net_null0"].map(String::from));
+    let s = run(L2_ECHO, &eal, &["--idle", "adaptive", "--duration", "1", "--json"]).summary();
+    let q = &s["queues"][0];
+    assert_eq!(q["slept_s"].as_f64(), Some(0.0), "{q}");
+    assert!(u(&s, "rx_packets") > 0);
+    assert_eq!(u(&s, "rx_packets"), u(&s, "tx_packets") + u(&s, "tx_dropped"), "{s}");
+}
+
+/// poll, the default, never sleeps either, even with nothing to do.
+#[test]
+fn poll_is_the_default_and_never_sleeps() {
+    let dir = TempDir::new("idle");
+    let rx = dir.path("in.pcap");
+    write_pcap(&rx, &[frame([0xff; 6], [2, 0, 0, 0, 0, 1], 60, 0)]);
+    let mut eal = test_eal_args();
+    eal.extend(["-l".into(), "0".into(), "--vdev".into()]);
+    eal.push(format!("net_pcap0,rx_pcap={},tx_pcap={}", rx.display(), dir.path("out.pcap").display()));
+    let s = run(L2_ECHO, &eal, &["--duration", "1", "--json"]).summary();
+    assert_eq!(s["idle"], "poll");
+    assert_eq!(s["queues"][0]["slept_s"].as_f64(), Some(0.0), "{s}");
+}
