@@ -29,7 +29,7 @@ STAMP=$ROOT/.l2echo-root-complete
 # The build (as scripts/install_deps.sh), the tests (ip, ping, setpriv, sysctl,
 # python3), l2-ping (libpcap-dev), cargo's downloads (ca-certificates).
 PACKAGES=(libdpdk-dev dpdk dpdk-dev pkg-config clang libclang-dev gcc libc6-dev make
-          iproute2 iputils-ping util-linux procps python3 libpcap-dev ca-certificates)
+          iproute2 iputils-ping util-linux procps python3 libpcap-dev ca-certificates tcpdump)
 RUST_CARGO=${CARGO_HOME:-$HOME/.cargo}
 RUST_RUSTUP=${RUSTUP_HOME:-$HOME/.rustup}
 

@@ -113,11 +113,11 @@ fn an_lcore_error_stops_the_others() {
 /// monitor, which cannot print: the run stops, the port is closed, exit 1.
 #[test]
 fn stdout_closed_under_the_statistics_stops_the_run() {
-    let eal = null_eal().join(" ");
-    let script = format!("{L2_ECHO} {eal} -- --stats 1 --duration 30 | head -n 3 >/dev/null");
+    let eal = null_eal();
+    let script = format!("{L2_ECHO} {} -- --stats 1 --duration 30 | head -n 3 >/dev/null", eal.join(" "));
     let started = std::time::Instant::now();
     let out = Command::new("bash").args(["-o", "pipefail", "-c", &script]).output().unwrap();
-    remove_runtime_dir(&null_eal());
+    remove_runtime_dir(&eal);
     let run = Run::from(out);
     let took = started.elapsed();
     assert_eq!(run.status.code(), Some(1), "{run}");

@@ -280,3 +280,50 @@ fn dpdk_dumpcap_captures_while_the_echo_keeps_counting() {
     let last_rate = run.stdout.lines().rfind(|l| l.contains("total: rx")).unwrap_or_default();
     assert!(!last_rate.contains("rx 0 pps"), "it still echoed after the capture: {last_rate}");
 }
+
+/// DPDK 24.07 and later ship dpdk-telemetry-exporter.py: it serves a running
+/// server's port counters to Prometheus, read here as a scraper would.
+#[test]
+fn the_telemetry_exporter_serves_the_port_counters_where_dpdk_ships_it() {
+    if Command::new("dpdk-telemetry-exporter.py").arg("--help").output().is_err() {
+        println!("skipped: no dpdk-telemetry-exporter.py (DPDK 24.07 and later ship it)");
+        return;
+    }
+    let _shared = share_cpus();
+    let eal = telemetry_eal("0@0");
+    let echo = spawn(L2_ECHO, &eal, &["--duration", "6"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = if is_root() {
+        std::path::PathBuf::from("/var/run/dpdk")
+    } else {
+        std::env::var_os("XDG_RUNTIME_DIR")
+            .map_or_else(|| "/tmp".into(), std::path::PathBuf::from)
+            .join("dpdk")
+    };
+    let socket = base.join(prefix_of(&eal)).join("dpdk_telemetry.v2");
+    let exporter = spawn_command(
+        Command::new("dpdk-telemetry-exporter.py")
+            .args(["-o", &format!("prometheus://127.0.0.1:{port}"), "-e", "counters", "-s"])
+            .arg(&socket),
+    );
+    let mut page = String::new();
+    for _ in 0..50 {
+        std::thread::sleep(Duration::from_millis(100));
+        use std::io::{Read, Write};
+        let Ok(mut http) = std::net::TcpStream::connect(("127.0.0.1", port)) else { continue };
+        http.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        page.clear();
+        http.read_to_string(&mut page).ok();
+        break;
+    }
+    drop(exporter);
+    finish(echo, Duration::from_secs(30)).assert_success();
+    remove_runtime_dir(&eal);
+    let rx: u64 = page
+        .lines()
+        .find(|l| l.starts_with("dpdk_counters_rx_packets{"))
+        .and_then(|l| l.split_whitespace().last()?.parse::<f64>().ok())
+        .map_or(0, |v| v as u64);
+    assert!(rx > 0, "the exporter's page has no rx_packets of the port:\n{page}");
+}
