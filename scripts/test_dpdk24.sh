@@ -27,7 +27,7 @@ MIRROR=${DPDK24_MIRROR:-http://deb.debian.org/debian}
 SUITE=trixie
 STAMP=$ROOT/.l2echo-root-complete
 # The build (as scripts/install_deps.sh), the tests (ip, ping, setpriv, sysctl,
-# python3), l2-ping (libpcap-dev), cargo's downloads (ca-certificates).
+# python3, tcpdump), l2-ping (libpcap-dev), cargo's downloads (ca-certificates).
 PACKAGES=(libdpdk-dev dpdk dpdk-dev pkg-config clang libclang-dev gcc libc6-dev make
           iproute2 iputils-ping util-linux procps python3 libpcap-dev ca-certificates tcpdump)
 RUST_CARGO=${CARGO_HOME:-$HOME/.cargo}

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 fn l2_ping(net: &VethPair, args: &[&str]) -> Value {
     let l2_ping = std::path::Path::new(L2_ECHO).with_file_name("l2_ping");
+    assert!(l2_ping.exists(), "{} missing: build the workspace (cargo test --workspace)", l2_ping.display());
     let out = Command::new("ip")
         .args(["netns", "exec", &net.peer_ns])
         .arg(&l2_ping)
