@@ -188,7 +188,14 @@ fn not_root_without_no_huge_says_to_use_sudo() {
         return;
     }
     let prefix = format!("l2t{}_nonroot", std::process::id());
+    // EAL makes a non-root user's runtime directory under XDG_RUNTIME_DIR
+    // (else /tmp/dpdk): give it one that the test removes, so that nothing
+    // owned by `nobody` is left for the next user.
+    let runtime = TempDir::new("nonroot");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&runtime.0, std::fs::Permissions::from_mode(0o1777)).unwrap();
     let out = Command::new("setpriv")
+        .env("XDG_RUNTIME_DIR", &runtime.0)
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", L2_ECHO])
         .args(["--no-pci", "--file-prefix", &prefix, "-l", "0", "--vdev", "net_null0"])
         .output()
