@@ -20,14 +20,52 @@ const MAX_IDLE_SLEEP_US: u64 = 100_000;
 /// `--duration` at most a year: any later instant still fits the clock.
 const MAX_DURATION_SECS: f64 = 365.0 * 86_400.0;
 
-const USAGE_NOTE: &str = "\
-EAL options come first (e.g. -l 1, --vdev net_null0, --file-prefix NAME, --no-huge); \
-the options above follow `--`:
-    sudo l2_echo -l 1 -- --stats 1
-EAL's own options: https://doc.dpdk.org/guides/linux_gsg/linux_eal_parameters.html";
+/// What each server is, for `--help` and its man page.
+pub const L2_ECHO_ABOUT: &str = "Single-core DPDK L2 echo: every frame goes back to its sender.";
+pub const L2_MULTI_ECHO_ABOUT: &str =
+    "Multi-core DPDK L2 echo: one RX/TX queue pair per lcore, flows spread by RSS.";
+
+const EAL_DOCS: &str = "https://doc.dpdk.org/guides/linux_gsg/linux_eal_parameters.html";
+
+/// After `-h`: the command line's shape in three lines.
+fn usage_note(name: &str) -> String {
+    format!(
+        "EAL options come first (e.g. -l 1, --vdev net_null0, --file-prefix NAME, --no-huge); \
+         the options above follow `--`:\n    sudo {name} -l 1 -- --stats 1\nEAL's own options: {EAL_DOCS}"
+    )
+}
+
+/// After `--help`, and in the man page: the shape, the usual EAL options, the setup.
+fn long_note(name: &str) -> String {
+    format!(
+        "\
+EAL options come first, the options above follow `--`:
+    sudo {name} -l 1 -- --stats 1
+--help and --version need no `--` and do not start DPDK.
+
+EAL options are DPDK's own, documented at
+{EAL_DOCS}
+The usual ones:
+    -l CORES            the lcores to run on, e.g. -l 1 or -l 0-3
+    --vdev DEVICE       a virtual device, e.g. net_null0 or net_af_packet0,iface=veth0
+    -a PCI_ADDRESS      use only this PCI device
+    --file-prefix NAME  a DPDK process of its own beside others (runtime files, hugepages)
+    --no-huge -m MB     ordinary memory instead of hugepages (a test run)
+    --in-memory         no runtime files at all
+
+Before the first run: reserve hugepages (sudo l2echo-setup-hugepages, or
+scripts/setup_env.sh in the source tree) and bind a NIC to a DPDK driver (sudo
+l2echo-bind-nic, or scripts/bind_nic.sh). Run as root: EAL keeps its runtime
+files in /var/run/dpdk/PREFIX (without root, in $XDG_RUNTIME_DIR/dpdk or
+/tmp/dpdk) and needs root for hugepages and devices.
+
+Exit status: 0 a clean stop (Ctrl+C, SIGTERM or --duration), 1 an error (one
+line on stderr says what to do), 2 a usage error."
+    )
+}
 
 #[derive(Debug, Clone, Parser)]
-#[command(version = VERSION, after_help = USAGE_NOTE)]
+#[command(version = VERSION)]
 pub struct Options {
     /// Port to echo on.
     #[arg(long, value_name = "N", default_value_t = 0, allow_hyphen_values = true,
@@ -95,6 +133,8 @@ impl Options {
             .bin_name(name)
             .about(about)
             .override_usage(format!("{name} [EAL OPTIONS] [-- OPTIONS]"))
+            .after_help(usage_note(name))
+            .after_long_help(long_note(name))
     }
 
     /// Parses the application's arguments (program name first).

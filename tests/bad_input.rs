@@ -165,7 +165,9 @@ fn no_hugepages_reserved_says_how_to_reserve_them() {
     }
     // An empty hugepage sysfs: nothing reserved, of any size.
     let run = in_private_mounts("mount -t tmpfs none /sys/kernel/mm/hugepages");
-    run.assert_fails_saying("no hugepages are reserved: run `sudo scripts/setup_env.sh`");
+    run.assert_fails_saying(
+        "no hugepages are reserved: run `sudo l2echo-setup-hugepages` (scripts/setup_env.sh",
+    );
     assert!(!run.stderr.contains("EAL:"), "checked before EAL starts:\n{run}");
 }
 
@@ -179,7 +181,9 @@ fn no_hugetlbfs_mounted_says_how_to_mount_one() {
          && echo 512 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages \
          && for m in $(awk '$3 == \"hugetlbfs\" {print $2}' /proc/mounts); do umount -l \"$m\"; done",
     );
-    run.assert_fails_saying("no hugetlbfs is mounted: run `sudo scripts/setup_env.sh`");
+    run.assert_fails_saying(
+        "no hugetlbfs is mounted: run `sudo l2echo-setup-hugepages` (scripts/setup_env.sh",
+    );
 }
 
 #[test]
@@ -202,4 +206,44 @@ fn not_root_without_no_huge_says_to_use_sudo() {
         .expect("setpriv (util-linux)");
     let run = Run::from(out);
     run.assert_fails_saying("not running as root: use sudo");
+}
+
+#[test]
+fn a_runtime_dir_it_cannot_create_is_named_with_sudo_as_the_fix() {
+    if !root_or_skip("dropping privileges") {
+        return;
+    }
+    let prefix = format!("l2t{}_rundir", std::process::id());
+    // XDG_RUNTIME_DIR owned by root, mode 0755: `nobody` cannot make dpdk/ in it,
+    // as when a /tmp/dpdk left by another user is in the way.
+    let runtime = TempDir::new("rundir");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&runtime.0, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new("setpriv")
+        .env("XDG_RUNTIME_DIR", &runtime.0)
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", L2_ECHO])
+        .args([
+            "--no-pci",
+            "--no-huge",
+            "-m",
+            "256",
+            "--file-prefix",
+            &prefix,
+            "-l",
+            "0",
+            "--vdev",
+            "net_null0",
+        ])
+        .args(["--", "--duration", "1"])
+        .output()
+        .expect("setpriv (util-linux)");
+    let run = Run::from(out);
+    let dir = runtime.0.join("dpdk").join(&prefix);
+    run.assert_fails_saying(&format!(
+        "cannot create DPDK's runtime directory {} ({}: Permission denied",
+        dir.display(),
+        runtime.0.display()
+    ));
+    run.assert_fails_saying("run with sudo");
+    assert!(!run.stderr.contains("invalid EAL arguments"), "{run}");
 }

@@ -11,7 +11,7 @@ use dpdk_echo::dpdk::{split_args, Eal};
 use dpdk_echo::echo::{bring_up_port, serve};
 use dpdk_echo::quit;
 
-const ABOUT: &str = "Single-core DPDK L2 echo: every frame goes back to its sender.";
+const ABOUT: &str = dpdk_echo::cli::L2_ECHO_ABOUT;
 
 fn main() -> ExitCode {
     dpdk_echo::main_with("l2_echo", run)

@@ -12,7 +12,7 @@ use dpdk_echo::dpdk::{split_args, Eal};
 use dpdk_echo::echo::{bring_up_port, serve};
 use dpdk_echo::quit;
 
-const ABOUT: &str = "Multi-core DPDK L2 echo: one RX/TX queue pair per lcore, flows spread by RSS.";
+const ABOUT: &str = dpdk_echo::cli::L2_MULTI_ECHO_ABOUT;
 
 fn main() -> ExitCode {
     dpdk_echo::main_with("l2_multi_echo", run)

@@ -4,6 +4,8 @@
 use std::ffi::{c_char, c_int, CString, OsString};
 use std::marker::PhantomData;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
@@ -71,6 +73,10 @@ impl Eal {
         let ret = unsafe { dpdk_sys::rte_eal_init(argc, ptrs.as_mut_ptr()) };
         if ret < 0 {
             let errno = rte_errno();
+            // EAL reports a runtime directory it cannot make as bad arguments (EINVAL).
+            if let Some(problem) = runtime_dir_problem(args) {
+                bail!("EAL initialisation failed: {problem}");
+            }
             let cause = if errno == 0 { String::new() } else { format!(" ({})", errno_text(errno)) };
             bail!("EAL initialisation failed{cause}: {}", diagnose(errno, args));
         }
@@ -162,8 +168,8 @@ fn diagnose(errno: i32, args: &[String]) -> String {
                                    run without hugepages)"
             .into(),
         libc::EACCES | libc::ENOMEM if !no_huge => {
-            "cannot use hugepages: run `sudo scripts/setup_env.sh` to reserve and mount them \
-             (or pass --no-huge for a test run)"
+            "cannot use hugepages: run `sudo l2echo-setup-hugepages` (scripts/setup_env.sh in a \
+             source tree) to reserve and mount them (or pass --no-huge for a test run)"
                 .into()
         }
         _ => {
@@ -180,6 +186,58 @@ fn diagnose(errno: i32, args: &[String]) -> String {
     }
 }
 
+/// Why EAL could not make its runtime directory, if it could not: as EAL does,
+/// `/var/run/dpdk/PREFIX` for root, else `$XDG_RUNTIME_DIR/dpdk/PREFIX` or
+/// `/tmp/dpdk/PREFIX` (by the real uid), each level made if missing. Checked
+/// with access(2), so nothing is created here.
+fn runtime_dir_problem(args: &[String]) -> Option<String> {
+    // Without shared files EAL carries on when it cannot make the directory.
+    if args.iter().any(|a| a == "--no-shconf" || a == "--in-memory") {
+        return None;
+    }
+    let prefix = args
+        .iter()
+        .position(|a| a == "--file-prefix")
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| args.iter().find_map(|a| a.strip_prefix("--file-prefix=").map(str::to_owned)))
+        .unwrap_or_else(|| "rte".into());
+    // SAFETY: getuid cannot fail.
+    let root = unsafe { libc::getuid() } == 0;
+    let base = if root {
+        "/var/run".into()
+    } else {
+        std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into())
+    };
+    let base = Path::new(&base);
+    let dir = base.join("dpdk").join(&prefix);
+    let why = [base.join("dpdk"), dir.clone()].into_iter().find_map(|level| {
+        let usable = |path: &Path| {
+            let c = CString::new(path.as_os_str().as_bytes()).ok()?;
+            // SAFETY: a NUL-terminated path; access only reads it.
+            if unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } == 0 {
+                return None;
+            }
+            let error = errno_text(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EACCES));
+            let owner = std::fs::metadata(path).map(|m| format!(", owned by uid {}", m.uid()));
+            Some(format!("{}: {error}{}", path.display(), owner.unwrap_or_default()))
+        };
+        match std::fs::metadata(&level) {
+            Ok(m) if !m.is_dir() => Some(format!("{} is not a directory", level.display())),
+            Ok(_) => usable(&level),
+            Err(_) => level.parent().and_then(usable),
+        }
+    })?;
+    let fix = if root {
+        "make it a writable directory (or pass --in-memory)".to_string()
+    } else {
+        format!(
+            "run with sudo, the usual way (as root it is /var/run/dpdk/{prefix}), or point \
+             XDG_RUNTIME_DIR at a directory of yours"
+        )
+    };
+    Some(format!("cannot create DPDK's runtime directory {} ({why}): {fix}", dir.display()))
+}
+
 fn is_root() -> bool {
     // SAFETY: geteuid cannot fail.
     unsafe { libc::geteuid() == 0 }
@@ -188,7 +246,8 @@ fn is_root() -> bool {
 /// Without hugepages (or a hugetlbfs to map them from) the EAL starts with no
 /// memory at all and fails later, at the first allocation: say so up front.
 fn check_hugepages() -> Result<()> {
-    let advice = "run `sudo scripts/setup_env.sh` (or pass --no-huge for a test run)";
+    let advice = "run `sudo l2echo-setup-hugepages` (scripts/setup_env.sh in a source tree; or pass \
+                  --no-huge for a test run)";
     if hugepages_total() == Some(0) {
         bail!("no hugepages are reserved: {advice}");
     }
