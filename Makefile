@@ -9,6 +9,12 @@
 #                the first run makes the root: a few minutes)
 #   make vm-test the original's setup in a QEMU guest: bind_nic.sh, l2_echo, ping,
 #                --restore, a multiqueue NIC (root; part of make test; ~2-3 min)
+#   make test-arm64  the original's platform, from this x86-64 machine: the suite
+#                cross-built for arm64 and run under qemu-user, then vm-test-arm64
+#                (root; part of make test; the first run makes a cached arm64
+#                Debian root: ~6 min)
+#   make vm-test-arm64  vm-test in an aarch64 guest with the cross-built binaries
+#   make build-arm64    the cross-build alone: target/aarch64-unknown-linux-gnu/release
 #   make bench   l2_echo/l2_multi_echo vs DPDK's testpmd, ratios (root; QUICK=1: short)
 #   make soak    the reliability tests with long overload runs (SOAK_SECS, default 30)
 #   make fuzz    the cargo-fuzz targets, FUZZ_SECS each (default 60; nightly toolchain)
@@ -18,7 +24,8 @@
 CARGO ?= cargo
 SHELL := /bin/bash
 
-.PHONY: all build deps demo test test-dpdk24 vm-test soak bench fuzz asan lint clean
+.PHONY: all build build-arm64 deps demo test test-dpdk24 test-arm64 vm-test vm-test-arm64 \
+	soak bench fuzz asan lint clean
 
 all: build
 
@@ -42,6 +49,7 @@ test: deps lint
 	 else echo "bench.py QUICK=1: skipped: needs root (hugepages, namespaces)"; fi
 	scripts/test_dpdk24.sh
 	@$(MAKE) --no-print-directory vm-test
+	@$(MAKE) --no-print-directory test-arm64
 
 # Rust vs testpmd, side by side (root, a quiet machine; QUICK=1: a short run).
 bench: build
@@ -65,6 +73,19 @@ test-dpdk24:
 # Not root: says it skipped, exits 0.
 vm-test: build
 	scripts/vm_test.sh
+
+build-arm64:
+	scripts/cargo_arm64.sh build --release --workspace
+
+# Not root: says it skipped, exits 0.
+test-arm64: build
+	scripts/test_arm64.sh
+	scripts/vm_test.sh --arch aarch64
+
+# The host's side (l2_ping) is this machine's build; the guest's, arm64's.
+vm-test-arm64: build
+	@if [ "$$(id -u)" -eq 0 ]; then scripts/cargo_arm64.sh build --release --workspace; fi
+	scripts/vm_test.sh --arch aarch64
 
 clean:
 	$(CARGO) clean

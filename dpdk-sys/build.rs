@@ -76,7 +76,7 @@ fn main() {
         .allowlist_function("rte_mempool_(free|avail_count|in_use_count)")
         .allowlist_type("rte_(mbuf|ether_hdr|ether_addr|eth_conf|eth_dev_info|eth_stats|mempool)")
         .allowlist_type("rte_eth_xstat(_name)?")
-        .allowlist_var("RTE_(MAX_ETHPORTS|MAX_LCORE|ETHER_HDR_LEN|ETHER_ADDR_LEN)")
+        .allowlist_var("RTE_(MAX_ETHPORTS|MAX_LCORE|ETHER_HDR_LEN|ETHER_ADDR_LEN|CACHE_LINE_SIZE)")
         .allowlist_var("RTE_ETH_MQ_RX_(NONE|RSS)")
         .allowlist_var("RTE_ETH_DEV_NO_OWNER")
         .default_enum_style(bindgen::EnumVariation::Consts)
@@ -108,6 +108,16 @@ fn main() {
     // The echo's own crate asks through the `lcore_usage` metadata.
     let lcore_usage = generated.contains("pub fn rte_lcore_register_usage_cb");
     println!("cargo:lcore_usage={}", u8::from(lcore_usage));
+
+    // The cache line DPDK was built for (64 on x86-64, 128 on arm64): the
+    // echo's own crate aligns what lcores share to it (`cache_line` metadata;
+    // `repr(align)` needs a literal, not the constant).
+    let cache_line = generated
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("pub const RTE_CACHE_LINE_SIZE: u32 = "))
+        .and_then(|value| value.trim_end_matches(';').parse::<u32>().ok())
+        .unwrap_or_else(|| panic!("no RTE_CACHE_LINE_SIZE in the bindings of DPDK {}", dpdk.version));
+    println!("cargo:cache_line={cache_line}");
 }
 
 /// Whether the generated `struct rte_mbuf` lacks a direct `data_off` member.

@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
 # vm_test.sh - the original's setup, end to end, in a QEMU guest (make vm-test).
 #
+#   scripts/vm_test.sh [--arch x86_64|aarch64]   (default: this machine's)
+#
 # The original runs in a VM: bind the VM's virtio NIC to DPDK with
 # bind_nic.sh, run `l2_echo -l 1` on the VM's console, ping the VM from the
-# host: no answer. This boots such a VM (TCG; the guest's root is this
-# machine's root shared read-only over 9p, so it runs this checkout's
-# target/release binaries and scripts/) with its NIC on a tap in a network
-# namespace made here, which stands for the host's side of the VM's network:
+# host: no answer. This boots such a VM (TCG) with its NIC on a tap in a
+# network namespace made here, which stands for the host's side of the VM's
+# network. The guest's root is shared read-only over 9p and the checkout is
+# mounted at its own path, so the guest runs this checkout's binaries and
+# scripts/:
+#   x86_64:  qemu-system-x86_64; the root is this machine's own; binaries from
+#            target/release (make build).
+#   aarch64: qemu-system-aarch64 -M virt (the original's platform: an arm64
+#            VM); the root and its kernel are the arm64 Debian root of
+#            scripts/cargo_arm64.sh; binaries from
+#            target/aarch64-unknown-linux-gnu/release (cross-built). Everything
+#            under TCG takes about twice as long.
+# The host's side (ping, l2_ping from target/release, tcpdump) is x86_64 in both.
 #
 #   boot 1: single-queue virtio-net NIC, 2 vCPUs
 #     1. setup_env.sh; bind_nic.sh finds the NIC and binds it; l2_echo -l 1
@@ -32,7 +43,8 @@
 # Without root it prints why it is skipped and exits 0.
 #
 # Environment: VM_TEST_CACHE (default /var/cache/l2echo/vm), L2_PING (default
-# target/release/l2_ping; a missing file selects the tcpdump/python checks).
+# target/release/l2_ping; a missing file selects the tcpdump/python checks),
+# ARM64_ROOT (as scripts/cargo_arm64.sh).
 set -euo pipefail
 
 PROG=${0##*/}
@@ -40,7 +52,34 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 CACHE_DIR=${VM_TEST_CACHE:-/var/cache/l2echo/vm}
 L2_PING=${L2_PING:-$REPO/target/release/l2_ping}
-PACKAGES=(qemu-system-x86 linux-image-amd64 busybox-static tcpdump python3 iproute2 iputils-ping)
+ARCH=$(uname -m)
+if [[ ${1:-} == --arch ]]; then ARCH=${2:-}; shift 2 || true; fi
+(( $# == 0 )) || { echo "usage: $PROG [--arch x86_64|aarch64]" >&2; exit 2; }
+
+# What differs between the two guests; nothing else below looks at ARCH.
+case $ARCH in
+x86_64)
+    QEMU=(qemu-system-x86_64 -accel tcg -cpu max)
+    CONSOLE_TTY=ttyS0
+    GUEST_ROOT=/
+    GUEST_BIN=target/release
+    GUEST_KERNEL_PKG=linux-image-amd64
+    PACKAGES=(qemu-system-x86 linux-image-amd64)
+    SLOWER=1
+    ;;
+aarch64)
+    QEMU=(qemu-system-aarch64 -M virt -accel tcg -cpu max)
+    CONSOLE_TTY=ttyAMA0
+    GUEST_ROOT=${ARM64_ROOT:-/var/cache/l2echo/bookworm-arm64}
+    GUEST_BIN=target/aarch64-unknown-linux-gnu/release
+    GUEST_KERNEL_PKG=linux-image-arm64
+    PACKAGES=(qemu-system-arm)
+    SLOWER=2   # TCG emulating arm64 on x86-64: boots and Python start-ups take twice as long
+    ;;
+*) echo "$PROG: error: unknown --arch '$ARCH' (x86_64 or aarch64)" >&2; exit 2 ;;
+esac
+# The host's side: the initramfs's cpio, the checks.
+PACKAGES+=(busybox-static tcpdump python3 iproute2 iputils-ping)
 
 TAG=l2vm$$
 NS=$TAG
@@ -53,8 +92,8 @@ GUEST_MEM=3072      # MiB: setup_env.sh's default 1024 x 2 MB hugepages, plus th
 PINGS=5             # while DPDK owns the NIC (scenario 1)
 PROBES=50           # l2_ping probes (scenario 1)
 FLOWS=64 PER_FLOW=8 # scenario 5
-BOOT_SECS=180       # boot to the guest's first marker
-STEP_SECS=300       # any later step of the guest
+BOOT_SECS=$((180 * SLOWER))   # boot to the guest's first marker
+STEP_SECS=$((300 * SLOWER))   # any later step of the guest
 
 WORK=
 QEMU_PID=
@@ -126,22 +165,27 @@ install_missing() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The guest kernel: the one linux-image-amd64 depends on, else the newest in /boot with its modules.
+# The guest kernel, in the guest's root: the one GUEST_KERNEL_PKG depends on
+# if that is installed there, else the newest in /boot with its modules.
 guest_kernel() {
     local dep k
-    dep=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null | grep -oE 'linux-image-[^ ,]+' | head -1 || true)
+    dep=$(dpkg-query --admindir="$GUEST_ROOT/var/lib/dpkg" -W -f='${Depends}' "$GUEST_KERNEL_PKG" 2>/dev/null \
+          | grep -oE 'linux-image-[^ ,]+' | head -1 || true)
     k=${dep#linux-image-}
-    if [[ -n $k && -r /boot/vmlinuz-$k && -e /lib/modules/$k/modules.dep ]]; then echo "$k"; return; fi
-    for k in $(find /boot -maxdepth 1 -name 'vmlinuz-*' -printf '%f\n' | sed 's/^vmlinuz-//' | sort -rV); do
-        [[ -e /lib/modules/$k/modules.dep ]] && { echo "$k"; return; }
+    if [[ -n $k && -r $GUEST_ROOT/boot/vmlinuz-$k && -e $GUEST_ROOT/lib/modules/$k/modules.dep ]]; then echo "$k"; return; fi
+    for k in $(find "$GUEST_ROOT/boot" -maxdepth 1 -name 'vmlinuz-*' -printf '%f\n' | sed 's/^vmlinuz-//' | sort -rV); do
+        [[ -e $GUEST_ROOT/lib/modules/$k/modules.dep ]] && { echo "$k"; return; }
     done
-    die "no kernel with modules in /boot and /lib/modules: apt-get install linux-image-amd64"
+    die "no kernel with modules in $GUEST_ROOT/boot and $GUEST_ROOT/lib/modules: apt-get install $GUEST_KERNEL_PKG"
 }
 
-# The modules the initramfs loads before it can mount the host's root, in load order.
+# The modules the initramfs loads before it can mount the guest's root, in load
+# order (one module per modprobe: with -d, a list shows only the first's).
 initramfs_modules() {
-    modprobe -a -S "$KVER" --show-depends virtio_pci 9pnet_virtio 9p virtio_net \
-        | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
+    local m
+    for m in virtio_pci 9pnet_virtio 9p virtio_net; do
+        modprobe -d "$GUEST_ROOT" -S "$KVER" --show-depends "$m"
+    done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
 }
 
 # The cached initramfs for KVER; rebuilt when missing or when its inputs changed.
@@ -150,7 +194,7 @@ prepare_initramfs() {
     local key tmp mods m
     mods=$(initramfs_modules)
     [[ -n $mods ]] || die "modprobe -S $KVER found none of the virtio/9p modules"
-    key=$( { echo "$KVER"; echo "$mods"; sha256sum /bin/busybox "$HERE/vm/init"; } | sha256sum | cut -c1-16)
+    key=$( { echo "$KVER"; echo "$mods"; sha256sum "$GUEST_ROOT/bin/busybox" "$HERE/vm/init"; } | sha256sum | cut -c1-16)
     INITRD=$CACHE_DIR/initramfs-$KVER.cpio.gz
     mkdir -p "$CACHE_DIR"
     if [[ -s $INITRD && $(cat "$INITRD.key" 2>/dev/null) == "$key" ]]; then
@@ -160,7 +204,7 @@ prepare_initramfs() {
     note "building $INITRD"
     tmp=$(mktemp -d "$WORK/initramfs.XXXXXX")
     mkdir -p "$tmp"/{bin,dev,proc,sys,newroot,modules}
-    cp /bin/busybox "$tmp/bin/busybox"
+    cp "$GUEST_ROOT/bin/busybox" "$tmp/bin/busybox"
     cp "$HERE/vm/init" "$tmp/init"
     chmod 755 "$tmp/init"
     for m in $mods; do
@@ -188,7 +232,8 @@ boot() {
     CONSOLE=$WORK/$name-console.log
     QEMU_LOG=$WORK/$name-qemu.log
     mkdir -p "$X"
-    printf 'exec /bin/bash %q %q %q %q\n' "$HERE/vm/guest.sh" "$scenario" "$GUEST_MAC" "$GUEST_IP/$PREFIX_LEN" > "$X/start"
+    printf 'L2VM_AWAIT_SECS=%q exec /bin/bash %q %q %q %q %q\n' "$STEP_SECS" \
+        "$HERE/vm/guest.sh" "$scenario" "$GUEST_MAC" "$GUEST_IP/$PREFIX_LEN" "$GUEST_BIN" > "$X/start"
     # The checkout, shared on its own: the guest's fresh /tmp and /run would
     # hide it if it lives there (CI clones may).
     printf '%s\n' "$REPO" > "$X/repo"
@@ -213,12 +258,12 @@ boot() {
 
     # init_on_alloc=0: the guest kernel would otherwise zero every hugepage
     # setup_env.sh reserves, which under TCG costs seconds and host memory.
-    ip netns exec "$NS" qemu-system-x86_64 -name "$TAG-$name" \
-        -accel tcg -cpu max -smp "$cpus" -m "$GUEST_MEM" \
+    ip netns exec "$NS" "${QEMU[@]}" -name "$TAG-$name" \
+        -smp "$cpus" -m "$GUEST_MEM" \
         -nodefaults -no-reboot -display none -serial "file:$CONSOLE" \
-        -kernel "/boot/vmlinuz-$KVER" -initrd "$INITRD" \
-        -append "console=ttyS0 panic=1 quiet init_on_alloc=0" \
-        -fsdev local,id=hr,path=/,security_model=none,readonly=on,multidevs=remap \
+        -kernel "$GUEST_ROOT/boot/vmlinuz-$KVER" -initrd "$INITRD" \
+        -append "console=$CONSOLE_TTY panic=1 quiet init_on_alloc=0" \
+        -fsdev "local,id=hr,path=$GUEST_ROOT,security_model=none,readonly=on,multidevs=remap" \
         -device virtio-9p-pci,fsdev=hr,mount_tag=hostroot \
         -fsdev "local,id=xc,path=$X,security_model=none" \
         -device virtio-9p-pci,fsdev=xc,mount_tag=l2vm \
@@ -227,7 +272,7 @@ boot() {
         -netdev "$netdev" -device "$nic" \
         > "$QEMU_LOG" 2>&1 &
     QEMU_PID=$!
-    note "QEMU (pid $QEMU_PID): $cpus vCPUs, TCG, NIC $GUEST_MAC with $queues queue pair(s); console: $CONSOLE"
+    note "${QEMU[0]} (pid $QEMU_PID): $cpus vCPUs, TCG, NIC $GUEST_MAC with $queues queue pair(s); console: $CONSOLE"
 }
 
 # Wait for the guest's marker STEP (at most SECS). Fails on the guest's abort or QEMU's exit.
@@ -523,15 +568,16 @@ run_multi() {
 # ---------------------------------------------------------------- main
 
 START=$SECONDS
-[[ -x $REPO/target/release/l2_echo && -x $REPO/target/release/l2_multi_echo ]] \
-    || die "target/release/l2_echo and l2_multi_echo are missing: run make build (make vm-test does)"
+[[ -x $REPO/$GUEST_BIN/l2_echo && -x $REPO/$GUEST_BIN/l2_multi_echo ]] \
+    || die "$GUEST_BIN/l2_echo and l2_multi_echo are missing: run make vm-test ARCH=$ARCH (it builds them)"
 [[ -e /dev/net/tun ]] || die "/dev/net/tun is missing: QEMU cannot make the guest's NIC"
+[[ -x $GUEST_ROOT/bin/bash ]] || die "no guest root in $GUEST_ROOT: run make vm-test ARCH=$ARCH (it makes it)"
 install_missing
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found after installing qemu-system-x86"
+command -v "${QEMU[0]}" >/dev/null || die "${QEMU[0]} not found after installing ${PACKAGES[0]}"
 KVER=$(guest_kernel)
 WORK=$(mktemp -d "/tmp/$TAG.XXXXXX")
 prepare_initramfs
-note "guest kernel $KVER; echo check: $([[ -x $L2_PING ]] && echo "l2_ping ($L2_PING)" || echo "tcpdump / udp_flows.py (no $L2_PING)")"
+note "$ARCH guest, kernel $KVER; binaries from $GUEST_BIN; echo check: $([[ -x $L2_PING ]] && echo "l2_ping ($L2_PING)" || echo "tcpdump / udp_flows.py (no $L2_PING)")"
 
 run_single
 run_multi

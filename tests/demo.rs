@@ -8,7 +8,7 @@ use std::process::Command;
 
 #[test]
 fn the_demo_proves_the_bypass() {
-    if !root_or_skip("the demo (network namespaces, hugepages)") {
+    if !veth_or_skip() {
         return;
     }
     let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/demo.sh"))

@@ -91,7 +91,7 @@ fn too_few_device_queues_is_explained() {
 
 #[test]
 fn af_packet_over_a_four_queue_veth_spreads_udp_flows_over_every_queue() {
-    if !root_or_skip("network namespaces") {
+    if !veth_or_skip() {
         return;
     }
     let net = VethPair::new("mq", 4);

@@ -36,7 +36,7 @@ fn echo_eal() -> Vec<String> {
 
 #[test]
 fn every_probe_comes_back_from_l2_echo() {
-    if !root_or_skip("network namespaces") {
+    if !veth_or_skip() {
         return;
     }
     let net = VethPair::new("pe", 1);
@@ -65,7 +65,7 @@ fn every_probe_comes_back_from_l2_echo() {
 
 #[test]
 fn a_silent_peer_loses_everything_within_the_timeout() {
-    if !root_or_skip("network namespaces") {
+    if !veth_or_skip() {
         return;
     }
     let net = VethPair::new("ps", 1);
@@ -79,7 +79,7 @@ fn a_silent_peer_loses_everything_within_the_timeout() {
 
 #[test]
 fn frames_returned_unchanged_are_bad() {
-    if !root_or_skip("network namespaces") {
+    if !veth_or_skip() {
         return;
     }
     let net = VethPair::new("pt", 1);

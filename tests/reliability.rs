@@ -69,7 +69,8 @@ fn overload_and_three_killed_clients_lose_nothing_and_leak_nothing() {
                 // that a SIGKILL loses none of its statistics.
                 let client = spawn_command(
                     Command::new("taskset")
-                        .args(["-c", "1", "stdbuf", "-oL", "dpdk-testpmd"])
+                        .args(["-c", "1", "stdbuf", "-oL"])
+                        .arg(dpdk_tool("dpdk-testpmd"))
                         .args(&client_eal)
                         .args(["--", "--forward-mode=flowgen", "--stats-period=1", "--total-num-mbufs=8192"]),
                 );
@@ -119,7 +120,7 @@ fn overload_and_three_killed_clients_lose_nothing_and_leak_nothing() {
 #[test]
 fn the_echo_survives_the_peer_link_going_down_and_up() {
     let _shared = share_cpus();
-    if !root_or_skip("network namespaces") {
+    if !veth_or_skip() {
         return;
     }
     let net = VethPair::new("rl", 1);

@@ -11,17 +11,19 @@
 # either side's "abort" marker stops the other. Markers are also printed on
 # the console ("L2VM-MARK STEP").
 #
-# Usage (from /run/l2vm/start): guest.sh single|multi GUEST_MAC GUEST_ADDR/PREFIX
+# Usage (from /run/l2vm/start): guest.sh single|multi GUEST_MAC GUEST_ADDR/PREFIX BIN
 #   single: one-queue NIC: l2_echo -l 1, SIGINT, l2_multi_echo -l 0-1, --restore
 #   multi:  four-queue NIC (mq=on): l2_multi_echo -l 0-3, SIGINT
+#   BIN:    where the binaries are, in the checkout (target/release, or the
+#           cross-built target/aarch64-unknown-linux-gnu/release)
 set -euo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 X=/run/l2vm
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 AWAIT_SECS=${L2VM_AWAIT_SECS:-300}
-[[ $# -eq 3 ]] || { echo "usage: $0 single|multi GUEST_MAC GUEST_ADDR/PREFIX" >&2; exit 2; }
-SCENARIO=$1 MAC=$2 ADDR=$3
+[[ $# -eq 4 ]] || { echo "usage: $0 single|multi GUEST_MAC GUEST_ADDR/PREFIX BIN" >&2; exit 2; }
+SCENARIO=$1 MAC=$2 ADDR=$3 BIN=$4
 
 say() { echo "l2vm-guest: $*"; }
 mark() {
@@ -63,7 +65,7 @@ start() {
     say "+ $* &"
     "$@" > "$X/$name.out" 2> "$X/$name.err" &
     ECHO_PID=$!
-    for ((i = 0; i < 1200; i++)); do
+    for ((i = 0; i < AWAIT_SECS * 5; i++)); do
         (( $(grep -c 'echoing port' "$X/$name.out") >= queues )) && { grep -E 'MAC|echoing' "$X/$name.out" | sed 's/^/  | /'; return 0; }
         if ! kill -0 "$ECHO_PID" 2>/dev/null; then
             wait "$ECHO_PID" || echo "$?" > "$X/$name.rc"
@@ -73,7 +75,7 @@ start() {
         sleep 0.2
     done
     sed 's/^/  | /' "$X/$name.err"
-    abort "$1 did not start echoing within 240 s"
+    abort "$1 did not start echoing within ${AWAIT_SECS} s"
 }
 
 # stop NAME: Ctrl+C (SIGINT) to the echo server started by start, wait for its exit status.
@@ -112,7 +114,7 @@ driver_of() { local l; l=$(readlink "/sys/bus/pci/devices/$1/driver") && echo "$
 say "kernel $(uname -r), $(nproc) CPUs, scenario $SCENARIO, repo $REPO"
 cd "$REPO"
 [[ -e /lib/modules/$(uname -r)/modules.dep ]] \
-    || abort "/lib/modules/$(uname -r) is missing from the shared root: modprobe (bind_nic.sh) cannot load uio_pci_generic; install linux-image-amd64 on the host"
+    || abort "/lib/modules/$(uname -r) is missing from the shared root: modprobe (bind_nic.sh) cannot load uio_pci_generic; the guest's root needs its kernel's modules"
 
 # The NIC as a VM's NIC: the kernel owns it and its address. No default route:
 # this NIC is only for the echo (bind_nic.sh would refuse the default route's NIC).
@@ -140,12 +142,12 @@ single)
     run bind scripts/bind_nic.sh
     [[ $(cat "$X/bind.rc") == 0 ]] || abort "bind_nic.sh failed"
     # The README's command; `-- --json` adds the summary as JSON for the host to count.
-    start echo 1 target/release/l2_echo -l 1 -- --json
+    start echo 1 "$BIN"/l2_echo -l 1 -- --json
     mark echo-ready
     await traffic-done
     stop echo
     # Same single-queue NIC, two lcores: must refuse with a clear message. Bounded in case it would echo.
-    run multi timeout -s INT 120 target/release/l2_multi_echo -l 0-1
+    run multi timeout -s INT 120 "$BIN"/l2_multi_echo -l 0-1
     run restore scripts/bind_nic.sh --restore
     ifc=$IFC
     for n in "/sys/bus/pci/devices/$PCI"/virtio*/net/*; do
@@ -169,7 +171,7 @@ multi)
     [[ $(cat "$X/setup_env.rc") == 0 ]] || abort "setup_env.sh failed"
     run bind scripts/bind_nic.sh
     [[ $(cat "$X/bind.rc") == 0 ]] || abort "bind_nic.sh failed"
-    start mecho 4 target/release/l2_multi_echo -l 0-3 -- --json
+    start mecho 4 "$BIN"/l2_multi_echo -l 0-3 -- --json
     mark echo-ready
     await traffic-done
     stop mecho

@@ -259,6 +259,29 @@ pub fn root_or_skip(needs: &str) -> bool {
     is_root()
 }
 
+/// True as root where net_af_packet and libpcap work on a veth; otherwise says
+/// the test is skipped, and why. Under qemu-user (scripts/test_arm64.sh sets
+/// L2ECHO_UNDER_QEMU_USER) they do not: it lacks the ioctls both need.
+pub fn veth_or_skip() -> bool {
+    if std::env::var_os("L2ECHO_UNDER_QEMU_USER").is_some() {
+        eprintln!(
+            "skipped under qemu-user: it lacks the ioctls net_af_packet and libpcap need \
+             (make vm-test-arm64 runs these paths in an arm64 guest)"
+        );
+        return false;
+    }
+    root_or_skip("network namespaces")
+}
+
+/// The path of a DPDK program (dpdk-proc-info, dpdk-dumpcap, ...) built from
+/// the same DPDK as the binaries under test: a secondary process must match its
+/// primary's build. From PATH, or from L2ECHO_DPDK_TOOLS when that is set
+/// (scripts/test_arm64.sh: the arm64 root's, run through qemu-user).
+pub fn dpdk_tool(name: &str) -> PathBuf {
+    std::env::var_os("L2ECHO_DPDK_TOOLS")
+        .map_or_else(|| PathBuf::from(name), |dir| Path::new(&dir).join(name))
+}
+
 /// Runs a command that must succeed (test set-up).
 pub fn sh(cmd: &[&str]) {
     let out = std::process::Command::new(cmd[0]).args(&cmd[1..]).output().expect(cmd[0]);

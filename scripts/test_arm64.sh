@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# test_arm64.sh - the whole test suite (cargo test --release --workspace) built
+# for arm64 and run under qemu-user, against Debian 12's arm64 DPDK
+# (scripts/cargo_arm64.sh: the cross-build and the cached arm64 root).
+#
+# qemu-user cannot do the ioctls that net_af_packet and libpcap need, so the
+# tests that use a veth through them (L2ECHO_UNDER_QEMU_USER is set) say they
+# skipped and why; the aarch64 guest of `make vm-test ARCH=aarch64` runs those
+# paths on arm64 for real. The tests' secondary processes (dpdk-proc-info,
+# dpdk-dumpcap) are the root's arm64 builds (L2ECHO_DPDK_TOOLS), as a secondary
+# must match its primary. Arguments are passed on to cargo test.
+#
+# Needs root (the arm64 root, hugepages, namespaces); as another user it says
+# it skipped and exits 0.
+set -euo pipefail
+
+PROG=${0##*/}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=${ARM64_ROOT:-/var/cache/l2echo/bookworm-arm64}
+TARGET=aarch64-unknown-linux-gnu
+
+die() { echo "$PROG: error: $*" >&2; exit 1; }
+say() { echo "$PROG: $*"; }
+
+if [[ $EUID -ne 0 ]]; then
+    say "skipped: the arm64 tests need root (debootstrap, hugepages, namespaces); run: sudo make test-arm64"
+    exit 0
+fi
+
+started=$SECONDS
+"$HERE/cargo_arm64.sh" build --release --workspace
+version=$(PKG_CONFIG_SYSROOT_DIR=$ROOT PKG_CONFIG_LIBDIR=$ROOT/usr/lib/aarch64-linux-gnu/pkgconfig \
+          pkg-config --modversion libdpdk) || die "pkg-config finds no libdpdk in $ROOT"
+say "testing $TARGET under qemu-user against DPDK $version (arm64, $ROOT)"
+
+log=$(mktemp "/tmp/$PROG.XXXXXX")
+trap 'rm -f "$log"' EXIT
+status=0
+L2ECHO_UNDER_QEMU_USER=1 L2ECHO_DPDK_TOOLS=$ROOT/usr/bin "$HERE/cargo_arm64.sh" test --release --workspace --no-fail-fast "$@" 2>&1 \
+    | tee "$log" || status=$?
+
+sum() { awk -v k="$1" '/^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ "^" k) n += $i } END { print n + 0 }' "$log"; }
+skipped=$(grep -c '^skipped under qemu-user' "$log" || true)
+counts="passed $(sum passed), failed $(sum failed), ignored $(sum ignored); $skipped skipped under qemu-user"
+if (( status != 0 )); then
+    die "$TARGET, DPDK $version: FAILED (cargo test exit status $status): $counts ($(( SECONDS - started )) s)"
+fi
+say "$TARGET, DPDK $version: PASSED: $counts ($(( SECONDS - started )) s)"
