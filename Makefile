@@ -19,18 +19,39 @@
 #   make soak    the reliability tests with long overload runs (SOAK_SECS, default 30)
 #   make fuzz    the cargo-fuzz targets, FUZZ_SECS each (default 60; nightly toolchain)
 #   make asan    unit and vdev integration tests under AddressSanitizer (nightly)
+#   make install    l2_echo, l2_multi_echo, l2_ping, l2echo-setup-hugepages,
+#                l2echo-bind-nic, man pages, bash completions into PREFIX (default
+#                /usr/local; DESTDIR honoured); make uninstall removes exactly those
+#   make deb     target/deb/l2echo_VERSION_ARCH.deb for this machine
+#   make test-deb  installs it into a fresh Debian 12 root, runs it, removes it
+#                (root; part of make test)
 #   make clean
+# Under sudo, GNUmakefile runs this with the invoking user's Rust (rustup) and
+# gives back to them what root created (scripts/sudo_make.sh).
 
 CARGO ?= cargo
 SHELL := /bin/bash
+PREFIX ?= /usr/local
+DESTDIR ?=
+RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml)
+# rustup's cargo when PATH lacks it (a non-login shell, sudo's secure_path);
+# sbin for the tests' and scripts' tools when PATH lacks it (sudo -E, env PATH=).
+export PATH := $(PATH):$(HOME)/.cargo/bin:/usr/local/sbin:/usr/sbin:/sbin
 
 .PHONY: all build build-arm64 deps demo test test-dpdk24 test-arm64 vm-test vm-test-arm64 \
-	soak bench fuzz asan lint clean
+	soak bench fuzz asan lint clean rust docs install uninstall deb test-deb
 
 all: build
 
-deps:
+deps: rust
 	@scripts/install_deps.sh
+
+# Rust itself is not a Debian package here: say how to get it, in one line.
+rust:
+	@v=$$($(CARGO) --version 2>/dev/null | cut -d' ' -f2); \
+	if [ -z "$$v" ]; then echo "make: no Rust toolchain (cargo): install Rust $(RUST_MIN) or newer with rustup: curl --proto '=https' -sSf https://sh.rustup.rs | sh" >&2; exit 1; \
+	elif [ "$$(printf '%s\n' "$(RUST_MIN)" "$${v%%-*}" | sort -V | head -n 1)" != "$(RUST_MIN)" ]; then \
+	  echo "make: Rust $$v is older than the $(RUST_MIN) this needs (rust-version in Cargo.toml): rustup update stable" >&2; exit 1; fi
 
 build: deps
 	$(CARGO) build --release --workspace
@@ -41,6 +62,23 @@ demo: build
 lint: deps
 	shellcheck scripts/*.sh scripts/vm/guest.sh scripts/vm/init .ci/run
 
+# Man pages and bash completions, from the clap definitions (packaging/).
+docs: build
+	target/release/l2echo-gen-docs target/docs
+
+install: docs
+	scripts/install.sh --prefix $(PREFIX) --destdir "$(DESTDIR)"
+
+uninstall:
+	scripts/install.sh --uninstall --prefix $(PREFIX) --destdir "$(DESTDIR)"
+
+deb: docs
+	scripts/make_deb.sh
+
+# Not root: says it skipped, exits 0.
+test-deb: deb
+	scripts/test_deb.sh
+
 test: deps lint
 	$(CARGO) test --release --workspace
 	scripts/fuzz.sh 5
@@ -48,6 +86,7 @@ test: deps lint
 	@if [ "$$(id -u)" -eq 0 ]; then QUICK=1 scripts/bench.py; \
 	 else echo "bench.py QUICK=1: skipped: needs root (hugepages, namespaces)"; fi
 	scripts/test_dpdk24.sh
+	@$(MAKE) --no-print-directory test-deb
 	@$(MAKE) --no-print-directory vm-test
 	@$(MAKE) --no-print-directory test-arm64
 

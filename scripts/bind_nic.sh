@@ -4,6 +4,8 @@
 # --restore. The original driver, interface name, addresses and default routes
 # are saved under /run/l2echo-bind so --restore can put them back.
 set -euo pipefail
+# modprobe lives in sbin, which a user's PATH (kept by sudo -E or env) may lack.
+export PATH="/usr/local/sbin:/usr/sbin:/sbin:$PATH"
 
 PROG=${0##*/}
 STATE_DIR=${BIND_NIC_STATE_DIR:-/run/l2echo-bind}
@@ -226,7 +228,7 @@ while [[ $# -gt 0 ]]; do
 done
 case $DRIVER in ""|vfio-pci|uio_pci_generic) ;; *) die "--driver must be vfio-pci or uio_pci_generic, not '$DRIVER'" ;; esac
 [[ $RESTORE -eq 0 || ( -z $DRIVER && $FORCE -eq 0 ) ]] || die "--restore takes only --dry-run and a device"
-[[ $DRY -eq 1 || $EUID -eq 0 ]] || die "run as root: sudo scripts/$PROG (or use --dry-run)"
+[[ $DRY -eq 1 || $EUID -eq 0 ]] || die "run as root: sudo $0 (or use --dry-run)"
 
 DEVBIND=$(command -v dpdk-devbind.py || command -v dpdk-devbind || true)
 [[ -n $DEVBIND ]] || die "dpdk-devbind.py not found on PATH; install it with: apt-get install dpdk"

@@ -14,6 +14,8 @@
 # Exits 0 only when all three hold. Everything it creates is removed on
 # success, failure or Ctrl+C.
 set -euo pipefail
+# sysctl lives in sbin, which a user's PATH (kept by sudo -E or env) may lack.
+export PATH="/usr/local/sbin:/usr/sbin:/sbin:$PATH"
 
 PROG=${0##*/}
 HERE=$(cd "$(dirname "$0")" && pwd)

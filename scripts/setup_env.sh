@@ -100,7 +100,7 @@ if [[ $do_status -eq 1 ]]; then
     exit 0
 fi
 
-[[ $EUID -eq 0 ]] || die "run as root: sudo scripts/$PROG"
+[[ $EUID -eq 0 ]] || die "run as root: sudo $0"
 
 # Resolve the target files up front so a bad --node fails before any change.
 mapfile -t files < <(nr_files "$node")

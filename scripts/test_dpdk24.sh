@@ -17,6 +17,8 @@
 # Needs root (debootstrap, chroot, mounts); as another user it says it skipped
 # and exits 0.
 set -euo pipefail
+# chroot and debootstrap live in sbin, which a user's PATH (kept by sudo -E or env) may lack.
+export PATH="/usr/local/sbin:/usr/sbin:/sbin:$PATH"
 
 PROG=${0##*/}
 HERE=$(cd "$(dirname "$0")" && pwd)
