@@ -232,11 +232,9 @@ boot() {
     CONSOLE=$WORK/$name-console.log
     QEMU_LOG=$WORK/$name-qemu.log
     mkdir -p "$X"
-    printf 'L2VM_AWAIT_SECS=%q exec /bin/bash %q %q %q %q %q\n' "$STEP_SECS" \
-        "$HERE/vm/guest.sh" "$scenario" "$GUEST_MAC" "$GUEST_IP/$PREFIX_LEN" "$GUEST_BIN" > "$X/start"
-    # The checkout, shared on its own: the guest's fresh /tmp and /run would
-    # hide it if it lives there (CI clones may).
-    printf '%s\n' "$REPO" > "$X/repo"
+    # The checkout is the guest's /run/repo (scripts/vm/init).
+    printf 'L2VM_AWAIT_SECS=%q exec /bin/bash /run/repo/scripts/vm/guest.sh %q %q %q %q\n' "$STEP_SECS" \
+        "$scenario" "$GUEST_MAC" "$GUEST_IP/$PREFIX_LEN" "$GUEST_BIN" > "$X/start"
 
     ip netns add "$NS"
     # No IPv6 chatter: only the test's own frames reach the guest.

@@ -25,7 +25,8 @@ AWAIT_SECS=${L2VM_AWAIT_SECS:-300}
 [[ $# -eq 4 ]] || { echo "usage: $0 single|multi GUEST_MAC GUEST_ADDR/PREFIX BIN" >&2; exit 2; }
 SCENARIO=$1 MAC=$2 ADDR=$3 BIN=$4
 
-say() { echo "l2vm-guest: $*"; }
+# With the guest's uptime: where a slow (TCG) run spends its time.
+say() { echo "l2vm-guest: [$(cut -d' ' -f1 /proc/uptime)] $*"; }
 mark() {
     printf '%s\n' "${2:-}" > "$X/g.$1.tmp"
     mv "$X/g.$1.tmp" "$X/g.$1"
