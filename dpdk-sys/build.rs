@@ -49,6 +49,9 @@ fn main() {
 
     let bindings = bindgen::Builder::default()
         .header("shim/shim.h")
+        // Formatted in-process, the same whether or not rustfmt is installed
+        // (rustup's minimal profile has none): the text is searched below.
+        .formatter(bindgen::Formatter::Prettyplease)
         .clang_args(&cflags)
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
         .allowlist_function("rs_.*")
@@ -113,9 +116,8 @@ fn main() {
     // echo's own crate aligns what lcores share to it (`cache_line` metadata;
     // `repr(align)` needs a literal, not the constant).
     let cache_line = generated
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("pub const RTE_CACHE_LINE_SIZE: u32 = "))
-        .and_then(|value| value.trim_end_matches(';').parse::<u32>().ok())
+        .split_once("RTE_CACHE_LINE_SIZE: u32 = ")
+        .and_then(|(_, rest)| rest.split(';').next()?.trim().parse::<u32>().ok())
         .unwrap_or_else(|| panic!("no RTE_CACHE_LINE_SIZE in the bindings of DPDK {}", dpdk.version));
     println!("cargo:cache_line={cache_line}");
 }
