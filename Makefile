@@ -23,6 +23,7 @@
 #                l2echo-bind-nic, man pages, bash completions into PREFIX (default
 #                /usr/local; DESTDIR honoured); make uninstall removes exactly those
 #   make deb     target/deb/l2echo_VERSION_ARCH.deb for this machine
+#   make deb-arm64  target/deb/l2echo_VERSION_arm64.deb from the cross-build (root)
 #   make test-deb  installs it into a fresh Debian 12 root, runs it, removes it
 #                (root; part of make test)
 #   make clean
@@ -32,6 +33,8 @@
 CARGO ?= cargo
 SHELL := /bin/bash
 PREFIX ?= /usr/local
+# The arm64 Debian root the cross-build uses (scripts/cargo_arm64.sh).
+export ARM64_ROOT ?= /var/cache/l2echo/bookworm-arm64
 DESTDIR ?=
 RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml)
 # rustup's cargo when PATH lacks it (a non-login shell, sudo's secure_path);
@@ -39,7 +42,7 @@ RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml)
 export PATH := $(PATH):$(HOME)/.cargo/bin:/usr/local/sbin:/usr/sbin:/sbin
 
 .PHONY: all build build-arm64 deps demo test test-dpdk24 test-arm64 vm-test vm-test-arm64 \
-	soak bench fuzz asan lint clean rust docs install uninstall deb test-deb
+	soak bench fuzz asan lint clean rust docs install uninstall deb deb-arm64 test-deb
 
 all: build
 
@@ -74,6 +77,11 @@ uninstall:
 
 deb: docs
 	scripts/make_deb.sh
+
+# Man pages and completions are the same on every architecture: this machine's.
+deb-arm64: docs build-arm64
+	scripts/make_deb.sh --bin-dir target/aarch64-unknown-linux-gnu/release --arch arm64 \
+	    --sysroot $(ARM64_ROOT)
 
 # Not root: says it skipped, exits 0.
 test-deb: deb

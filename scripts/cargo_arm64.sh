@@ -20,11 +20,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TARGET=aarch64-unknown-linux-gnu
 ROOT=${ARM64_ROOT:-/var/cache/l2echo/bookworm-arm64}
 # DPDK and libpcap to build against; DPDK's own arm64 programs (dpdk-dev:
-# dpdk-proc-info and dpdk-dumpcap for the tests, testpmd); the rest is what the
+# dpdk-proc-info and dpdk-dumpcap for the tests, testpmd); dpkg-dev for the
+# arm64 .deb's dependencies (make deb-arm64); the rest is what the
 # aarch64 guest runs: the scripts (bash, python3 for dpdk-devbind.py, lspci,
 # modprobe, ip, sysctl), and the initramfs's static busybox.
-PACKAGES=(libdpdk-dev dpdk dpdk-dev libpcap-dev libc6-dev iproute2 iputils-ping procps python3
-          busybox-static kmod pciutils)
+PACKAGES=(libdpdk-dev dpdk dpdk-dev libpcap-dev libc6-dev dpkg-dev iproute2 iputils-ping procps
+          python3 busybox-static kmod pciutils)
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 

@@ -3,11 +3,15 @@
 # setup scripts as commands, man pages and bash completions, laid out by
 # scripts/install.sh with PREFIX=/usr.
 #
-#   make_deb.sh [--bin-dir DIR] [--docs-dir DIR] [--arch DEB_ARCH] [--out DIR]
+#   make_deb.sh [--bin-dir DIR] [--docs-dir DIR] [--arch DEB_ARCH] [--sysroot DIR] [--out DIR]
 #
 # --bin-dir: the binaries (default target/release); --docs-dir: man pages and
 # completions (default target/docs; they are the same on every architecture);
 # --arch: the Debian architecture of those binaries (default this machine's);
+# --sysroot: the Debian root they were built against, for binaries of another
+# architecture (make deb-arm64: the arm64 root of scripts/cargo_arm64.sh, which
+# holds dpkg-dev): this dpkg-shlibdeps cannot look into another root, so the
+# root's own runs there, under qemu-user, in a private mount namespace (root);
 # --out: where the .deb goes (default target/deb). Prints the .deb's path last.
 #
 # Depends: the shared libraries the binaries link, as dpkg-shlibdeps finds
@@ -23,6 +27,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CHECKOUT=$(cd "$HERE/.." && pwd)
 BIN_DIR=$CHECKOUT/target/release DOCS_DIR=$CHECKOUT/target/docs OUT=$CHECKOUT/target/deb
 ARCH=$(dpkg --print-architecture)
+SYSROOT=
 PACKAGE=l2echo
 MAINTAINER="${DEBFULLNAME:-l2echo maintainers} <${DEBEMAIL:-l2echo@localhost}>"
 # Loaded by EAL at run time (dlopen), by package name without the ABI suffix.
@@ -36,6 +41,7 @@ while [[ $# -gt 0 ]]; do
         --bin-dir) BIN_DIR=${2:?--bin-dir needs a directory}; shift 2 ;;
         --docs-dir) DOCS_DIR=${2:?--docs-dir needs a directory}; shift 2 ;;
         --arch) ARCH=${2:?--arch needs a Debian architecture}; shift 2 ;;
+        --sysroot) SYSROOT=${2:?--sysroot needs a directory}; shift 2 ;;
         --out) OUT=${2:?--out needs a directory}; shift 2 ;;
         *) die "unknown argument '$1'; see the top of $0" ;;
     esac
@@ -64,9 +70,19 @@ EOF
 mkdir -p "$work/src/debian"
 printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$PACKAGE" "$PACKAGE" > "$work/src/debian/control"
 bins=()
-for b in l2_echo l2_multi_echo l2_ping; do bins+=(-e "$root/usr/bin/$b"); done
-shlibs=$(cd "$work/src" && DEB_HOST_ARCH=$ARCH dpkg-shlibdeps -O "${bins[@]}" 2>"$work/shlibdeps.log") \
-    || { cat "$work/shlibdeps.log" >&2; die "dpkg-shlibdeps failed for $ARCH binaries in $BIN_DIR"; }
+# Relative to src/, so the same paths hold in a --sysroot's chroot.
+for b in l2_echo l2_multi_echo l2_ping; do bins+=(-e "../root/usr/bin/$b"); done
+if [[ -z $SYSROOT ]]; then
+    shlibs=$(cd "$work/src" && DEB_HOST_ARCH=$ARCH dpkg-shlibdeps -O "${bins[@]}" 2>"$work/shlibdeps.log")
+else
+    [[ $EUID -eq 0 ]] || die "--sysroot needs root (a mount namespace, chroot)"
+    [[ -x $SYSROOT/usr/bin/dpkg-shlibdeps ]] || die "no dpkg-shlibdeps in $SYSROOT: install dpkg-dev there"
+    # The work dir is the root's /run there (a mount only that namespace sees).
+    echo "cd /run/src && exec dpkg-shlibdeps -O ${bins[*]}" > "$work/shlibdeps.sh"
+    # shellcheck disable=SC2016 # expanded by the inner sh
+    shlibs=$(unshare --mount --propagation private sh -c \
+        'mount --bind "$0" "$1/run" && exec chroot "$1" sh /run/shlibdeps.sh' "$work" "$SYSROOT" 2>"$work/shlibdeps.log")
+fi || { cat "$work/shlibdeps.log" >&2; die "dpkg-shlibdeps failed for $ARCH binaries in $BIN_DIR"; }
 depends=${shlibs#shlibs:Depends=}
 abi=$(grep -o 'librte-eal[0-9]*' <<<"$depends" | head -n 1)
 abi=${abi#librte-eal}
