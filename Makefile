@@ -8,11 +8,11 @@
 #   make test-dpdk24  the suite against DPDK 24.11 in a cached Debian 13 root (root;
 #                the first run makes the root: a few minutes)
 #   make vm-test the original's setup in a QEMU guest: bind_nic.sh, l2_echo, ping,
-#                --restore, a multiqueue NIC (root; part of make test; ~2-3 min)
+#                --restore, a multiqueue NIC (root; part of make test; ~2 min)
 #   make test-arm64  the original's platform, from this x86-64 machine: the suite
 #                cross-built for arm64 and run under qemu-user, then vm-test-arm64
-#                (root; part of make test; the first run makes a cached arm64
-#                Debian root: ~6 min)
+#                (root; part of make test; ~9 min; the first run makes a cached
+#                arm64 Debian root: ~5 min more)
 #   make vm-test-arm64  vm-test in an aarch64 guest with the cross-built binaries
 #   make build-arm64    the cross-build alone: target/aarch64-unknown-linux-gnu/release
 #   make bench   l2_echo/l2_multi_echo vs DPDK's testpmd, ratios (root; QUICK=1: short)

@@ -33,15 +33,23 @@ version=$(PKG_CONFIG_SYSROOT_DIR=$ROOT PKG_CONFIG_LIBDIR=$ROOT/usr/lib/aarch64-l
           pkg-config --modversion libdpdk) || die "pkg-config finds no libdpdk in $ROOT"
 say "testing $TARGET under qemu-user against DPDK $version (arm64, $ROOT)"
 
+# DPDK's files in hugetlbfs and runtime dirs, to check that the run leaves none.
+dpdk_files() { find /dev/hugepages /var/run/dpdk -mindepth 1 -maxdepth 1 2>/dev/null | sort; }
+before=$(dpdk_files)
 log=$(mktemp "/tmp/$PROG.XXXXXX")
 trap 'rm -f "$log"' EXIT
+# The tests' own output (--show-output), where their skip lines are counted.
+show=(-- --show-output)
+for arg in "$@"; do [[ $arg == -- ]] && show=(--show-output); done
 status=0
-L2ECHO_UNDER_QEMU_USER=1 L2ECHO_DPDK_TOOLS=$ROOT/usr/bin "$HERE/cargo_arm64.sh" test --release --workspace --no-fail-fast "$@" 2>&1 \
+L2ECHO_UNDER_QEMU_USER=1 L2ECHO_DPDK_TOOLS=$ROOT/usr/bin "$HERE/cargo_arm64.sh" test --release --workspace --no-fail-fast "$@" "${show[@]}" 2>&1 \
     | tee "$log" || status=$?
 
 sum() { awk -v k="$1" '/^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ "^" k) n += $i } END { print n + 0 }' "$log"; }
 skipped=$(grep -c '^skipped under qemu-user' "$log" || true)
-counts="passed $(sum passed), failed $(sum failed), ignored $(sum ignored); $skipped skipped under qemu-user"
+counts="passed $(sum passed) ($skipped of them skipped under qemu-user), failed $(sum failed), ignored $(sum ignored)"
+left=$(comm -13 <(echo "$before") <(dpdk_files) | tr '\n' ' ')
+[[ -z $left ]] || { (( status )) || status=1; echo "$PROG: the tests left DPDK files behind: $left" >&2; }
 if (( status != 0 )); then
     die "$TARGET, DPDK $version: FAILED (cargo test exit status $status): $counts ($(( SECONDS - started )) s)"
 fi

@@ -35,6 +35,30 @@ fn prefix_of(eal: &[String]) -> String {
     eal[eal.iter().position(|a| a == "--file-prefix").unwrap() + 1].clone()
 }
 
+/// The telemetry socket of the DPDK process started with `eal`.
+fn telemetry_socket(eal: &[String]) -> std::path::PathBuf {
+    let base = if is_root() {
+        std::path::PathBuf::from("/var/run/dpdk")
+    } else {
+        std::env::var_os("XDG_RUNTIME_DIR")
+            .map_or_else(|| "/tmp".into(), std::path::PathBuf::from)
+            .join("dpdk")
+    };
+    base.join(prefix_of(eal)).join("dpdk_telemetry.v2")
+}
+
+/// Waits until the process started with `eal` serves telemetry (EAL is up;
+/// slow under emulation), then a moment more for its port to carry traffic.
+fn await_telemetry(eal: &[String]) {
+    let socket = telemetry_socket(eal);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !socket.exists() {
+        assert!(std::time::Instant::now() < deadline, "no {} after 30 s", socket.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+}
+
 /// Sends `commands` to the process's telemetry socket; one JSON reply each.
 fn telemetry(prefix: &str, commands: &[&str]) -> Vec<Value> {
     let mut child = Command::new("dpdk-telemetry.py")
@@ -61,7 +85,7 @@ fn telemetry_answers_for(bin: &str, lcores: &str, queues: usize) {
     let _shared = share_cpus();
     let eal = telemetry_eal(lcores);
     let echo = spawn(bin, &eal, &["--duration", "5", "--json", "--xstats"]);
-    std::thread::sleep(Duration::from_millis(2000));
+    await_telemetry(&eal);
     let replies = telemetry(
         &prefix_of(&eal),
         &["/ethdev/list", "/ethdev/stats,0", "/ethdev/xstats,0", "/l2echo/stats"],
@@ -121,7 +145,7 @@ fn eal_lcore_usage_reports_the_loop_where_dpdk_has_it() {
     let _shared = share_cpus();
     let eal = telemetry_eal("0@0");
     let echo = spawn(L2_ECHO, &eal, &["--duration", "4"]);
-    std::thread::sleep(Duration::from_millis(2000));
+    await_telemetry(&eal);
     let reply = telemetry(&prefix_of(&eal), &["/help,/eal/lcore/usage"]);
     let usage = if has_usage { Some(telemetry(&prefix_of(&eal), &["/eal/lcore/usage"])) } else { None };
     finish(echo, Duration::from_secs(30)).assert_success();
@@ -295,16 +319,9 @@ fn the_telemetry_exporter_serves_the_port_counters_where_dpdk_ships_it() {
     let _shared = share_cpus();
     let eal = telemetry_eal("0@0");
     let echo = spawn(L2_ECHO, &eal, &["--duration", "6"]);
-    std::thread::sleep(Duration::from_millis(1500));
+    await_telemetry(&eal);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let base = if is_root() {
-        std::path::PathBuf::from("/var/run/dpdk")
-    } else {
-        std::env::var_os("XDG_RUNTIME_DIR")
-            .map_or_else(|| "/tmp".into(), std::path::PathBuf::from)
-            .join("dpdk")
-    };
-    let socket = base.join(prefix_of(&eal)).join("dpdk_telemetry.v2");
+    let socket = telemetry_socket(&eal);
     let exporter = spawn_command(
         Command::new("dpdk-telemetry-exporter.py")
             .args(["-o", &format!("prometheus://127.0.0.1:{port}"), "-e", "counters", "-s"])
