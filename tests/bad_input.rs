@@ -33,7 +33,7 @@ fn every_bad_command_line_is_refused_clearly() {
         ("unknown option", L2_ECHO, null(&[]), vec!["--frobnicate"], 2, s("unexpected argument '--frobnicate'")),
         ("stray argument", L2_ECHO, null(&[]), vec!["stray"], 2, s("unexpected argument 'stray'")),
         ("unknown mode", L2_ECHO, null(&[]), vec!["--mode", "flip"], 2, s("[possible values: reply, swap]")),
-        ("no port at all", L2_ECHO, eal(&["-l", "0"]), vec![], 1, s("bind a NIC to DPDK with `sudo scripts/bind_nic.sh`")),
+        ("no port at all", L2_ECHO, eal(&["-l", "0"]), vec![], 1, s("bind a NIC to DPDK with `sudo l2echo-bind-nic`")),
         (
             "a port that does not exist",
             L2_ECHO,

@@ -33,7 +33,8 @@ impl Mempool {
             bail!(
                 "cannot create mempool {name} of {size} mbufs (about {mib:.0} MiB of hugepage \
                  memory on socket {socket}): {}. Reserve more hugepages \
-                 (sudo scripts/setup_env.sh --pages N), raise -m with --no-huge, or lower --mbufs",
+                 (sudo l2echo-setup-hugepages --pages N; scripts/setup_env.sh in a source tree), \
+                 raise -m with --no-huge, or lower --mbufs",
                 errno_text(errno)
             );
         };

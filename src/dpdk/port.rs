@@ -70,8 +70,9 @@ impl<'eal> Port<'eal> {
         }
         if ports.is_empty() {
             bail!(
-                "no Ethernet ports: bind a NIC to DPDK with `sudo scripts/bind_nic.sh`, or pass a \
-                 virtual device among the EAL options, e.g. --vdev net_null0"
+                "no Ethernet ports: bind a NIC to DPDK with `sudo l2echo-bind-nic` \
+                 (scripts/bind_nic.sh in a source tree), or pass a virtual device among the EAL \
+                 options, e.g. --vdev net_null0"
             );
         }
         if !ports.iter().any(|(port, _)| *port == id) {
