@@ -6,9 +6,8 @@
 #   scripts/cargo_arm64.sh test --release --workspace
 #
 # The root (ARM64_ROOT, default /var/cache/l2echo/bookworm-arm64: Debian 12's
-# arm64 DPDK 22.11, and a kernel for the aarch64 guest of make vm-test
-# ARCH=aarch64) is made once by scripts/debian_root.sh (needs root; about
-# 6 minutes) and is the sysroot of the build: pkg-config reads its libdpdk.pc,
+# arm64 DPDK 22.11, and a kernel for the aarch64 guest of make vm-test-arm64)
+# is made once by scripts/debian_root.sh (needs root; about 5 minutes) and is the sysroot of the build: pkg-config reads its libdpdk.pc,
 # bindgen its headers (so RTE_CACHE_LINE_SIZE is arm64's 128), the C shim is
 # compiled and everything linked by aarch64-linux-gnu-gcc against it.
 # Test binaries and the binaries they start run under qemu-user (binfmt_misc,

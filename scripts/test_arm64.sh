@@ -5,7 +5,7 @@
 #
 # qemu-user cannot do the ioctls that net_af_packet and libpcap need, so the
 # tests that use a veth through them (L2ECHO_UNDER_QEMU_USER is set) say they
-# skipped and why; the aarch64 guest of `make vm-test ARCH=aarch64` runs those
+# skipped and why; the aarch64 guest of `make vm-test-arm64` runs those
 # paths on arm64 for real. The tests' secondary processes (dpdk-proc-info,
 # dpdk-dumpcap) are the root's arm64 builds (L2ECHO_DPDK_TOOLS), as a secondary
 # must match its primary. Arguments are passed on to cargo test.

@@ -8,7 +8,7 @@
 # host: no answer. This boots such a VM (TCG) with its NIC on a tap in a
 # network namespace made here, which stands for the host's side of the VM's
 # network. The guest's root is shared read-only over 9p and the checkout is
-# mounted at its own path, so the guest runs this checkout's binaries and
+# the guest's /run/repo, so the guest runs this checkout's binaries and
 # scripts/:
 #   x86_64:  qemu-system-x86_64; the root is this machine's own; binaries from
 #            target/release (make build).
@@ -65,6 +65,7 @@ x86_64)
     GUEST_BIN=target/release
     GUEST_KERNEL_PKG=linux-image-amd64
     PACKAGES=(qemu-system-x86 linux-image-amd64)
+    MAKE_TARGET=vm-test
     SLOWER=1
     ;;
 aarch64)
@@ -74,6 +75,7 @@ aarch64)
     GUEST_BIN=target/aarch64-unknown-linux-gnu/release
     GUEST_KERNEL_PKG=linux-image-arm64
     PACKAGES=(qemu-system-arm)
+    MAKE_TARGET=vm-test-arm64
     SLOWER=2   # TCG emulating arm64 on x86-64: boots and Python start-ups take twice as long
     ;;
 *) echo "$PROG: error: unknown --arch '$ARCH' (x86_64 or aarch64)" >&2; exit 2 ;;
@@ -567,9 +569,9 @@ run_multi() {
 
 START=$SECONDS
 [[ -x $REPO/$GUEST_BIN/l2_echo && -x $REPO/$GUEST_BIN/l2_multi_echo ]] \
-    || die "$GUEST_BIN/l2_echo and l2_multi_echo are missing: run make vm-test ARCH=$ARCH (it builds them)"
+    || die "$GUEST_BIN/l2_echo and l2_multi_echo are missing: run make $MAKE_TARGET (it builds them)"
 [[ -e /dev/net/tun ]] || die "/dev/net/tun is missing: QEMU cannot make the guest's NIC"
-[[ -x $GUEST_ROOT/bin/bash ]] || die "no guest root in $GUEST_ROOT: run make vm-test ARCH=$ARCH (it makes it)"
+[[ -x $GUEST_ROOT/bin/bash ]] || die "no guest root in $GUEST_ROOT: run make $MAKE_TARGET (it makes it)"
 install_missing
 command -v "${QEMU[0]}" >/dev/null || die "${QEMU[0]} not found after installing ${PACKAGES[0]}"
 KVER=$(guest_kernel)
