@@ -186,25 +186,31 @@ fn no_hugetlbfs_mounted_says_how_to_mount_one() {
     );
 }
 
+/// Runs l2_echo as `nobody` with ARGS (after --no-pci and a --file-prefix of
+/// its own) and XDG_RUNTIME_DIR a test-made directory of MODE, removed after, so that
+/// nothing owned by `nobody` is left for the next user. Returns the run and
+/// the runtime directory EAL would use.
+fn run_as_nobody(name: &str, mode: u32, args: &[&str]) -> (Run, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let prefix = format!("l2t{}_{name}", std::process::id());
+    let runtime = TempDir::new(name);
+    std::fs::set_permissions(&runtime.0, std::fs::Permissions::from_mode(mode)).unwrap();
+    let out = Command::new("setpriv")
+        .env("XDG_RUNTIME_DIR", &runtime.0)
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", L2_ECHO])
+        .args(["--no-pci", "--file-prefix", &prefix])
+        .args(args)
+        .output()
+        .expect("setpriv (util-linux)");
+    (Run::from(out), runtime.0.join("dpdk").join(prefix))
+}
+
 #[test]
 fn not_root_without_no_huge_says_to_use_sudo() {
     if !root_or_skip("dropping privileges") {
         return;
     }
-    let prefix = format!("l2t{}_nonroot", std::process::id());
-    // EAL makes a non-root user's runtime directory under XDG_RUNTIME_DIR
-    // (else /tmp/dpdk): give it one that the test removes, so that nothing
-    // owned by `nobody` is left for the next user.
-    let runtime = TempDir::new("nonroot");
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&runtime.0, std::fs::Permissions::from_mode(0o1777)).unwrap();
-    let out = Command::new("setpriv")
-        .env("XDG_RUNTIME_DIR", &runtime.0)
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", L2_ECHO])
-        .args(["--no-pci", "--file-prefix", &prefix, "-l", "0", "--vdev", "net_null0"])
-        .output()
-        .expect("setpriv (util-linux)");
-    let run = Run::from(out);
+    let (run, _) = run_as_nobody("nonroot", 0o1777, &["-l", "0", "--vdev", "net_null0"]);
     run.assert_fails_saying("not running as root: use sudo");
 }
 
@@ -213,36 +219,15 @@ fn a_runtime_dir_it_cannot_create_is_named_with_sudo_as_the_fix() {
     if !root_or_skip("dropping privileges") {
         return;
     }
-    let prefix = format!("l2t{}_rundir", std::process::id());
     // XDG_RUNTIME_DIR owned by root, mode 0755: `nobody` cannot make dpdk/ in it,
     // as when a /tmp/dpdk left by another user is in the way.
-    let runtime = TempDir::new("rundir");
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&runtime.0, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let out = Command::new("setpriv")
-        .env("XDG_RUNTIME_DIR", &runtime.0)
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", L2_ECHO])
-        .args([
-            "--no-pci",
-            "--no-huge",
-            "-m",
-            "256",
-            "--file-prefix",
-            &prefix,
-            "-l",
-            "0",
-            "--vdev",
-            "net_null0",
-        ])
-        .args(["--", "--duration", "1"])
-        .output()
-        .expect("setpriv (util-linux)");
-    let run = Run::from(out);
-    let dir = runtime.0.join("dpdk").join(&prefix);
+    let args = ["--no-huge", "-m", "256", "-l", "0", "--vdev", "net_null0", "--", "--duration", "1"];
+    let (run, dir) = run_as_nobody("rundir", 0o755, &args);
+    let runtime = dir.parent().and_then(|d| d.parent()).unwrap();
     run.assert_fails_saying(&format!(
         "cannot create DPDK's runtime directory {} ({}: Permission denied",
         dir.display(),
-        runtime.0.display()
+        runtime.display()
     ));
     run.assert_fails_saying("run with sudo");
     assert!(!run.stderr.contains("invalid EAL arguments"), "{run}");
