@@ -16,7 +16,9 @@ How each figure is derived, the same way for both sides:
   (HugePages_Total - HugePages_Free) while it runs, from the case 1 runs.
 - idle (case 6): l2_echo --idle adaptive against --idle poll: CPU time
   (utime + stime from /proc) with no traffic and at 1000 probes/s over a
-  veth, RTT at 1000 probes/s, and the full-load rate on net_null.
+  veth, RTT at 1000 probes/s, and the full-load rate on net_null; then
+  adaptive's three targets, met or missed: the median CPU with no traffic,
+  the median of the pairs' p99 differences, the full-load ratio.
 
 QUICK=1: one pair per case, short runs (checks the script end to end).
 """
@@ -295,9 +297,16 @@ def idle_case(results):
     rtt_rows("6. adaptive vs poll: 1000 probes/s, RTT", [(a["rtt"], p["rtt"]) for a, p in runs], results)
     if any(a["lost"] or p["lost"] for a, p in runs):
         sys.exit(f"bench: probes lost in the idle case: {runs}")
-    results.append(alternate("6. adaptive vs poll: net_null full load (Mpps)",
-                             null_rust("l2_echo", "0@1", ("--idle", "adaptive")),
-                             null_rust("l2_echo", "0@1", ("--idle", "poll")), "Mpps"))
+    full = alternate("6. adaptive vs poll: net_null full load (Mpps)",
+                     null_rust("l2_echo", "0@1", ("--idle", "adaptive")),
+                     null_rust("l2_echo", "0@1", ("--idle", "poll")), "Mpps")
+    results.append(full)
+    quiet_cpu = statistics.median(a["cpu_quiet"] for a, _ in runs)
+    p99_over = statistics.median(a["rtt"]["p99"] - p["rtt"]["p99"] for a, p in runs)
+    for what, met in ((f"no traffic: {quiet_cpu:.1f}% of a core (at most 5%)", quiet_cpu <= 5),
+                      (f"1000 probes/s: p99 {p99_over:+.0f} us over poll's (at most +100 us)", p99_over <= 100),
+                      (f"full load: {full['ratio']:.3f} of poll's rate (at least 0.98)", full["ratio"] >= 0.98)):
+        print(f"  6. adaptive's target, {what}: {'met' if met else 'MISSED'}")
 
 
 def main():

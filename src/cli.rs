@@ -9,13 +9,14 @@ use clap::{Command, CommandFactory, FromArgMatches, Parser};
 use cli_values::{int_in, secs_in};
 
 use crate::dpdk::{MAX_BURST, MAX_PORT_ID};
-use crate::echo::{EchoConfig, IdleMode, Mode, PortConfig, MAX_MBUFS};
+use crate::echo::{EchoConfig, IdleMode, IdleSleeps, Mode, PortConfig, MAX_MBUFS};
 
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (built against DPDK ", env!("DPDK_VERSION"), ")");
 
 /// `--stats` at most once a day.
 const MAX_STATS_SECS: u64 = 86_400;
-/// `--idle-max-us` at most 0.1 s: Ctrl+C still ends a sleeping lcore at once.
+/// `--idle-max-us` and `--idle-deep-us` at most 0.1 s: Ctrl+C still ends a
+/// sleeping lcore at once.
 const MAX_IDLE_SLEEP_US: u64 = 100_000;
 /// `--duration` at most a year: any later instant still fits the clock.
 const MAX_DURATION_SECS: f64 = 365.0 * 86_400.0;
@@ -119,10 +120,17 @@ pub struct Options {
     #[arg(long, value_enum, default_value_t = IdleMode::Poll)]
     pub idle: IdleMode,
 
-    /// With --idle adaptive, the longest sleep, in microseconds.
-    #[arg(long, value_name = "US", default_value_t = 100, allow_hyphen_values = true,
+    /// With --idle adaptive, the longest sleep while the queue is in use, in
+    /// microseconds.
+    #[arg(long, value_name = "US", default_value_t = 50, allow_hyphen_values = true,
           value_parser = int_in(1, MAX_IDLE_SLEEP_US))]
     pub idle_max_us: u64,
+
+    /// With --idle adaptive, each sleep once the queue has been quiet for
+    /// 100 ms, in microseconds (0, or at most --idle-max-us: no deep sleeps).
+    #[arg(long, value_name = "US", default_value_t = 1000, allow_hyphen_values = true,
+          value_parser = int_in(0, MAX_IDLE_SLEEP_US))]
+    pub idle_deep_us: u64,
 }
 
 impl Options {
@@ -167,7 +175,10 @@ impl Options {
             duration: self.duration,
             xstats: self.xstats,
             idle: self.idle,
-            idle_max_sleep: Duration::from_micros(self.idle_max_us),
+            idle_sleeps: IdleSleeps {
+                max: Duration::from_micros(self.idle_max_us),
+                deep: Duration::from_micros(self.idle_deep_us),
+            },
         }
     }
 }

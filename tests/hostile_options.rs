@@ -73,6 +73,7 @@ fn options() -> Vec<(&'static str, &'static str, Range)> {
             (server, "--stats", Range::Int(0, 86400)),
             (server, "--duration", Range::Real(0.001, year)),
             (server, "--idle-max-us", Range::Int(1, 100_000)),
+            (server, "--idle-deep-us", Range::Int(0, 100_000)),
         ]);
     }
     let ping = l2_ping_bin();

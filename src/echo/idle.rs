@@ -1,9 +1,11 @@
 //! What an lcore does when its queue is empty. `poll` (the default) polls
 //! again at once: the lowest latency, a whole core at 100% whatever the
 //! traffic. `adaptive` backs off after a run of empty polls, with sleeps that
-//! double from 1 us up to `--idle-max-us`, and polls at full speed again from
-//! the first frame, as DPDK's l3fwd-power does; under load it never sleeps.
-//! Each lcore decides for its own queue; nothing is shared.
+//! double from 1 us up to `--idle-max-us`; once the queue has been quiet for
+//! [`DEEP_AFTER`] it sleeps `--idle-deep-us` at a time, as DPDK's
+//! l3fwd-power goes from short pauses to sleeping until an interrupt. From the
+//! first frame it polls at full speed again; under load it never sleeps. Each
+//! lcore decides for its own queue; nothing is shared.
 
 use std::time::Duration;
 
@@ -17,9 +19,13 @@ use crate::arch;
 const SPIN_POLLS: u32 = 256;
 /// The first sleep.
 const FIRST_SLEEP: Duration = Duration::from_micros(1);
-/// How late the kernel may end a sleep, to fold its timer into others': less
-/// than this costs more wake-ups (a VM pays for each), more costs latency.
-pub const TIMER_SLACK_NS: u64 = 15_000;
+/// How long a queue sleeps at `--idle-max-us` before its sleeps get deep: a
+/// queue with a frame at least every 100 ms keeps its short sleeps.
+pub const DEEP_AFTER: Duration = Duration::from_millis(100);
+/// How late the kernel may end a sleep to fold its timer into another's.
+/// Linux's default, 50 us, would add as much to every short sleep; the deep
+/// sleeps, not slack, are what keep a quiet queue's wake-ups few.
+pub const TIMER_SLACK_NS: u64 = 1_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -60,33 +66,64 @@ impl Idle for Poll {
     fn frames(&mut self) {}
 }
 
+/// How `adaptive` sleeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sleeps {
+    /// The longest sleep while the queue is in use (`--idle-max-us`).
+    pub max: Duration,
+    /// Each sleep once the queue has been quiet for [`DEEP_AFTER`]
+    /// (`--idle-deep-us`); never shorter than `max`.
+    pub deep: Duration,
+}
+
 /// Back off with growing sleeps while the queue stays empty.
 pub struct Adaptive {
-    max_sleep: Duration,
+    sleeps: Sleeps,
+    /// Sleeps at `sleeps.max` that make [`DEEP_AFTER`].
+    max_sleeps_before_deep: u32,
     empty_polls: u32,
     next_sleep: Duration,
+    max_sleeps: u32,
 }
 
 impl Adaptive {
     /// For the calling lcore, whose sleeps may then overshoot by
     /// [`TIMER_SLACK_NS`] instead of Linux's default 50 us.
-    pub fn for_this_thread(max_sleep: Duration) -> Adaptive {
+    pub fn for_this_thread(sleeps: Sleeps) -> Adaptive {
         // SAFETY: changes only the calling thread's timer slack.
         if unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, TIMER_SLACK_NS as libc::c_ulong) } != 0 {
             log::warn!("cannot lower this lcore's timer slack: its sleeps may overshoot by up to 50 us");
         }
-        Adaptive { max_sleep, empty_polls: 0, next_sleep: FIRST_SLEEP }
+        Adaptive::new(sleeps)
     }
 
-    /// The sleep due after one more empty poll, if any; doubles the next.
+    fn new(sleeps: Sleeps) -> Adaptive {
+        let max_sleeps_before_deep = DEEP_AFTER.as_nanos().div_ceil(sleeps.max.as_nanos().max(1));
+        Adaptive {
+            sleeps: Sleeps { deep: sleeps.deep.max(sleeps.max), ..sleeps },
+            max_sleeps_before_deep: u32::try_from(max_sleeps_before_deep).unwrap_or(u32::MAX),
+            empty_polls: 0,
+            next_sleep: FIRST_SLEEP,
+            max_sleeps: 0,
+        }
+    }
+
+    /// The sleep due after one more empty poll, if any.
     fn sleep_due(&mut self) -> Option<Duration> {
         if self.empty_polls < SPIN_POLLS {
             self.empty_polls += 1;
             return None;
         }
-        let sleep = self.next_sleep.min(self.max_sleep);
-        self.next_sleep = (sleep * 2).min(self.max_sleep);
-        Some(sleep)
+        if self.next_sleep < self.sleeps.max {
+            let sleep = self.next_sleep;
+            self.next_sleep = (sleep * 2).min(self.sleeps.max);
+            return Some(sleep);
+        }
+        if self.max_sleeps < self.max_sleeps_before_deep {
+            self.max_sleeps += 1;
+            return Some(self.sleeps.max);
+        }
+        Some(self.sleeps.deep)
     }
 }
 
@@ -103,6 +140,7 @@ impl Idle for Adaptive {
     fn frames(&mut self) {
         self.empty_polls = 0;
         self.next_sleep = FIRST_SLEEP;
+        self.max_sleeps = 0;
     }
 }
 
@@ -110,16 +148,40 @@ impl Idle for Adaptive {
 mod tests {
     use super::*;
 
+    fn us(sleep: Option<Duration>) -> u64 {
+        sleep.expect("a sleep is due").as_micros() as u64
+    }
+
     #[test]
-    fn sleeps_start_after_a_run_of_empty_polls_and_double_up_to_the_cap() {
-        let mut idle =
-            Adaptive { max_sleep: Duration::from_micros(100), empty_polls: 0, next_sleep: FIRST_SLEEP };
+    fn sleeps_start_after_a_run_of_empty_polls_and_double_up_to_the_cap_then_get_deep() {
+        let max = Duration::from_micros(100);
+        let mut idle = Adaptive::new(Sleeps { max, deep: Duration::from_millis(1) });
         for _ in 0..SPIN_POLLS {
             assert_eq!(idle.sleep_due(), None);
         }
-        let us: Vec<u64> = (0..10).map(|_| idle.sleep_due().unwrap().as_micros() as u64).collect();
-        assert_eq!(us, [1, 2, 4, 8, 16, 32, 64, 100, 100, 100]);
+        let doubling: Vec<u64> = (0..7).map(|_| us(idle.sleep_due())).collect();
+        assert_eq!(doubling, [1, 2, 4, 8, 16, 32, 64]);
+        let at_max = (DEEP_AFTER.as_micros() / max.as_micros()) as usize;
+        assert!((0..at_max).all(|_| us(idle.sleep_due()) == 100), "{DEEP_AFTER:?} at the cap");
+        assert_eq!(us(idle.sleep_due()), 1000, "then deep");
+        assert_eq!(us(idle.sleep_due()), 1000);
         idle.frames();
-        assert_eq!(idle.sleep_due(), None, "a frame means full speed again");
+        let again: Vec<Option<Duration>> = (0..SPIN_POLLS + 2).map(|_| idle.sleep_due()).collect();
+        assert!(again[..SPIN_POLLS as usize].iter().all(Option::is_none), "a frame means full speed again");
+        assert_eq!(
+            again[SPIN_POLLS as usize..].iter().map(|s| us(*s)).collect::<Vec<_>>(),
+            [1, 2],
+            "from 1 us"
+        );
+    }
+
+    #[test]
+    fn deep_sleeps_are_never_shorter_than_the_cap() {
+        for deep in [Duration::ZERO, Duration::from_micros(10)] {
+            let mut idle = Adaptive::new(Sleeps { max: Duration::from_micros(50), deep });
+            let sleeps: Vec<Duration> = (0..100_000).filter_map(|_| idle.sleep_due()).collect();
+            assert_eq!(sleeps.iter().max(), Some(&Duration::from_micros(50)), "deep {deep:?}");
+            assert_eq!(sleeps.last(), Some(&Duration::from_micros(50)), "deep {deep:?}");
+        }
     }
 }

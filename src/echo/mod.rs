@@ -20,7 +20,7 @@ use anyhow::{anyhow, Context, Result};
 
 use counters::QueueCounters;
 pub use counters::QueueCounts;
-pub use idle::IdleMode;
+pub use idle::{IdleMode, Sleeps as IdleSleeps};
 pub use rewrite::Mode;
 pub use setup::{bring_up_port, pool_size, PortConfig, MAX_MBUFS};
 pub use summary::{MbufUse, QueueSummary, Summary};
@@ -46,8 +46,8 @@ pub struct EchoConfig {
     pub xstats: bool,
     /// What an lcore does when its queue is empty.
     pub idle: IdleMode,
-    /// `--idle adaptive`: the longest sleep.
-    pub idle_max_sleep: Duration,
+    /// `--idle adaptive`: how long it sleeps.
+    pub idle_sleeps: IdleSleeps,
 }
 
 /// What a run did, and which of its threads failed (none, normally).

@@ -28,11 +28,11 @@ pub fn echo_queue(
         }
         (Mode::Swap, IdleMode::Poll) => poll(q, burst, counters, quit, rewrite::swap, Poll),
         (Mode::Reply, IdleMode::Adaptive) => {
-            let idle = Adaptive::for_this_thread(config.idle_max_sleep);
+            let idle = Adaptive::for_this_thread(config.idle_sleeps);
             poll(q, burst, counters, quit, |f| rewrite::reply(f, &port_mac.0), idle)
         }
         (Mode::Swap, IdleMode::Adaptive) => {
-            poll(q, burst, counters, quit, rewrite::swap, Adaptive::for_this_thread(config.idle_max_sleep))
+            poll(q, burst, counters, quit, rewrite::swap, Adaptive::for_this_thread(config.idle_sleeps))
         }
     }
 }
