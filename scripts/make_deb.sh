@@ -56,6 +56,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root=$work/root
 "$HERE/install.sh" --prefix /usr --destdir "$root" --bin-dir "$BIN_DIR" --docs-dir "$DOCS_DIR" --no-manifest >/dev/null
+# Shipped stripped, as Debian's policy asks (the symbols stay in --bin-dir):
+# with this ARCH's binutils, the cross ones for another architecture.
+STRIP="strip"
+[[ $ARCH == "$(dpkg --print-architecture)" ]] || STRIP=$(dpkg-architecture -a"$ARCH" -qDEB_HOST_GNU_TYPE 2>/dev/null)-strip
+command -v "$STRIP" >/dev/null || die "$STRIP not found, to strip the $ARCH binaries: install binutils for $ARCH"
+for b in l2_echo l2_multi_echo l2_ping; do
+    "$STRIP" --strip-unneeded --remove-section=.comment "$root/usr/bin/$b"
+done
 install -D -m 644 /dev/stdin "$root/usr/share/doc/$PACKAGE/copyright" <<EOF
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: $PACKAGE
