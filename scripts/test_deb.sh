@@ -143,6 +143,14 @@ sh_check "man -w finds the three man pages" \
     'for b in l2_echo l2_multi_echo l2_ping; do [[ $(man -w $b) == /usr/share/man/man1/$b.1.gz ]] || exit 1; done'
 sh_check "the bash completions load" \
     'for b in l2_echo l2_multi_echo l2_ping; do . /usr/share/bash-completion/completions/$b && complete -p $b; done'
+# What the servers' completion offers for "--m": EAL's --main-lcore before
+# `--`, the server's --mbufs and --mode after it.
+sh_check "the servers' completions: EAL's options before --, theirs after" \
+    'offers() { COMP_WORDS=("$@") COMP_CWORD=$(($# - 1)) COMPREPLY=()
+                $(complete -p l2_echo | grep -o -- "-F [^ ]*" | cut -c4-) l2_echo "${!#}" "${@: -2:1}"
+                echo "${COMPREPLY[*]}"; }
+     . /usr/share/bash-completion/completions/l2_echo
+     [[ $(offers l2_echo -l 1 --m) == --main-lcore && $(offers l2_echo -l 1 -- --m) == "--mbufs --mode" ]]'
 sh_check "l2echo-setup-hugepages --status and l2echo-bind-nic --help run" \
     'l2echo-setup-hugepages --status && l2echo-bind-nic --help'
 

@@ -1,6 +1,7 @@
 //! l2echo-gen-docs OUT_DIR: writes OUT_DIR/man/NAME.1 and
 //! OUT_DIR/completions/NAME (bash) for each binary, from the same clap
-//! definitions that parse its command line, so `man` and `--help` agree.
+//! definitions that parse its command line, so `man` and `--help` agree. The
+//! servers' completions offer EAL's options before `--` and theirs after.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -57,6 +58,37 @@ fn roff_escape(text: &str) -> String {
         .join("\n")
 }
 
+/// The EAL options a user of the servers reaches for (DPDK's full list is in
+/// its guide), offered before `--`.
+const EAL_OPTIONS: &str = "-l --lcores -c --main-lcore -n -a --allow -b --block --vdev -d --file-prefix \
+     --in-memory --no-huge -m --socket-mem --huge-dir --huge-unlink --no-pci --no-telemetry --proc-type \
+     --iova-mode --log-level -v --help";
+
+/// For a server, bash completion in two parts: EAL's options up to `--`, then
+/// clap's completion of the server's own options, given the words after `--`
+/// as if they were the whole command line. Registered after clap's, so it
+/// takes the command over.
+fn eal_then_app_completion(name: &str) -> String {
+    format!(
+        r#"
+_{name}_eal_then_app() {{
+    local i
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        if [[ ${{COMP_WORDS[i]}} == -- ]]; then
+            local COMP_WORDS=("$1" "${{COMP_WORDS[@]:i+1}}") COMP_CWORD=$((COMP_CWORD - i))
+            _{name} "$1" "$2" "$3"
+            return
+        fi
+    done
+    if [[ $2 == -* || $COMP_CWORD -eq 1 ]]; then
+        COMPREPLY=($(compgen -W "{EAL_OPTIONS} --" -- "$2"))
+    fi
+}}
+complete -F _{name}_eal_then_app -o bashdefault -o default {name}
+"#
+    )
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [out] = args.as_slice() else {
@@ -72,6 +104,9 @@ fn main() -> Result<()> {
         let name = cmd.get_name().to_string();
         let mut script = Vec::new();
         generate(Bash, &mut cmd, &name, &mut script);
+        if name != "l2_ping" {
+            script.extend(eal_then_app_completion(&name).bytes());
+        }
         let path = completions.join(&name);
         fs::write(&path, script).with_context(|| format!("cannot write {}", path.display()))?;
     }
