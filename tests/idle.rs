@@ -61,6 +61,35 @@ fn adaptive_idle_answers_every_probe_even_after_a_quiet_spell() {
     assert!(slept > 0.5 * elapsed, "the lcore slept {slept} s of {elapsed} s: {q}");
 }
 
+/// l2_multi_echo: each lcore backs off on its own queue, from deep sleep too,
+/// and wakes for the flows RSS (af_packet's fanout) gives it.
+#[test]
+fn adaptive_idle_on_every_queue_of_l2_multi_echo() {
+    if !veth_or_skip() {
+        return;
+    }
+    let net = VethPair::new("idm", 4);
+    let mut eal = test_eal_args();
+    eal.extend(
+        ["--lcores", "(0-3)@(0-1)", "--vdev", &format!("net_af_packet0,iface={ECHO_IF},qpairs=4")]
+            .map(String::from),
+    );
+    let echo = net.start_echo(L2_MULTI_ECHO, &eal, &["--idle", "adaptive", "--json"]);
+    // Longer than the 100 ms before deep sleeps, on every queue.
+    std::thread::sleep(Duration::from_secs(1));
+    let sent = net.send_udp_flows(64, 8);
+    std::thread::sleep(Duration::from_millis(500)); // the last echoes leave
+    let run = stop(echo, &eal);
+    run.assert_success();
+    let s = run.summary();
+    assert_eq!((u(&s, "rx_packets"), u(&s, "tx_packets")), (sent, sent), "every datagram echoed: {s}");
+    for q in s["queues"].as_array().unwrap() {
+        assert!(u(q, "rx_packets") > 0, "queue {} received nothing: {s}", q["queue"]);
+        assert_eq!(u(q, "rx_packets"), u(q, "tx_packets"), "{q}");
+        assert!(q["slept_s"].as_f64().unwrap() > 0.5, "queue {} hardly slept: {q}", q["queue"]);
+    }
+}
+
 /// Under full load the back-off never engages: nothing slept, nothing lost.
 #[test]
 fn adaptive_idle_never_sleeps_under_load() {
