@@ -81,6 +81,8 @@ pub struct Adaptive {
     sleeps: Sleeps,
     /// Sleeps at `sleeps.max` that make [`DEEP_AFTER`].
     max_sleeps_before_deep: u32,
+    /// Since the last frame: empty polls (up to [`SPIN_POLLS`]), the next
+    /// doubling sleep, and sleeps at `sleeps.max`.
     empty_polls: u32,
     next_sleep: Duration,
     max_sleeps: u32,
