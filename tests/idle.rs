@@ -28,8 +28,7 @@ fn adaptive_idle_answers_every_probe_even_after_a_quiet_spell() {
         return;
     }
     let net = VethPair::new("id", 1);
-    let mut eal = test_eal_args();
-    eal.extend(["-l", "0", "--vdev", &format!("net_af_packet0,iface={ECHO_IF}")].map(String::from));
+    let eal = net.af_packet_eal(&["-l", "0"]);
     let echo = net.start_echo(L2_ECHO, &eal, &["--idle", "adaptive", "--json"]);
     // Quiet for 3 s: the lcore has backed off to its longest sleeps.
     std::thread::sleep(Duration::from_secs(3));
@@ -69,11 +68,7 @@ fn adaptive_idle_on_every_queue_of_l2_multi_echo() {
         return;
     }
     let net = VethPair::new("idm", 4);
-    let mut eal = test_eal_args();
-    eal.extend(
-        ["--lcores", "(0-3)@(0-1)", "--vdev", &format!("net_af_packet0,iface={ECHO_IF},qpairs=4")]
-            .map(String::from),
-    );
+    let eal = net.af_packet_eal(&["--lcores", "(0-3)@(0-1)"]);
     let echo = net.start_echo(L2_MULTI_ECHO, &eal, &["--idle", "adaptive", "--json"]);
     // Longer than the 100 ms before deep sleeps, on every queue.
     std::thread::sleep(Duration::from_secs(1));

@@ -95,11 +95,7 @@ fn af_packet_over_a_four_queue_veth_spreads_udp_flows_over_every_queue() {
         return;
     }
     let net = VethPair::new("mq", 4);
-    let mut eal = test_eal_args();
-    eal.extend(
-        ["--lcores", "(0-3)@(0-1)", "--vdev", &format!("net_af_packet0,iface={ECHO_IF},qpairs=4")]
-            .map(String::from),
-    );
+    let eal = net.af_packet_eal(&["--lcores", "(0-3)@(0-1)"]);
     let echo = net.start_echo(L2_MULTI_ECHO, &eal, &["--json"]);
     let sent = net.send_udp_flows(64, 8);
     std::thread::sleep(Duration::from_millis(500)); // the last echoes leave

@@ -28,19 +28,13 @@ fn ping(net: &VethPair, args: &[&str]) -> (Option<i32>, Value, String) {
     (out.status.code(), serde_json::from_str(line).unwrap(), format!("{stdout}{stderr}"))
 }
 
-fn echo_eal() -> Vec<String> {
-    let mut eal = test_eal_args();
-    eal.extend(["-l", "0", "--vdev", &format!("net_af_packet0,iface={ECHO_IF}")].map(String::from));
-    eal
-}
-
 #[test]
 fn every_probe_comes_back_from_l2_echo() {
     if !veth_or_skip() {
         return;
     }
     let net = VethPair::new("pe", 1);
-    let eal = echo_eal();
+    let eal = net.af_packet_eal(&["-l", "0"]);
     let echo = net.start_echo(L2_ECHO, &eal, &["--json"]);
     let (code, s, out) = ping(&net, &["-c", "50", "-i", "0.005"]);
     let (code_flows, s_flows, out_flows) = ping(&net, &["-c", "200", "--rate", "2000", "--flows", "16"]);
@@ -83,8 +77,7 @@ fn frames_returned_unchanged_are_bad() {
         return;
     }
     let net = VethPair::new("pt", 1);
-    let mut eal = test_eal_args();
-    eal.extend(["-l", "0-1", "--vdev", &format!("net_af_packet0,iface={ECHO_IF}")].map(String::from));
+    let eal = net.af_packet_eal(&["-l", "0-1"]);
     // testpmd's io mode sends each frame back out of the port it came in on, untouched.
     let testpmd = net.start_echo(
         "dpdk-testpmd",

@@ -124,8 +124,7 @@ fn the_echo_survives_the_peer_link_going_down_and_up() {
         return;
     }
     let net = VethPair::new("rl", 1);
-    let mut eal = test_eal_args();
-    eal.extend(["-l", "0", "--vdev", &format!("net_af_packet0,iface={ECHO_IF}")].map(String::from));
+    let eal = net.af_packet_eal(&["-l", "0"]);
     let echo = net.start_echo(L2_ECHO, &eal, &["--json"]);
     let l2_ping = std::path::Path::new(L2_ECHO).with_file_name("l2_ping");
     let ping = || {

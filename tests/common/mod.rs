@@ -296,6 +296,7 @@ pub struct VethPair {
     pub echo_ns: String,
     pub peer_ns: String,
     pub echo_mac: String,
+    queues: u32,
 }
 
 pub const ECHO_IF: &str = "veth-echo";
@@ -306,8 +307,12 @@ pub const PEER_IP: &str = "10.77.0.1";
 impl VethPair {
     pub fn new(name: &str, queues: u32) -> VethPair {
         let base = format!("l2t{}{name}", std::process::id());
-        let mut pair =
-            VethPair { echo_ns: format!("{base}-e"), peer_ns: format!("{base}-p"), echo_mac: String::new() };
+        let mut pair = VethPair {
+            echo_ns: format!("{base}-e"),
+            peer_ns: format!("{base}-p"),
+            echo_mac: String::new(),
+            queues,
+        };
         let (e, p) = (pair.echo_ns.as_str(), pair.peer_ns.as_str());
         let q = queues.to_string();
         sh(&["ip", "netns", "add", e]);
@@ -358,6 +363,17 @@ impl VethPair {
         sh(&["ip", "-n", p, "neigh", "replace", ECHO_IP, "lladdr", &echo_mac, "dev", PEER_IF]);
         pair.echo_mac = echo_mac;
         pair
+    }
+
+    /// EAL options for a DPDK process on the echo side: the test's own,
+    /// `lcores` (e.g. `["-l", "0"]`), and net_af_packet on the echo interface
+    /// with a queue pair per veth queue.
+    pub fn af_packet_eal(&self, lcores: &[&str]) -> Vec<String> {
+        let mut eal = test_eal_args();
+        eal.extend(lcores.iter().map(|s| s.to_string()));
+        let qpairs = if self.queues > 1 { format!(",qpairs={}", self.queues) } else { String::new() };
+        eal.extend(["--vdev".to_string(), format!("net_af_packet0,iface={ECHO_IF}{qpairs}")]);
+        eal
     }
 
     /// Starts `bin` with `eal` and `app` options in the echo namespace and
