@@ -54,6 +54,11 @@ impl Fault {
         started.elapsed() >= self.after
     }
 
+    /// When it is due, for a run that started at `started`.
+    pub fn due_at(&self, started: Instant) -> Instant {
+        started + self.after
+    }
+
     /// Fails as planned: panics, or returns the error.
     pub fn strike(&self) -> Result<()> {
         let what = format!("injected fault ({VAR})");

@@ -3,7 +3,6 @@
 //! publish and the port's mbuf pools. It never touches a queue.
 
 use std::io::{self, Write};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -15,7 +14,9 @@ use crate::echo::EchoConfig;
 use crate::fault::Fault;
 use crate::quit::QuitFlag;
 
-const TICK: Duration = Duration::from_millis(20);
+/// The longest the monitor sleeps when nothing is due: it wakes when the quit
+/// flag is set, so this only bounds a lost wake-up.
+const NOTHING_DUE: Duration = Duration::from_secs(1);
 
 /// Runs until `quit` is set, setting it itself once `--duration` has passed
 /// since `started`. Fails when the statistics cannot be written.
@@ -62,7 +63,10 @@ pub fn watch(
                 next_report = Some(due + every);
             }
         }
-        thread::sleep(TICK);
+        // Asleep until the next thing due, or quit.
+        let due = [next_report, config.duration.map(|d| started + d), fault.map(|f| f.due_at(started))];
+        let wake = due.into_iter().flatten().fold(now + NOTHING_DUE, Instant::min);
+        quit.wait(wake.saturating_duration_since(Instant::now()));
     }
     Ok(())
 }
