@@ -102,5 +102,11 @@ fn lcore_usage(lcore_id: u32) -> Option<(u64, u64)> {
     let run = live()?;
     let queue = run.lcores.iter().position(|l| l.id == lcore_id)?;
     let counters = &run.counters[queue];
-    Some((counters.total_cycles(arch::cycles()), counters.read().busy_cycles))
+    // The busy cycles first, as the summary reads them: the lcore publishes
+    // busy cycles up to its own last read of the counter. Capped at the
+    // total all the same: this thread reads another CPU's cycle counter,
+    // which in a VM can lag the lcore's by some hundreds of cycles.
+    let busy = counters.read().busy_cycles;
+    let total = counters.total_cycles(arch::cycles());
+    Some((total, busy.min(total)))
 }
