@@ -12,7 +12,6 @@ use std::time::Instant;
 use anyhow::{anyhow, Result};
 use serde::Serialize;
 
-use crate::arch;
 use crate::dpdk::{report_lcore_usage, telemetry, Lcore};
 use crate::echo::counters::{QueueCounters, QueueCounts};
 use crate::echo::summary::{total_of, QueueSummary};
@@ -101,12 +100,6 @@ impl telemetry::Command for StatsCommand {
 fn lcore_usage(lcore_id: u32) -> Option<(u64, u64)> {
     let run = live()?;
     let queue = run.lcores.iter().position(|l| l.id == lcore_id)?;
-    let counters = &run.counters[queue];
-    // The busy cycles first, as the summary reads them: the lcore publishes
-    // busy cycles up to its own last read of the counter. Capped at the
-    // total all the same: this thread reads another CPU's cycle counter,
-    // which in a VM can lag the lcore's by some hundreds of cycles.
-    let busy = counters.read().busy_cycles;
-    let total = counters.total_cycles(arch::cycles());
-    Some((total, busy.min(total)))
+    let summary = QueueSummary::read(queue, run.lcores[queue], &run.counters[queue], run.tsc_hz, None);
+    Some((summary.total_cycles, summary.counts.busy_cycles))
 }

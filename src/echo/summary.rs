@@ -42,14 +42,14 @@ impl QueueSummary {
         tsc_hz: u64,
         stopped: Option<u64>,
     ) -> QueueSummary {
-        let counts = counters.read();
+        let mut counts = counters.read();
         // Read after the counts, so that the busy cycles fall within the total.
         let now = stopped.unwrap_or_else(arch::cycles);
-        let load = Load {
-            busy_cycles: counts.busy_cycles,
-            total_cycles: counters.total_cycles(now),
-            packets: counts.rx_packets,
-        };
+        let total_cycles = counters.total_cycles(now);
+        // Capped all the same: this thread reads its own CPU's cycle counter,
+        // which in a VM can lag the lcore's by some hundreds of cycles.
+        counts.busy_cycles = counts.busy_cycles.min(total_cycles);
+        let load = Load { busy_cycles: counts.busy_cycles, total_cycles, packets: counts.rx_packets };
         QueueSummary {
             queue: queue as u16,
             lcore: lcore.id,
