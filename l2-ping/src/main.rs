@@ -32,6 +32,11 @@ struct Summary {
     bad: u64,
     duplicates: u64,
     late: u64,
+    /// Replies the kernel dropped before l2_ping could read them: the
+    /// capture's ring was full (pcap_stats' ps_drop) ...
+    capture_dropped: u64,
+    /// ... or the interface dropped them (ps_ifdrop).
+    interface_dropped: u64,
     loss_pct: f64,
     rate_pps: f64,
     elapsed_s: f64,
@@ -76,7 +81,7 @@ fn run(opts: &Options) -> Result<Summary> {
     let per_reply_lines = opts.rate.is_none() && !opts.json;
 
     // Listen before the first probe leaves, so no early reply is missed.
-    let mut rx = link::open_receiver(&opts.iface)?;
+    let mut rx = link::open_receiver(&opts.iface, size)?;
     let mut tx = link::open_sender(&opts.iface)?;
     // SAFETY: the handler only stores to an atomic.
     unsafe { libc::signal(libc::SIGINT, on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t) };
@@ -107,7 +112,7 @@ fn run(opts: &Options) -> Result<Summary> {
                     report(&reply, frame.len(), &spec);
                 }
             }
-            tally
+            (tally, rx.drops())
         })
     };
 
@@ -139,7 +144,8 @@ fn run(opts: &Options) -> Result<Summary> {
         thread::sleep(Duration::from_millis(1));
     }
     stop.store(true, Ordering::Relaxed);
-    let tally = receiver.join().expect("the receiving thread does not panic");
+    let (tally, drops) = receiver.join().expect("the receiving thread does not panic");
+    let drops = drops?;
 
     let summary = Summary {
         iface: opts.iface.clone(),
@@ -153,6 +159,8 @@ fn run(opts: &Options) -> Result<Summary> {
         bad: tally.bad,
         duplicates: tally.duplicates,
         late: tally.late,
+        capture_dropped: drops.ring,
+        interface_dropped: drops.interface,
         loss_pct: if sent == 0 { 0.0 } else { 100.0 * (sent - tally.received) as f64 / sent as f64 },
         rate_pps: if sent > 1 { (sent - 1) as f64 / sending.as_secs_f64() } else { 0.0 },
         elapsed_s: started.elapsed().as_secs_f64(),
@@ -210,6 +218,13 @@ fn print_summary(s: &Summary, json: bool) {
         "{} sent, {} received, {} lost, {} bad, {} duplicates, {} late, {:.1}% loss, {:.1} pps",
         s.sent, s.received, s.lost, s.bad, s.duplicates, s.late, s.loss_pct, s.rate_pps
     );
+    if s.capture_dropped + s.interface_dropped > 0 {
+        println!(
+            "the kernel dropped {} frames for want of room in the capture's ring and the interface {}: \
+             replies lost on this side, not by the echo",
+            s.capture_dropped, s.interface_dropped
+        );
+    }
     if let Some(r) = &s.rtt_us {
         println!(
             "rtt min/p50/p90/p99/p99.9/max = {:.1}/{:.1}/{:.1}/{:.1}/{:.1}/{:.1} us",
