@@ -4,15 +4,13 @@
 
 mod common;
 use common::*;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn l2_ping(net: &VethPair, args: &[&str]) -> Value {
     let l2_ping = std::path::Path::new(L2_ECHO).with_file_name("l2_ping");
     assert!(l2_ping.exists(), "{} missing: build the workspace (cargo test --workspace)", l2_ping.display());
-    let out = Command::new("ip")
-        .args(["netns", "exec", &net.peer_ns])
-        .arg(&l2_ping)
+    let out = net
+        .peer_command(&l2_ping)
         .args(["-I", PEER_IF, "--dst", &net.echo_mac, "--json"])
         .args(args)
         .output()
@@ -28,7 +26,7 @@ fn adaptive_idle_answers_every_probe_even_after_a_quiet_spell() {
         return;
     }
     let net = VethPair::new("id", 1);
-    let eal = net.af_packet_eal(&["-l", "0"]);
+    let eal = net.af_packet_eal(1);
     let echo = net.start_echo(L2_ECHO, &eal, &["--idle", "adaptive", "--json"]);
     // Quiet for 3 s: the lcore has backed off to its longest sleeps.
     std::thread::sleep(Duration::from_secs(3));
@@ -49,7 +47,7 @@ fn adaptive_idle_answers_every_probe_even_after_a_quiet_spell() {
     for (what, s, n) in
         [("the first probe", &first, 1), ("200 at 1000/s", &burst, 200), ("after 2 s", &after_quiet, 1)]
     {
-        assert_eq!((u(s, "received"), u(s, "bad")), (n, 0), "{what}: {s}");
+        assert_eq!((u(s, "received"), u(s, "bad")), (n, 0), "{what}: {s}\n{run}{}", net.counters());
     }
     let s = run.summary();
     assert_eq!(s["idle"], "adaptive");
@@ -68,7 +66,7 @@ fn adaptive_idle_on_every_queue_of_l2_multi_echo() {
         return;
     }
     let net = VethPair::new("idm", 4);
-    let eal = net.af_packet_eal(&["--lcores", "(0-3)@(0-1)"]);
+    let eal = net.af_packet_eal(4);
     let echo = net.start_echo(L2_MULTI_ECHO, &eal, &["--idle", "adaptive", "--json"]);
     // Longer than the 100 ms before deep sleeps, on every queue.
     std::thread::sleep(Duration::from_secs(1));
@@ -77,7 +75,12 @@ fn adaptive_idle_on_every_queue_of_l2_multi_echo() {
     let run = stop(echo, &eal);
     run.assert_success();
     let s = run.summary();
-    assert_eq!((u(&s, "rx_packets"), u(&s, "tx_packets")), (sent, sent), "every datagram echoed: {s}");
+    assert_eq!(
+        (u(&s, "rx_packets"), u(&s, "tx_packets")),
+        (sent, sent),
+        "every datagram echoed: {s}{}",
+        net.counters()
+    );
     for q in s["queues"].as_array().unwrap() {
         assert!(u(q, "rx_packets") > 0, "queue {} received nothing: {s}", q["queue"]);
         assert_eq!(u(q, "rx_packets"), u(q, "tx_packets"), "{q}");

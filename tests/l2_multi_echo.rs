@@ -95,14 +95,19 @@ fn af_packet_over_a_four_queue_veth_spreads_udp_flows_over_every_queue() {
         return;
     }
     let net = VethPair::new("mq", 4);
-    let eal = net.af_packet_eal(&["--lcores", "(0-3)@(0-1)"]);
+    let eal = net.af_packet_eal(4);
     let echo = net.start_echo(L2_MULTI_ECHO, &eal, &["--json"]);
     let sent = net.send_udp_flows(64, 8);
     std::thread::sleep(Duration::from_millis(500)); // the last echoes leave
     let run = stop(echo, &eal);
     run.assert_success();
     let summary = run.summary();
-    assert_eq!(u(&summary, "rx_packets"), sent, "every datagram reached a queue: {summary}");
+    assert_eq!(
+        u(&summary, "rx_packets"),
+        sent,
+        "every datagram reached a queue: {summary}{}",
+        net.counters()
+    );
     assert_eq!(u(&summary, "tx_packets"), sent, "and went back out: {summary}");
     for q in summary["queues"].as_array().unwrap() {
         assert!(u(q, "rx_packets") > 0, "queue {} received nothing: {summary}", q["queue"]);

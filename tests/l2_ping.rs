@@ -4,7 +4,6 @@
 
 mod common;
 use common::*;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// l2_ping sits next to the echo binaries in the workspace's target directory.
@@ -15,8 +14,9 @@ fn l2_ping_bin() -> String {
 }
 
 fn ping(net: &VethPair, args: &[&str]) -> (Option<i32>, Value, String) {
-    let out = Command::new("ip")
-        .args(["netns", "exec", &net.peer_ns, &l2_ping_bin(), "-I", PEER_IF, "--dst", &net.echo_mac])
+    let out = net
+        .peer_command(l2_ping_bin())
+        .args(["-I", PEER_IF, "--dst", &net.echo_mac])
         .args(args)
         .arg("--json")
         .output()
@@ -34,7 +34,7 @@ fn every_probe_comes_back_from_l2_echo() {
         return;
     }
     let net = VethPair::new("pe", 1);
-    let eal = net.af_packet_eal(&["-l", "0"]);
+    let eal = net.af_packet_eal(1);
     let echo = net.start_echo(L2_ECHO, &eal, &["--json"]);
     let (code, s, out) = ping(&net, &["-c", "50", "-i", "0.005"]);
     let (code_flows, s_flows, out_flows) = ping(&net, &["-c", "200", "--rate", "2000", "--flows", "16"]);
@@ -42,7 +42,12 @@ fn every_probe_comes_back_from_l2_echo() {
     run.assert_success();
 
     assert_eq!(code, Some(0), "{out}");
-    assert_eq!((u(&s, "sent"), u(&s, "received"), u(&s, "lost"), u(&s, "bad")), (50, 50, 0, 0), "{out}");
+    assert_eq!(
+        (u(&s, "sent"), u(&s, "received"), u(&s, "lost"), u(&s, "bad")),
+        (50, 50, 0, 0),
+        "{out}{run}{}",
+        net.counters()
+    );
     assert_eq!(u(&s, "received") + u(&s, "lost"), u(&s, "sent"));
     assert_eq!(s["dst"].as_str(), Some(net.echo_mac.as_str()));
     let rtt = &s["rtt_us"];
@@ -51,7 +56,7 @@ fn every_probe_comes_back_from_l2_echo() {
     }
     assert!(rtt["min"].as_f64() <= rtt["p50"].as_f64() && rtt["p99"].as_f64() <= rtt["max"].as_f64());
 
-    assert_eq!(code_flows, Some(0), "{out_flows}");
+    assert_eq!(code_flows, Some(0), "{out_flows}{run}{}", net.counters());
     assert_eq!((u(&s_flows, "received"), u(&s_flows, "bad")), (200, 0), "{out_flows}");
     let echoed = run.summary();
     assert_eq!(u(&echoed, "rx_packets"), 250, "the echo saw exactly the probes: {echoed}");
@@ -77,7 +82,7 @@ fn frames_returned_unchanged_are_bad() {
         return;
     }
     let net = VethPair::new("pt", 1);
-    let eal = net.af_packet_eal(&["-l", "0-1"]);
+    let eal = net.af_packet_eal(2);
     // testpmd's io mode sends each frame back out of the port it came in on, untouched.
     let testpmd = net.start_echo(
         "dpdk-testpmd",

@@ -124,13 +124,12 @@ fn the_echo_survives_the_peer_link_going_down_and_up() {
         return;
     }
     let net = VethPair::new("rl", 1);
-    let eal = net.af_packet_eal(&["-l", "0"]);
+    let eal = net.af_packet_eal(1);
     let echo = net.start_echo(L2_ECHO, &eal, &["--json"]);
     let l2_ping = std::path::Path::new(L2_ECHO).with_file_name("l2_ping");
     let ping = || {
-        let out = Command::new("ip")
-            .args(["netns", "exec", &net.peer_ns])
-            .arg(&l2_ping)
+        let out = net
+            .peer_command(&l2_ping)
             .args(["-I", PEER_IF, "--dst", &net.echo_mac, "-c", "20", "-i", "0.01", "--json"])
             .output()
             .unwrap();
@@ -144,7 +143,7 @@ fn the_echo_survives_the_peer_link_going_down_and_up() {
             std::thread::sleep(Duration::from_millis(500));
         }
         let (code, out) = ping();
-        assert_eq!(code, Some(0), "round {round}: not every probe came back: {out}");
+        assert_eq!(code, Some(0), "round {round}: not every probe came back: {out}{}", net.counters());
     }
     let run = stop(echo, &eal);
     run.assert_success();

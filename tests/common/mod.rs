@@ -13,6 +13,29 @@ pub use serde_json::Value;
 pub const L2_ECHO: &str = env!("CARGO_BIN_EXE_l2_echo");
 pub const L2_MULTI_ECHO: &str = env!("CARGO_BIN_EXE_l2_multi_echo");
 
+/// The CPU kept for the kernel and a test's peer side (l2_ping, the UDP
+/// sender, the kernel's work for the peer's end of a veth), as DPDK
+/// deployments keep a housekeeping CPU: no polling lcore of a veth test runs
+/// there, so none can starve the side that counts what comes back.
+pub const PEER_CPU: usize = 0;
+
+/// An `--lcores` map of `n` lcores onto the CPUs other than `PEER_CPU` (on a
+/// 2-CPU machine all on CPU 1, taking turns there: a function test, not a
+/// speed test). Tests run one at a time (`.cargo/config.toml`), so no other
+/// test's lcores share them.
+pub fn lcores_off_peer_cpu(n: usize) -> String {
+    let cpus = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let echo_cpus = match cpus {
+        1 => "0".to_string(),
+        2 => "1".to_string(),
+        _ => format!("(1-{})", cpus - 1),
+    };
+    match n {
+        1 => format!("0@{echo_cpus}"),
+        _ => format!("(0-{})@{echo_cpus}", n - 1),
+    }
+}
+
 /// EAL options every test run gets: no PCI scan (never touch the machine's
 /// own NIC), no hugepages needed, and a --file-prefix of its own.
 pub fn test_eal_args() -> Vec<String> {
@@ -355,6 +378,13 @@ impl VethPair {
         sh(&["ip", "-n", e, "link", "set", ECHO_IF, "up"]);
         sh(&["ip", "-n", p, "addr", "add", &format!("{PEER_IP}/24"), "dev", PEER_IF]);
         sh(&["ip", "-n", p, "link", "set", PEER_IF, "up"]);
+        // The peer's receive work for what the echo sends (the softirq that
+        // delivers it to l2_ping) would run on the CPU the echo's lcore sent
+        // from, and wait there behind the poller; RPS hands it to PEER_CPU.
+        let mask = format!("{:x}", 1u64 << PEER_CPU);
+        let rps =
+            format!("for f in /sys/class/net/{PEER_IF}/queues/rx-*/rps_cpus; do echo {mask} > $f; done");
+        sh(&["ip", "netns", "exec", p, "sh", "-c", &rps]);
         let mac = std::process::Command::new("ip")
             .args(["netns", "exec", e, "cat", &format!("/sys/class/net/{ECHO_IF}/address")])
             .output()
@@ -366,11 +396,11 @@ impl VethPair {
     }
 
     /// EAL options for a DPDK process on the echo side: the test's own,
-    /// `lcores` (e.g. `["-l", "0"]`), and net_af_packet on the echo interface
-    /// with a queue pair per veth queue.
-    pub fn af_packet_eal(&self, lcores: &[&str]) -> Vec<String> {
+    /// `lcores` lcores off the peer's CPU (`lcores_off_peer_cpu`), and
+    /// net_af_packet on the echo interface with a queue pair per veth queue.
+    pub fn af_packet_eal(&self, lcores: usize) -> Vec<String> {
         let mut eal = test_eal_args();
-        eal.extend(lcores.iter().map(|s| s.to_string()));
+        eal.extend(["--lcores".to_string(), lcores_off_peer_cpu(lcores)]);
         let qpairs = if self.queues > 1 { format!(",qpairs={}", self.queues) } else { String::new() };
         eal.extend(["--vdev".to_string(), format!("net_af_packet0,iface={ECHO_IF}{qpairs}")]);
         eal
@@ -398,9 +428,40 @@ impl VethPair {
              \x20       s.sendto(b'l2echo test %d %d' % (i, n), ('{ECHO_IP}', 9000 + i))\n\
              \x20   s.close()\n"
         );
-        sh(&["ip", "netns", "exec", &self.peer_ns, "python3", "-c", &script]);
+        let out = self.peer_command("python3").args(["-c", &script]).output().expect("python3");
+        assert!(out.status.success(), "the UDP sender failed: {}", String::from_utf8_lossy(&out.stderr));
         u64::from(flows * per_flow)
     }
+
+    /// `program` in the peer namespace, pinned to `PEER_CPU`.
+    pub fn peer_command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.peer_ns, "taskset", "-c", &PEER_CPU.to_string()]).arg(program);
+        cmd
+    }
+
+    /// Where frames went, for a failure message: both ends' link counters,
+    /// the kernel's per-CPU backlog drops, and what the echo port saw.
+    pub fn counters(&self) -> String {
+        let link = |ns: &str, dev: &str| {
+            let out = Command::new("ip").args(["-n", ns, "-s", "link", "show", dev]).output();
+            out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default()
+        };
+        format!(
+            "--- the veth pair\n{}{}--- softnet drops per CPU (/proc/net/softnet_stat): {}\n",
+            link(&self.echo_ns, ECHO_IF),
+            link(&self.peer_ns, PEER_IF),
+            softnet_drops().iter().map(u64::to_string).collect::<Vec<_>>().join(" ")
+        )
+    }
+}
+
+/// The kernel's per-CPU backlog drops (second column of /proc/net/softnet_stat).
+pub fn softnet_drops() -> Vec<u64> {
+    let text = std::fs::read_to_string("/proc/net/softnet_stat").unwrap_or_default();
+    text.lines()
+        .filter_map(|l| l.split_whitespace().nth(1).and_then(|d| u64::from_str_radix(d, 16).ok()))
+        .collect()
 }
 
 impl Drop for VethPair {
