@@ -11,6 +11,9 @@
 #      with the round-trip percentiles;
 #   3. l2_multi_echo runs 2 queues; l2_ping --flows 32 spreads flows over both,
 #      and the per-queue counts show both echoing.
+# CPU 0 is kept for the kernel and the peer (ping, l2_ping), as DPDK deployments
+# keep a housekeeping CPU: the polling lcores run on the other CPUs, so they
+# cannot starve the side that counts the replies.
 # Exits 0 only when all three hold. Everything it creates is removed on
 # success, failure or Ctrl+C.
 set -euo pipefail
@@ -76,6 +79,9 @@ done
 ip -n "$NS_ECHO" link set "$ECHO_IF" up
 ip -n "$NS_PEER" addr add "$PEER_IP/24" dev "$PEER_IF"
 ip -n "$NS_PEER" link set "$PEER_IF" up
+# The peer's receive work for what the echo sends would run on the CPU the
+# echo's lcore sent from, queued behind the poller; RPS hands it to CPU 0.
+ip netns exec "$NS_PEER" sh -c "for f in /sys/class/net/$PEER_IF/queues/rx-*/rps_cpus; do echo 1 > \$f; done"
 echo_mac=$(ip netns exec "$NS_ECHO" cat "/sys/class/net/$ECHO_IF/address")
 
 step "While the kernel owns $ECHO_IP, it answers"
@@ -86,15 +92,31 @@ ip -n "$NS_ECHO" addr flush dev "$ECHO_IF"
 ip -n "$NS_PEER" neigh replace "$ECHO_IP" lladdr "$echo_mac" dev "$PEER_IF"
 echo "address removed from the kernel; the peer knows $ECHO_IP is at $echo_mac"
 
+# The peer's side runs on CPU 0 (housekeeping); the lcores on the others.
+peer() { ip netns exec "$NS_PEER" taskset -c 0 "$@"; }
 cpus=$(nproc)
-lcore=$(( cpus > 1 ? 1 : 0 ))
+if (( cpus >= 3 )); then
+    echo_lcores=(-l 1) multi_lcores=(-l 1-2) multi_idle=()
+elif (( cpus == 2 )); then
+    # Both lcores on CPU 1, taking turns: adaptive idling lets each yield the
+    # CPU while its queue is empty (the demo shows queues, not speed).
+    echo_lcores=(-l 1) multi_lcores=(--lcores '(0-1)@1') multi_idle=(--idle adaptive)
+else
+    echo_lcores=(-l 0) multi_lcores=(--lcores '(0-1)@0') multi_idle=(--idle adaptive)
+fi
 
-# start_echo NAME BINARY LCORES QPAIRS: runs an echo server on $ECHO_IF and
-# waits until it polls its queues. Output goes to $WORK/NAME.{out,err}.
+# start_echo NAME BINARY QPAIRS EAL_LCORES... [-- APP_OPTIONS...]: runs an echo
+# server on $ECHO_IF and waits until it polls its queues. Output goes to
+# $WORK/NAME.{out,err}.
 start_echo() {
-    local name=$1 bin=$2 lcores=$3 qpairs=$4
-    ip netns exec "$NS_ECHO" "$bin" -l "$lcores" --no-pci --huge-unlink --file-prefix "$TAG" \
-        --vdev "net_af_packet0,iface=$ECHO_IF,qpairs=$qpairs" -- --json \
+    local name=$1 bin=$2 qpairs=$3
+    shift 3
+    local lcores=() app=()
+    while (( $# )) && [[ $1 != -- ]]; do lcores+=("$1"); shift; done
+    (( $# )) && { shift; app=("$@"); }
+    echo "\$ $(basename "$bin") ${lcores[*]} --vdev net_af_packet0,iface=$ECHO_IF,qpairs=$qpairs -- ${app[*]}"
+    ip netns exec "$NS_ECHO" "$bin" "${lcores[@]}" --no-pci --huge-unlink --file-prefix "$TAG" \
+        --vdev "net_af_packet0,iface=$ECHO_IF,qpairs=$qpairs" -- --json "${app[@]}" \
         >"$WORK/$name.out" 2>"$WORK/$name.err" &
     echo_pid=$!
     for _ in $(seq 100); do
@@ -114,29 +136,46 @@ stop_echo() {
     echo_pid=
     grep -v '^{' "$WORK/$name.out" | sed -n '/^Summary/,$p'
     summary=$(grep '^{' "$WORK/$name.out")
+    kernel_counters
+}
+
+# kernel_counters: where frames could go missing on the kernel's side: both
+# ends of the veth (a drop there is the kernel's return path) and the per-CPU
+# backlog drops (/proc/net/softnet_stat, 2nd column). l2_ping's own summary
+# says what its capture dropped.
+kernel_counters() {
+    local side ns dev
+    for side in "$NS_ECHO $ECHO_IF" "$NS_PEER $PEER_IF"; do
+        read -r ns dev <<<"$side"
+        ip -n "$ns" -s link show "$dev" | awk -v d="$dev" '
+            /RX:/ {getline; rx=$2" packets, "$4" dropped"} /TX:/ {getline; tx=$2" packets, "$4" dropped"}
+            END {printf "kernel: %s rx %s; tx %s\n", d, rx, tx}'
+    done
+    local cpu=0 drops=() _ dropped
+    while read -r _ dropped _; do drops+=("cpu$cpu $((16#$dropped))"); cpu=$((cpu + 1)); done </proc/net/softnet_stat
+    echo "kernel: softnet backlog drops: $(IFS=,; echo "${drops[*]}")"
 }
 
 # json_field NAME [JSON]: the first integer field NAME of the JSON (default $summary).
 json_field() { grep -oE "\"$1\":[0-9]+" <<<"${2:-$summary}" | head -1 | cut -d: -f2; }
 
-step "1. l2_echo -l $lcore on $ECHO_IF (net_af_packet); ping $ECHO_IP from the peer"
-start_echo l2_echo "$L2_ECHO" "$lcore" 1
-ping_out=$(ip netns exec "$NS_PEER" ping -c "$PINGS" -i 0.2 -W 1 "$ECHO_IP" || true)
+step "1. l2_echo ${echo_lcores[*]} on $ECHO_IF (net_af_packet); ping $ECHO_IP from the peer"
+start_echo l2_echo "$L2_ECHO" 1 "${echo_lcores[@]}"
+ping_out=$(peer ping -c "$PINGS" -i 0.2 -W 1 "$ECHO_IP" || true)
 echo "$ping_out" | tail -2
 loss=$(grep -oE '[0-9.]+% packet loss' <<<"$ping_out" | cut -d% -f1)
 
 step "2. l2_ping $echo_mac: frames to the port's MAC come back rewritten"
 probes=20
 ping2_rc=0
-ip netns exec "$NS_PEER" "$L2_PING" -I "$PEER_IF" --dst "$echo_mac" -c "$probes" -i 0.05 || ping2_rc=$?
+peer "$L2_PING" -I "$PEER_IF" --dst "$echo_mac" -c "$probes" -i 0.05 || ping2_rc=$?
 stop_echo l2_echo
 rx=$(json_field rx_packets)
 tx=$(json_field tx_packets)
 
-step "3. l2_multi_echo -l 0-1 with 2 queues; l2_ping --flows 32"
-start_echo l2_multi_echo "$L2_MULTI_ECHO" 0-1 2
-flows_json=$(ip netns exec "$NS_PEER" "$L2_PING" -I "$PEER_IF" --dst "$echo_mac" --flows 32 -c 640 --rate 2000 --json) \
-    || true
+step "3. l2_multi_echo ${multi_lcores[*]} with 2 queues; l2_ping --flows 32"
+start_echo l2_multi_echo "$L2_MULTI_ECHO" 2 "${multi_lcores[@]}" -- "${multi_idle[@]}"
+flows_json=$(peer "$L2_PING" -I "$PEER_IF" --dst "$echo_mac" --flows 32 -c 640 --rate 2000 --json) || true
 echo "$flows_json"
 stop_echo l2_multi_echo
 queue_rx=$(grep -oE '"queue":[0-9]+,"lcore":[0-9]+,"rx_packets":[0-9]+' <<<"$summary" | grep -oE '[0-9]+$')
