@@ -205,6 +205,10 @@ class VethPair:
         for ns, dev in ((self.echo_ns, "veth-echo"), (self.peer_ns, "veth-peer")):
             sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
             sh("ip", "-n", ns, "link", "set", dev, "up")
+        # The peer's receive work for what the server sends would run on the
+        # server's CPU 1, queued behind its poller (milliseconds under load):
+        # RPS hands it to CPU 0, l2_ping's (README: the veth latency tail).
+        sh("ip", "netns", "exec", self.peer_ns, "sh", "-c", "echo 1 > /sys/class/net/veth-peer/queues/rx-0/rps_cpus")
         self.mac = subprocess.run(["ip", "netns", "exec", self.echo_ns, "cat", "/sys/class/net/veth-echo/address"],
                                   capture_output=True, text=True, check=True).stdout.strip()
         self.vdev = "net_af_packet0,iface=veth-echo"
