@@ -17,6 +17,8 @@
 #   make build-arm64    the cross-build alone: target/aarch64-unknown-linux-gnu/release
 #   make bench   l2_echo/l2_multi_echo vs DPDK's testpmd, ratios (root; QUICK=1: short)
 #   make soak    the reliability tests with long overload runs (SOAK_SECS, default 30)
+#   make stress-demo  the demo and the veth tests STRESS_RUNS times (default 20)
+#                under no load, a CPU-bound neighbour and heavy writeback (root)
 #   make fuzz    the cargo-fuzz targets, FUZZ_SECS each (default 60; nightly toolchain)
 #   make asan    unit and vdev integration tests under AddressSanitizer (nightly)
 #   make install    l2_echo, l2_multi_echo, l2_ping, l2echo-setup-hugepages,
@@ -42,7 +44,7 @@ RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml)
 export PATH := $(PATH):$(HOME)/.cargo/bin:/usr/local/sbin:/usr/sbin:/sbin
 
 .PHONY: all build build-arm64 deps demo test test-dpdk24 test-arm64 vm-test vm-test-arm64 \
-	soak bench fuzz asan lint clean rust docs install uninstall deb deb-arm64 test-deb
+	soak stress-demo bench fuzz asan lint clean rust docs install uninstall deb deb-arm64 test-deb
 
 all: build
 
@@ -105,6 +107,10 @@ bench: build
 # The reliability tests with 30 s of overload per memif client (make test: 3 s).
 soak: deps
 	SOAK_SECS=$${SOAK_SECS:-30} $(CARGO) test --release --test reliability -- --nocapture
+
+# Pass counts under background load (scripts/stress_demo.sh).
+stress-demo: build
+	STRESS_RUNS=$${STRESS_RUNS:-20} scripts/stress_demo.sh
 
 # Each target for FUZZ_SECS; FUZZ_UPDATE=1 merges what it finds into fuzz/corpus.
 fuzz:
