@@ -61,12 +61,14 @@ fn main() {
             "rte_(lcore_count|lcore_index|lcore_cpuset|get_main_lcore|get_next_lcore|socket_id)",
         )
         .allowlist_function("rte_strerror")
+        .allowlist_function("rte_version")
         .allowlist_function("rte_get_tsc_hz")
         .allowlist_function("rte_lcore_register_usage_cb")
         .allowlist_type("rte_lcore_usage")
         .allowlist_function("rte_telemetry_register_cmd")
         .allowlist_function(
-            "rte_tel_data_(alloc|free|start_dict|add_dict_u64|add_dict_string|add_dict_container)",
+            "rte_tel_data_(alloc|free|start_dict|add_dict_uint|add_dict_u64|add_dict_string\
+             |add_dict_container)",
         )
         .allowlist_function("rte_pdump_(init|uninit)")
         .allowlist_function(
@@ -94,17 +96,26 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     bindings.write_to_file(out.join("bindings.rs")).expect("write bindings.rs into OUT_DIR");
 
-    // The one API difference between the DPDK versions this builds against
-    // that the Rust side sees: where rte_mbuf's fields are. DPDK 22.11 declares
-    // data_off..port and pkt_len..buf_len as direct members (after RTE_MARKER
-    // fields); 24.11 wraps them in anonymous unions with rearm_data and
-    // rx_descriptor_fields1, which bindgen names __bindgen_anon_N. Decided
-    // from what bindgen made of the installed headers; src/lib.rs (module
-    // mbuf_field) gives the field paths for both.
+    // Where the DPDK versions this builds against differ in what the Rust
+    // side sees, decided from what bindgen made of the installed headers
+    // (README: DPDK versions).
     let generated = bindings.to_string();
+    // Where rte_mbuf's fields are. Up to 24.03 data_off..port and
+    // pkt_len..buf_len are direct members (after RTE_MARKER fields); 24.07
+    // wraps them in anonymous unions with rearm_data and
+    // rx_descriptor_fields1, which bindgen names __bindgen_anon_N. src/lib.rs
+    // (module mbuf_field) gives the field paths for both.
     println!("cargo:rustc-check-cfg=cfg(dpdk_mbuf_anon_unions)");
     if mbuf_fields_in_anonymous_unions(&generated) {
         println!("cargo:rustc-cfg=dpdk_mbuf_anon_unions");
+    }
+    // The telemetry call for an unsigned value: rte_tel_data_add_dict_uint
+    // from 23.03 on (the only one from 25.11 on); before it,
+    // rte_tel_data_add_dict_u64, which 23.03 deprecated. src/lib.rs gives the
+    // new name on either side.
+    println!("cargo:rustc-check-cfg=cfg(dpdk_tel_dict_uint)");
+    if generated.contains("pub fn rte_tel_data_add_dict_uint(") {
+        println!("cargo:rustc-cfg=dpdk_tel_dict_uint");
     }
 
     // DPDK 23.03 added the lcore usage callback (EAL's /eal/lcore/usage).

@@ -25,6 +25,7 @@
 #include <rte_mempool.h>
 #include <rte_pdump.h>
 #include <rte_telemetry.h>
+#include <rte_version.h>
 
 uint16_t rs_rte_eth_rx_burst(uint16_t port_id, uint16_t queue_id,
 			     struct rte_mbuf **rx_pkts, uint16_t nb_pkts);

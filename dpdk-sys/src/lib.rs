@@ -16,9 +16,15 @@ pub use rs_rte_pktmbuf_alloc as rte_pktmbuf_alloc;
 pub use rs_rte_pktmbuf_free as rte_pktmbuf_free;
 pub use rs_rte_rdtsc as rte_rdtsc;
 
+/// Where the installed DPDK predates `rte_tel_data_add_dict_uint` (23.03),
+/// its predecessor of the same signature under the new name
+/// (`dpdk_tel_dict_uint`, set by build.rs from what bindgen generated).
+#[cfg(not(dpdk_tel_dict_uint))]
+pub use rte_tel_data_add_dict_u64 as rte_tel_data_add_dict_uint;
+
 /// Pointers to the `rte_mbuf` fields the Rust side reads, wherever the
-/// installed DPDK declares them: direct members in 22.11, members of anonymous
-/// unions in 24.11 (`dpdk_mbuf_anon_unions`, set by build.rs from what bindgen
+/// installed DPDK declares them: direct members up to 24.03, members of
+/// anonymous unions from 24.07 (`dpdk_mbuf_anon_unions`, set by build.rs from what bindgen
 /// generated). The only place that knows the difference.
 pub mod mbuf_field {
     use super::rte_mbuf;

@@ -14,7 +14,7 @@ impl TelDict {
     pub fn u64(&mut self, key: &str, value: u64) {
         let key = key_cstring(key);
         // SAFETY: a dict DPDK handed us (or we allocated); the key is copied.
-        unsafe { dpdk_sys::rte_tel_data_add_dict_u64(self.0, key.as_ptr(), value) };
+        unsafe { dpdk_sys::rte_tel_data_add_dict_uint(self.0, key.as_ptr(), value) };
     }
 
     pub fn string(&mut self, key: &str, value: &str) {
