@@ -3,6 +3,7 @@
 //! cli-values); a bad value is one line naming the option and its range.
 
 use std::ffi::OsString;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use clap::{Command, CommandFactory, FromArgMatches, Parser};
@@ -11,7 +12,19 @@ use cli_values::{int_in, secs_in};
 use crate::dpdk::{MAX_BURST, MAX_PORT_ID};
 use crate::echo::{EchoConfig, IdleMode, IdleSleeps, Mode, PortConfig, MAX_MBUFS};
 
-const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (built against DPDK ", env!("DPDK_VERSION"), ")");
+/// `--version`: ours, the DPDK compiled against, and the DPDK whose libraries
+/// were loaded, which can differ (a bug report needs both).
+fn version() -> &'static str {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION.get_or_init(|| {
+        format!(
+            "{} (built against DPDK {}; running with {})",
+            env!("CARGO_PKG_VERSION"),
+            crate::DPDK_VERSION,
+            crate::dpdk::library_version()
+        )
+    })
+}
 
 /// `--stats` at most once a day.
 const MAX_STATS_SECS: u64 = 86_400;
@@ -66,7 +79,6 @@ line on stderr says what to do), 2 a usage error."
 }
 
 #[derive(Debug, Clone, Parser)]
-#[command(version = VERSION)]
 pub struct Options {
     /// Port to echo on.
     #[arg(long, value_name = "N", default_value_t = 0, allow_hyphen_values = true,
@@ -140,6 +152,7 @@ impl Options {
             .name(name)
             .bin_name(name)
             .about(about)
+            .version(version())
             .override_usage(format!("{name} [EAL OPTIONS] [-- OPTIONS]"))
             .after_help(usage_note(name))
             .after_long_help(long_note(name))
@@ -159,7 +172,7 @@ impl Options {
     /// usage error (exit status 2) and exits when there is one.
     pub fn parse_for(name: &'static str, about: &'static str, args: Vec<OsString>) -> Options {
         let opts = Options::try_parse_for(name, about, args).unwrap_or_else(|e| cli_values::exit_on(name, e));
-        log::info!("{name} {VERSION}");
+        log::info!("{name} {}", version());
         opts
     }
 

@@ -68,9 +68,16 @@ impl Eal {
             ControlCpus::allowed_now().context("cannot read this thread's CPU affinity")?;
         let mut ptrs: Vec<*mut c_char> = argv.iter().map(|a| a.as_ptr().cast_mut()).collect();
         let argc = c_int::try_from(ptrs.len()).context("too many EAL arguments")?;
+        let bad_arguments = format!(
+            "EAL initialisation failed ({}): {}",
+            errno_text(libc::EINVAL),
+            diagnose(libc::EINVAL, args)
+        );
+        let exit_guard = init_exit::Guard::arm(&args[0], &bad_arguments);
         // SAFETY: argc/argv describe NUL-terminated strings that outlive the
         // EAL (kept in `_argv`); EAL may permute `ptrs`, which is ours to give.
         let ret = unsafe { dpdk_sys::rte_eal_init(argc, ptrs.as_mut_ptr()) };
+        drop(exit_guard);
         if ret < 0 {
             let errno = rte_errno();
             // EAL reports a runtime directory it cannot make as bad arguments (EINVAL).
@@ -146,6 +153,75 @@ impl Drop for Eal {
         let ret = unsafe { dpdk_sys::rte_eal_cleanup() };
         if ret != 0 {
             log::warn!("rte_eal_cleanup failed: {}", errno_text(ret));
+        }
+    }
+}
+
+/// The DPDK release whose libraries this process loaded, as `rte_version`
+/// says it ("DPDK 22.11.11"): not always the one it was compiled against.
+pub fn library_version() -> String {
+    // SAFETY: returns a static string; needs no initialised EAL.
+    let text = unsafe { std::ffi::CStr::from_ptr(dpdk_sys::rte_version()) };
+    text.to_string_lossy().into_owned()
+}
+
+/// DPDK 25.11 and later parse EAL's options with rte_argparse, set to exit the
+/// process on an option it does not know, a missing value or a repeated one
+/// (status 234, after its own `ARGPARSE: ...` line) instead of returning from
+/// `rte_eal_init`. While `rte_eal_init` runs, an exit hook (glibc's `on_exit`)
+/// ends such an exit as a failed init ends on every other DPDK: with this
+/// program's one-line error and exit status 1.
+mod init_exit {
+    use std::ffi::{c_int, c_void, CString};
+    use std::path::Path;
+    use std::sync::atomic::{AtomicPtr, Ordering};
+    use std::sync::Once;
+
+    extern "C" {
+        /// glibc's: like atexit, but the function gets the exit status.
+        fn on_exit(function: extern "C" fn(c_int, *mut c_void), arg: *mut c_void) -> c_int;
+    }
+
+    /// The line to print while armed (a leaked CString), else null.
+    static LINE: AtomicPtr<CString> = AtomicPtr::new(std::ptr::null_mut());
+
+    extern "C" fn hook(status: c_int, _: *mut c_void) {
+        let line = LINE.load(Ordering::Acquire);
+        if status == 0 || line.is_null() {
+            return;
+        }
+        // SAFETY: armed lines are leaked, never freed; write(2) and _exit are
+        // async-signal-safe and need no Rust runtime.
+        unsafe {
+            let bytes = (*line).as_bytes();
+            libc::write(2, bytes.as_ptr().cast(), bytes.len());
+            libc::_exit(1);
+        }
+    }
+
+    /// Armed from `arm` until dropped.
+    pub struct Guard;
+
+    impl Guard {
+        /// Arms the hook with `PROG: error: MESSAGE`.
+        pub fn arm(argv0: &str, message: &str) -> Guard {
+            static REGISTER: Once = Once::new();
+            // SAFETY: registers a plain function; glibc keeps it until exit.
+            REGISTER.call_once(|| unsafe {
+                on_exit(hook, std::ptr::null_mut());
+            });
+            let prog = Path::new(argv0).file_name().map_or(argv0.into(), |p| p.to_string_lossy());
+            let line =
+                CString::new(format!("{prog}: error: {message}\n").replace('\0', "")).unwrap_or_default();
+            // Leaked: the hook may read it at any exit from here on. Once per process.
+            LINE.store(Box::into_raw(Box::new(line)), Ordering::Release);
+            Guard
+        }
+    }
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            LINE.store(std::ptr::null_mut(), Ordering::Release);
         }
     }
 }

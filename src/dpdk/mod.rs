@@ -9,7 +9,7 @@ mod mempool;
 mod port;
 pub mod telemetry;
 
-pub use eal::{split_args, Eal};
+pub use eal::{library_version, split_args, Eal};
 pub use error::{errno_text, rte_errno};
 pub use lcore::{report_lcore_usage, run_on_lcores, tsc_hz, ControlCpus, Lcore};
 pub use mbuf::{MbufBurst, MAX_BURST};
