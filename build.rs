@@ -2,10 +2,24 @@
 //! with pkg-config and passes it on through its `links = "dpdk"` metadata), for
 //! `--version` and the start-up banner; and whether that DPDK has the lcore
 //! usage callback (23.03 and later), as the cfg `dpdk_lcore_usage`; and the
-//! cache line it was built for, as the cfg `dpdk_cache_line` ("64" or "128").
+//! cache line it was built for, as the cfg `dpdk_cache_line` ("64" or "128");
+//! and links the binaries with every DPDK library (see below).
 
 fn main() {
     println!("cargo:rerun-if-env-changed=DEP_DPDK_VERSION");
+    println!("cargo:rerun-if-env-changed=DEP_DPDK_LIBS");
+    // The servers load every library of DPDK's that pkg-config lists, whether
+    // or not they call into it, as testpmd does: DPDK's tools built from
+    // source (dpdk-dumpcap, dpdk-proc-info) link all of DPDK statically and,
+    // as secondary processes, look up in the server's shared memory the tailq
+    // of every library they hold; one the server never loaded ends them with
+    // "EAL: Cannot initialize tailq". rustc links with --as-needed otherwise.
+    let libs = std::env::var("DEP_DPDK_LIBS").unwrap_or_default();
+    println!("cargo:rustc-link-arg-bins=-Wl,--push-state,--no-as-needed");
+    for lib in libs.split_whitespace() {
+        println!("cargo:rustc-link-arg-bins=-l{lib}");
+    }
+    println!("cargo:rustc-link-arg-bins=-Wl,--pop-state");
     println!("cargo:rerun-if-env-changed=DEP_DPDK_LCORE_USAGE");
     println!("cargo:rerun-if-env-changed=DEP_DPDK_CACHE_LINE");
     let version = std::env::var("DEP_DPDK_VERSION").unwrap_or_else(|_| "unknown".into());

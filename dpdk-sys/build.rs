@@ -46,6 +46,8 @@ fn main() {
         println!("cargo:rustc-link-lib={lib}");
     }
     println!("cargo:version={}", dpdk.version);
+    // Every library pkg-config lists, for the binaries to load (build.rs at the top).
+    println!("cargo:libs={}", dpdk.libs.join(" "));
 
     let bindings = bindgen::Builder::default()
         .header("shim/shim.h")
