@@ -90,7 +90,7 @@ fn options() -> Vec<(&'static str, &'static str, Range)> {
 
 fn l2_ping_bin() -> &'static str {
     static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| std::path::Path::new(L2_ECHO).with_file_name("l2_ping").display().to_string())
+    BIN.get_or_init(|| common::l2_ping_bin().display().to_string())
 }
 
 #[test]

@@ -7,10 +7,8 @@ use common::*;
 use std::time::{Duration, Instant};
 
 fn l2_ping(net: &VethPair, args: &[&str]) -> Value {
-    let l2_ping = std::path::Path::new(L2_ECHO).with_file_name("l2_ping");
-    assert!(l2_ping.exists(), "{} missing: build the workspace (cargo test --workspace)", l2_ping.display());
     let out = net
-        .peer_command(&l2_ping)
+        .peer_command(l2_ping_bin())
         .args(["-I", PEER_IF, "--dst", &net.echo_mac, "--json"])
         .args(args)
         .output()

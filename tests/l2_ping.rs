@@ -6,13 +6,6 @@ mod common;
 use common::*;
 use std::time::{Duration, Instant};
 
-/// l2_ping sits next to the echo binaries in the workspace's target directory.
-fn l2_ping_bin() -> String {
-    let bin = std::path::Path::new(L2_ECHO).with_file_name("l2_ping");
-    assert!(bin.exists(), "{} missing: build the workspace (cargo test --workspace)", bin.display());
-    bin.display().to_string()
-}
-
 fn ping(net: &VethPair, args: &[&str]) -> (Option<i32>, Value, String) {
     let out = net
         .peer_command(l2_ping_bin())

@@ -126,7 +126,7 @@ fn the_echo_survives_the_peer_link_going_down_and_up() {
     let net = VethPair::new("rl", 1);
     let eal = net.af_packet_eal(1);
     let echo = net.start_echo(L2_ECHO, &eal, &["--json"]);
-    let l2_ping = std::path::Path::new(L2_ECHO).with_file_name("l2_ping");
+    let l2_ping = l2_ping_bin();
     let ping = || {
         let out = net
             .peer_command(&l2_ping)

@@ -13,6 +13,14 @@ pub use serde_json::Value;
 pub const L2_ECHO: &str = env!("CARGO_BIN_EXE_l2_echo");
 pub const L2_MULTI_ECHO: &str = env!("CARGO_BIN_EXE_l2_multi_echo");
 
+/// l2_ping, another package's binary: beside the echo binaries in the target
+/// directory once the workspace (or `--bins`) is built.
+pub fn l2_ping_bin() -> PathBuf {
+    let bin = Path::new(L2_ECHO).with_file_name("l2_ping");
+    assert!(bin.exists(), "{} missing: build the workspace (cargo test --workspace)", bin.display());
+    bin
+}
+
 /// The CPU kept for the kernel and a test's peer side (l2_ping, the UDP
 /// sender, the kernel's work for the peer's end of a veth), as DPDK
 /// deployments keep a housekeeping CPU: no polling lcore of a veth test runs
@@ -239,13 +247,27 @@ pub fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
     }
 }
 
+/// The frames of a pcap file, each as long as its record says. Read by hand:
+/// DPDK 26.07's net_pcap writes a snapshot length of 0 into the file's header,
+/// which stricter readers (pcap-file) take as every record being too long.
 pub fn read_pcap(path: &Path) -> Vec<Vec<u8>> {
-    use pcap_file::pcap::PcapReader;
-    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut r = PcapReader::new(file).unwrap();
-    let mut frames = Vec::new();
-    while let Some(p) = r.next_packet() {
-        frames.push(p.unwrap().data.into_owned());
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let magic = bytes.get(..4).map(|m| u32::from_le_bytes(m.try_into().unwrap()));
+    assert!(
+        matches!(magic, Some(0xa1b2_c3d4 | 0xa1b2_3c4d)),
+        "{}: not a little-endian pcap file (magic {magic:x?})",
+        path.display()
+    );
+    let le32 = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+    let (mut frames, mut at) = (Vec::new(), 24);
+    while at < bytes.len() {
+        assert!(at + 16 <= bytes.len(), "{}: a record header cut short at byte {at}", path.display());
+        let len = le32(at + 8);
+        let data = bytes.get(at + 16..at + 16 + len);
+        frames.push(
+            data.unwrap_or_else(|| panic!("{}: a record cut short at byte {at}", path.display())).to_vec(),
+        );
+        at += 16 + len;
     }
     frames
 }
