@@ -3,16 +3,21 @@
 #   make demo    the kernel-bypass demo on a veth pair (root)
 #   make test    every test (installs missing packages first; a short fuzz run and
 #                the ASan tests; as root also the demo, the bench in its short
-#                mode, the suite against DPDK 24.11 (test-dpdk24) and the VM test
-#                (vm-test))
-#   make test-dpdk24  the suite against DPDK 24.11 in a cached Debian 13 root (root;
-#                the first run makes the root: a few minutes)
+#                mode, the version-sensitive tests against DPDK 23.11.7 and 26.07
+#                built from source, the package, the VM test and arm64's lanes)
+#   make test-dpdk DPDK=V  the suite against one DPDK in a cached Debian root (root):
+#                24.11 or 25.11 from Debian's packages, 23.11.7, 24.03 or 26.07
+#                built from source (DPDK_SRC: a tarball, a directory of them or a
+#                URL; DPDK's release URL by default)
+#   make test-dpdk-all  the suite against each of those (root; the first run
+#                builds what it needs: about 40 minutes)
 #   make vm-test the original's setup in a QEMU guest: bind_nic.sh, l2_echo, ping,
 #                --restore, a multiqueue NIC (root; part of make test; ~2 min)
 #   make test-arm64  the original's platform, from this x86-64 machine: the suite
-#                cross-built for arm64 and run under qemu-user, then vm-test-arm64
-#                (root; part of make test; ~9 min; the first run makes a cached
-#                arm64 Debian root: ~5 min more)
+#                cross-built for arm64 against Debian 12's DPDK 22.11 and run under
+#                qemu-user, the version-sensitive tests against sid's arm64 DPDK
+#                25.11, then vm-test-arm64 (root; part of make test; ~12 min; the
+#                first run makes two cached arm64 Debian roots: ~12 min more)
 #   make vm-test-arm64  vm-test in an aarch64 guest with the cross-built binaries
 #   make build-arm64    the cross-build alone: target/aarch64-unknown-linux-gnu/release
 #   make bench   l2_echo/l2_multi_echo vs DPDK's testpmd, ratios (root; QUICK=1: short)
@@ -37,13 +42,22 @@ SHELL := /bin/bash
 PREFIX ?= /usr/local
 # The arm64 Debian root the cross-build uses (scripts/cargo_arm64.sh).
 export ARM64_ROOT ?= /var/cache/l2echo/bookworm-arm64
+# DPDK's release tarballs for the from-source lanes (scripts/test_dpdk.sh):
+# DPDK's own URL unless set; this workplace keeps them beside the checkout.
+export DPDK_SRC ?= $(firstword $(wildcard $(CURDIR)/../shared/dpdk-src))
+# The tests of what differs between DPDK versions: the build (--bins builds
+# l2_ping too) and rte_mbuf's layout (--lib), telemetry, EAL's lcore usage and
+# DPDK's tools (observe), EAL's errors (bad_input), the echo itself
+# (l2_echo_pcap) and memif (reliability).
+DPDK_LANE_TESTS := --lib --bins --test observe --test bad_input --test l2_echo_pcap --test reliability
+DPDK_VERSIONS := 23.11.7 24.03 24.11 25.11 26.07
 DESTDIR ?=
 RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml)
 # rustup's cargo when PATH lacks it (a non-login shell, sudo's secure_path);
 # sbin for the tests' and scripts' tools when PATH lacks it (sudo -E, env PATH=).
 export PATH := $(PATH):$(HOME)/.cargo/bin:/usr/local/sbin:/usr/sbin:/sbin
 
-.PHONY: all build build-arm64 deps demo test test-dpdk24 test-arm64 vm-test vm-test-arm64 \
+.PHONY: all build build-arm64 deps demo test test-dpdk test-dpdk-all test-arm64 vm-test vm-test-arm64 \
 	soak stress-demo bench fuzz asan lint clean rust docs install uninstall deb deb-arm64 test-deb
 
 all: build
@@ -95,7 +109,8 @@ test: deps lint
 	scripts/asan.sh
 	@if [ "$$(id -u)" -eq 0 ]; then QUICK=1 scripts/bench.py; \
 	 else echo "bench.py QUICK=1: skipped: needs root (hugepages, namespaces)"; fi
-	scripts/test_dpdk24.sh
+	scripts/test_dpdk.sh 23.11.7 $(DPDK_LANE_TESTS)
+	scripts/test_dpdk.sh 26.07 $(DPDK_LANE_TESTS)
 	@$(MAKE) --no-print-directory test-deb
 	@$(MAKE) --no-print-directory vm-test
 	@$(MAKE) --no-print-directory test-arm64
@@ -120,8 +135,14 @@ asan: deps
 	scripts/asan.sh
 
 # Not root: says it skipped, exits 0.
-test-dpdk24:
-	scripts/test_dpdk24.sh
+test-dpdk:
+	@[ -n "$(DPDK)" ] || { echo "make: which DPDK? make test-dpdk DPDK=VERSION, one of: $(DPDK_VERSIONS)" >&2; exit 2; }
+	scripts/test_dpdk.sh $(DPDK)
+
+# Every lane, each to its end; fails if any failed.
+test-dpdk-all:
+	@failed=; for v in $(DPDK_VERSIONS); do scripts/test_dpdk.sh $$v || failed="$$failed $$v"; done; \
+	 if [ -n "$$failed" ]; then echo "make: the suite failed against DPDK$$failed" >&2; exit 1; fi
 
 # Not root: says it skipped, exits 0.
 vm-test: build
@@ -133,6 +154,8 @@ build-arm64:
 # Not root: says it skipped, exits 0.
 test-arm64: build
 	scripts/test_arm64.sh
+	ARM64_SUITE=sid ARM64_ROOT=/var/cache/l2echo/sid-arm64 CARGO_TARGET_DIR=$(CURDIR)/target/arm64-sid \
+	    scripts/test_arm64.sh $(DPDK_LANE_TESTS)
 	scripts/vm_test.sh --arch aarch64
 
 # The host's side (l2_ping) is this machine's build; the guest's, arm64's.

@@ -5,9 +5,10 @@
 #   scripts/cargo_arm64.sh build --release --workspace
 #   scripts/cargo_arm64.sh test --release --workspace
 #
-# The root (ARM64_ROOT, default /var/cache/l2echo/bookworm-arm64: Debian 12's
-# arm64 DPDK 22.11, and a kernel for the aarch64 guest of make vm-test-arm64)
-# is made once by scripts/debian_root.sh (needs root; about 5 minutes) and is the sysroot of the build: pkg-config reads its libdpdk.pc,
+# The root (ARM64_ROOT, default /var/cache/l2echo/SUITE-arm64, SUITE from
+# ARM64_SUITE: bookworm by default, Debian 12's arm64 DPDK 22.11 and a kernel
+# for the aarch64 guest of make vm-test-arm64; sid for the newest packaged
+# DPDK, 25.11) is made once by scripts/debian_root.sh (needs root; about 5 minutes) and is the sysroot of the build: pkg-config reads its libdpdk.pc,
 # bindgen its headers (so RTE_CACHE_LINE_SIZE is arm64's 128), the C shim is
 # compiled and everything linked by aarch64-linux-gnu-gcc against it.
 # Test binaries and the binaries they start run under qemu-user (binfmt_misc,
@@ -17,7 +18,8 @@ set -euo pipefail
 PROG=${0##*/}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TARGET=aarch64-unknown-linux-gnu
-ROOT=${ARM64_ROOT:-/var/cache/l2echo/bookworm-arm64}
+SUITE=${ARM64_SUITE:-bookworm}
+ROOT=${ARM64_ROOT:-/var/cache/l2echo/$SUITE-arm64}
 # DPDK and libpcap to build against; DPDK's own arm64 programs (dpdk-dev:
 # dpdk-proc-info and dpdk-dumpcap for the tests, testpmd); dpkg-dev for the
 # arm64 .deb's dependencies (make deb-arm64); the rest is what the
@@ -30,7 +32,10 @@ die() { echo "$PROG: error: $*" >&2; exit 1; }
 
 "$HERE/cross_tools.sh"
 if [[ $EUID -eq 0 ]]; then
-    "$HERE/debian_root.sh" --arch arm64 --kernel "$ROOT" bookworm "${PACKAGES[@]}"
+    # The guest's kernel only where the VM test boots: Debian 12's root.
+    kernel=()
+    [[ $SUITE == bookworm ]] && kernel=(--kernel)
+    "$HERE/debian_root.sh" --arch arm64 "${kernel[@]}" "$ROOT" "$SUITE" "${PACKAGES[@]}"
 elif [[ ! -f $ROOT/.l2echo-root-complete ]]; then
     die "no arm64 root in $ROOT yet; making it needs root: sudo make build-arm64 (or set ARM64_ROOT)"
 fi

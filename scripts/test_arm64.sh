@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_arm64.sh - the whole test suite (cargo test --release --workspace) built
-# for arm64 and run under qemu-user, against Debian 12's arm64 DPDK
-# (scripts/cargo_arm64.sh: the cross-build and the cached arm64 root).
+# for arm64 and run under qemu-user, against Debian 12's arm64 DPDK, or with
+# ARM64_SUITE=sid Debian sid's (scripts/cargo_arm64.sh: the cross-build and
+# the cached arm64 root).
 #
 # qemu-user cannot do the ioctls that net_af_packet and libpcap need, so the
 # tests that use a veth through them (L2ECHO_UNDER_QEMU_USER is set) say they
@@ -16,7 +17,7 @@ set -euo pipefail
 
 PROG=${0##*/}
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=${ARM64_ROOT:-/var/cache/l2echo/bookworm-arm64}
+ROOT=${ARM64_ROOT:-/var/cache/l2echo/${ARM64_SUITE:-bookworm}-arm64}
 TARGET=aarch64-unknown-linux-gnu
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }

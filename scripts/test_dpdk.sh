@@ -1,18 +1,35 @@
 #!/usr/bin/env bash
-# test_dpdk24.sh - runs the whole test suite (cargo test --release --workspace)
-# against DPDK 24.11, in a Debian 13 (trixie) root that holds it.
+# test_dpdk.sh - runs the test suite (cargo test --release --workspace) against
+# one DPDK release, in a Debian root that holds it the way users get it:
 #
-# The root is made once with debootstrap and cached outside the checkout
-# (DPDK24_ROOT, default /var/cache/l2echo/trixie-dpdk24); a stamp file marks it
-# complete, so a half-made root from an interrupted run is made again. Each run
-# happens in a mount namespace of its own: /proc, /sys, /dev, this machine's
-# Rust toolchain (~/.rustup read-only, ~/.cargo with its bin/ read-only) and
-# the checkout are bind-mounted into the root, /run and /tmp are fresh tmpfs
-# (network namespaces and DPDK's runtime files vanish with them), and the build
-# goes to a target dir of its own (DPDK24_TARGET_DIR, default
-# <checkout>/target/dpdk24), so 22.11 and 24.11 builds never mix. Everything is
-# unmounted on exit, failure or Ctrl+C, and nothing mounted here can reach the
-# host's mount table. Arguments are passed on to cargo test.
+#   test_dpdk.sh VERSION [CARGO_TEST_ARGS...]
+#
+#   VERSION   how it comes                       the root, under /var/cache/l2echo
+#   24.11     Debian 13's packages (trixie)      dpdk-24.11-trixie
+#   25.11     Debian sid's packages              dpdk-25.11-sid
+#   23.11.7   from source (Ubuntu 24.04's line)  dpdk-23.11.7-SHA, on Debian 12
+#   24.03     from source (the original's)       dpdk-24.03-SHA, on Debian 12
+#   26.07     from source (the newest)           dpdk-26.07-SHA, on Debian 12
+#
+# From source is the original's README's way: meson -Dplatform=generic (here
+# with the drivers and apps the project and its tests use, DPDK_DRIVERS and
+# DPDK_APPS), ninja, ninja install into /usr/local, ldconfig; the project
+# then builds there with nothing set, pkg-config finding /usr/local's
+# libdpdk.pc. The tarball comes from DPDK_SRC: its path or URL, or a directory
+# holding dpdk-VERSION.tar.xz (checked against a SHA256SUMS beside it);
+# DPDK's release URL by default. A root is made once and kept: the packaged
+# ones by scripts/debian_root.sh, the built ones copied from a Debian 12 build
+# root and named by the tarball's SHA-256, so another tarball makes another.
+#
+# Each run happens in a mount namespace of its own: /proc, /sys, /dev, this
+# machine's Rust toolchain (~/.rustup read-only, ~/.cargo with its bin/
+# read-only) and the checkout are bind-mounted into the root, /run and /tmp
+# are fresh tmpfs (network namespaces and DPDK's runtime files vanish with
+# them), and the build goes to a target dir of its own (target/dpdk-VERSION),
+# so builds against different DPDKs never mix. Everything is unmounted on
+# exit, failure or Ctrl+C, and nothing mounted here reaches the host's mount
+# table. Arguments after VERSION go to cargo test. It prints the DPDK version
+# it tested and the counts.
 #
 # Needs root (debootstrap, chroot, mounts); as another user it says it skipped
 # and exits 0.
@@ -23,33 +40,41 @@ export PATH="/usr/local/sbin:/usr/sbin:/sbin:$PATH"
 PROG=${0##*/}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CHECKOUT=$(cd "$HERE/.." && pwd -P)
-ROOT=${DPDK24_ROOT:-/var/cache/l2echo/trixie-dpdk24}
-TARGET_DIR=${DPDK24_TARGET_DIR:-$CHECKOUT/target/dpdk24}
-MIRROR=${DPDK24_MIRROR:-http://deb.debian.org/debian}
-SUITE=trixie
-STAMP=$ROOT/.l2echo-root-complete
+CACHE=${L2ECHO_CACHE:-/var/cache/l2echo}
 # The build (as scripts/install_deps.sh), the tests (ip, ping, setpriv, sysctl,
 # python3, tcpdump), l2-ping (libpcap-dev), cargo's downloads (ca-certificates).
-PACKAGES=(libdpdk-dev dpdk dpdk-dev pkg-config clang libclang-dev gcc libc6-dev make
-          iproute2 iputils-ping util-linux procps python3 libpcap-dev ca-certificates tcpdump)
+PACKAGES=(pkg-config clang libclang-dev gcc libc6-dev make iproute2 iputils-ping util-linux procps python3
+          libpcap-dev ca-certificates tcpdump)
+# DPDK from Debian's packages: the library, dpdk-devbind.py & co., testpmd & co.
+DPDK_PACKAGES=(libdpdk-dev dpdk dpdk-dev)
+# DPDK from source, as the original's README installs its build dependencies.
+BUILD_PACKAGES=(build-essential meson ninja-build python3-pyelftools libnuma-dev xz-utils)
+DPDK_DRIVERS=${DPDK_DRIVERS:-bus/pci,bus/vdev,mempool/ring,net/null,net/pcap,net/af_packet,net/memif,net/virtio,net/ring}
+DPDK_APPS=${DPDK_APPS:-test-pmd,dumpcap,proc-info,pdump}
 RUST_CARGO=${CARGO_HOME:-$HOME/.cargo}
 RUST_RUSTUP=${RUSTUP_HOME:-$HOME/.rustup}
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 say() { echo "$PROG: $*"; }
 
+VERSION=${1:-}
+shift || true
+case $VERSION in
+    24.11) SUITE=trixie ;;
+    25.11) SUITE=sid ;;
+    23.11.7|24.03|26.07) SUITE= ;;
+    *) die "usage: $PROG VERSION [CARGO_TEST_ARGS...]: VERSION is 24.11 or 25.11 (Debian's packages), or 23.11.7, 24.03 or 26.07 (from source)" ;;
+esac
+TARGET_DIR=$CHECKOUT/target/dpdk-$VERSION
+
 if [[ $EUID -ne 0 ]]; then
-    say "skipped: testing against DPDK 24.11 needs root (debootstrap, chroot, bind mounts); run: sudo make test-dpdk24"
+    say "skipped: testing against DPDK $VERSION needs root (debootstrap, chroot, bind mounts); run: sudo make test-dpdk-all"
     exit 0
 fi
-
-[[ $ROOT == /* && $ROOT != / && $ROOT != *..* ]] || die "DPDK24_ROOT must be an absolute path other than /: $ROOT"
-[[ $TARGET_DIR == /* ]] || die "DPDK24_TARGET_DIR must be an absolute path: $TARGET_DIR"
-[[ $TARGET_DIR == "$CHECKOUT"/* ]] \
-    || die "DPDK24_TARGET_DIR must be inside the checkout ($CHECKOUT), the only directory mounted into the root"
+[[ $CACHE == /* && $CACHE != / && $CACHE != *..* ]] || die "L2ECHO_CACHE must be an absolute path other than /: $CACHE"
 [[ -x $RUST_CARGO/bin/cargo && -d $RUST_RUSTUP/toolchains ]] \
     || die "no rustup toolchain in $RUST_CARGO and $RUST_RUSTUP (set CARGO_HOME and RUSTUP_HOME)"
-for tool in unshare chroot mount umount findmnt flock; do
+for tool in unshare chroot mount umount findmnt flock sha256sum; do
     command -v "$tool" >/dev/null || die "$tool not found (apt-get install util-linux mount coreutils)"
 done
 
@@ -57,11 +82,12 @@ done
 # of the host's: what is mounted or unmounted here never propagates back, and
 # the kernel drops whatever is left when the last process in it exits.
 enter_mount_namespace() {
-    export L2ECHO_DPDK24_NS=$$
-    exec unshare --mount --propagation slave -- "$0" "$@"
+    export L2ECHO_DPDK_NS=$$
+    exec unshare --mount --propagation slave -- "$0" "$VERSION" "$@"
 }
-[[ ${L2ECHO_DPDK24_NS:-} == "$$" ]] || enter_mount_namespace "$@"
+[[ ${L2ECHO_DPDK_NS:-} == "$$" ]] || enter_mount_namespace "$@"
 
+ROOT=        # the root tested, once known
 mounted=()   # mount points, in the order mounted
 child=       # the process group running inside the root
 
@@ -76,7 +102,7 @@ cleanup() {
         umount -R "${mounted[i]}" 2>/dev/null || umount -R -l "${mounted[i]}" 2>/dev/null \
             || echo "$PROG: warning: cannot unmount ${mounted[i]}" >&2
     done
-    if [[ -n $(mounts_under "$ROOT") ]]; then
+    if [[ -n $ROOT && -n $(mounts_under "$ROOT") ]]; then
         echo "$PROG: warning: still mounted (in this run's namespace only): $(mounts_under "$ROOT" | tr '\n' ' ')" >&2
     fi
     exit "$status"
@@ -113,34 +139,80 @@ in_background() {
     return "$status"
 }
 
-create_root() {
-    if ! command -v debootstrap >/dev/null; then
-        say "installing debootstrap"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null \
-            || die "cannot install debootstrap (apt-get install debootstrap)"
+# The DPDK tarball for VERSION, from DPDK_SRC (a file, a directory or a URL),
+# checked against a SHA256SUMS beside it when there is one; prints its path.
+fetch_source() {
+    local src=${DPDK_SRC:-https://fast.dpdk.org/rel/dpdk-$VERSION.tar.xz} file
+    [[ -d $src ]] && src=$src/dpdk-$VERSION.tar.xz
+    if [[ $src == http://* || $src == https://* ]]; then
+        file=$CACHE/src/${src##*/}
+        if [[ ! -f $file ]]; then
+            mkdir -p "$CACHE/src"
+            say "downloading $src" >&2
+            curl -fsSL --retry 2 -o "$file.part" "$src" || die "cannot download $src (set DPDK_SRC to a tarball)"
+            mv "$file.part" "$file"
+        fi
+    else
+        file=$src
     fi
-    [[ -z $(mounts_under "$ROOT") ]] || die "something is mounted under $ROOT: $(mounts_under "$ROOT" | tr '\n' ' ')"
-    rm -rf --one-file-system "$ROOT"
-    mkdir -p "$ROOT"
-    local log=$ROOT.debootstrap.log started=$SECONDS
-    say "creating the Debian 13 root with DPDK 24.11 in $ROOT (once; a few minutes; log: $log)"
-    local include
-    include=$(IFS=,; echo "${PACKAGES[*]}")
-    if ! in_background debootstrap --variant=minbase --include="$include" "$SUITE" "$ROOT" "$MIRROR" >"$log" 2>&1; then
-        tail -n 20 "$log" >&2
-        die "debootstrap failed (see $log); the next run starts over"
+    [[ -f $file ]] || die "no DPDK $VERSION source at $file (DPDK_SRC: a tarball, a directory holding dpdk-$VERSION.tar.xz, or a URL)"
+    local sums
+    sums=$(dirname "$file")/SHA256SUMS
+    if [[ -f $sums ]] && grep -q " ${file##*/}\$" "$sums"; then
+        (cd "$(dirname "$file")" && grep " ${file##*/}\$" SHA256SUMS | sha256sum -c --quiet -) >&2 \
+            || die "$file does not match its SHA256SUMS"
     fi
-    touch "$STAMP"
-    say "root created in $(( SECONDS - started )) s"
+    echo "$file"
 }
 
-mkdir -p "$(dirname "$ROOT")"
-exec 9>"$ROOT.lock"
-flock 9   # one creator at a time; runs share a finished root
-if [[ ! -f $STAMP ]]; then
-    create_root
+# build_from_source TARBALL ROOT: a copy of the Debian 12 build root with the
+# tarball built and installed into its /usr/local, as the original's README does.
+build_from_source() {
+    local tarball=$1 root=$2 base=$CACHE/bookworm-dpdk-build started=$SECONDS
+    "$HERE/debian_root.sh" "$base" bookworm "${PACKAGES[@]}" "${BUILD_PACKAGES[@]}"
+    local new=$root.new log=$root.build.log
+    rm -rf --one-file-system "$new"
+    cp -a "$base" "$new"
+    rm -f "$new/.l2echo-root-complete"
+    mkdir -p "$new/usr/local/src/dpdk"
+    tar -xJf "$tarball" -C "$new/usr/local/src/dpdk" --strip-components=1
+    say "building DPDK $VERSION from source in $new (once; about 6 minutes on 2 cores; log: $log)"
+    mount -t proc proc "$new/proc"
+    local status=0
+    # shellcheck disable=SC2016 # expanded by the root's bash
+    in_background chroot "$new" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root \
+        bash -c 'set -e; cd /usr/local/src/dpdk
+                 meson setup build -Dplatform=generic -Denable_drivers="$1" -Denable_apps="$2" \
+                     -Dtests=false -Dexamples=
+                 ninja -C build
+                 ninja -C build install
+                 ldconfig' bash "$DPDK_DRIVERS" "$DPDK_APPS" >"$log" 2>&1 || status=$?
+    umount "$new/proc"
+    if (( status != 0 )); then
+        tail -n 20 "$log" >&2
+        die "building DPDK $VERSION failed (see $log); the next run starts over"
+    fi
+    rm -rf "$new/usr/local/src/dpdk"
+    echo "$VERSION $tarball" > "$new/.l2echo-root-complete"
+    mv "$new" "$root"
+    say "DPDK $VERSION built and installed into $root/usr/local in $(( SECONDS - started )) s"
+}
+
+mkdir -p "$CACHE"
+if [[ -n $SUITE ]]; then
+    ROOT=$CACHE/dpdk-$VERSION-$SUITE
+    "$HERE/debian_root.sh" "$ROOT" "$SUITE" "${PACKAGES[@]}" "${DPDK_PACKAGES[@]}"
+else
+    tarball=$(fetch_source)
+    sha=$(sha256sum "$tarball" | cut -c1-12)
+    ROOT=$CACHE/dpdk-$VERSION-$sha
+    exec 9>"$ROOT.lock"
+    flock 9   # one builder at a time; runs share a finished root
+    [[ -f $ROOT/.l2echo-root-complete ]] || build_from_source "$tarball" "$ROOT"
+    exec 9>&-
 fi
-exec 9>&-
+all_packages=("${PACKAGES[@]}")
+[[ -n $SUITE ]] && all_packages+=("${DPDK_PACKAGES[@]}")
 
 # The root's view of the machine. The root itself first: inside, / must be a
 # mount point, or `ip netns exec` cannot make it a slave ("mount --make-rslave /").
@@ -172,13 +244,13 @@ in_root() { chroot "$ROOT" "${root_env[@]}" "$@"; }
 
 # Packages added to the list after the root was made.
 missing=()
-for pkg in "${PACKAGES[@]}"; do
+for pkg in "${all_packages[@]}"; do
     # shellcheck disable=SC2016 # dpkg-query's own format, not shell
     in_root dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if (( ${#missing[@]} )); then
     say "installing into the root: ${missing[*]}"
-    in_background chroot "$ROOT" "${root_env[@]}" apt-get update -qq
+    in_background chroot "$ROOT" "${root_env[@]}" apt-get update -qq -o Acquire::Check-Valid-Until=false
     in_background chroot "$ROOT" "${root_env[@]}" DEBIAN_FRONTEND=noninteractive \
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
