@@ -154,7 +154,7 @@ impl<F: Fn(usize, Lcore) -> Result<R>, R> Job<'_, F, R> {
 }
 
 extern "C" fn trampoline<F: Fn(usize, Lcore) -> Result<R>, R>(arg: *mut c_void) -> c_int {
-    // SAFETY: `arg` is the &mut Job that run_on_lcores keeps alive, and lends
+    // SAFETY: `arg` points to the Job that run_on_lcores keeps alive, and lends
     // to this lcore alone, until rte_eal_wait_lcore has returned.
     let job = unsafe { &mut *arg.cast::<Job<'_, F, R>>() };
     job.run();
@@ -178,23 +178,28 @@ where
         .enumerate()
         .map(|(slot, &lcore)| Job { work: &work, slot, lcore, quit, outcome: None })
         .collect();
-    // `jobs` is not resized from here on: the workers hold pointers into it.
+    // Every job pointer derives from this one, and `jobs` itself is not
+    // touched again until every worker has been waited for: no reference to
+    // the vector, or to a job another lcore holds, exists meanwhile.
+    let jobs_base = jobs.as_mut_ptr();
     let mut launched = Vec::new();
     let mut launch_errors = Vec::new();
-    for job in jobs.iter_mut().filter(|j| j.lcore.id != main_id) {
-        let id = job.lcore.id;
-        let arg: *mut Job<'_, F, R> = job;
+    for (slot, lcore) in lcores.iter().enumerate().filter(|(_, l)| l.id != main_id) {
+        // SAFETY: slot < jobs.len(); each worker gets its own job.
+        let arg = unsafe { jobs_base.add(slot) };
         // SAFETY: the trampoline matches F and R; `arg` stays valid until the
         // wait below, which runs whatever happens on this thread.
-        let ret = unsafe { dpdk_sys::rte_eal_remote_launch(Some(trampoline::<F, R>), arg.cast(), id) };
+        let ret = unsafe { dpdk_sys::rte_eal_remote_launch(Some(trampoline::<F, R>), arg.cast(), lcore.id) };
         if ret == 0 {
-            launched.push(id);
+            launched.push(lcore.id);
         } else {
             quit.set();
-            launch_errors.push((id, ret));
+            launch_errors.push((lcore.id, ret));
         }
     }
-    if let Some(main_job) = jobs.iter_mut().find(|j| j.lcore.id == main_id) {
+    if let Some(slot) = lcores.iter().position(|l| l.id == main_id) {
+        // SAFETY: the main lcore's own job, which no worker was given.
+        let main_job = unsafe { &mut *jobs_base.add(slot) };
         if launch_errors.is_empty() {
             main_job.run();
         } else {
