@@ -151,8 +151,9 @@ fn the_echo_survives_the_peer_link_going_down_and_up() {
 }
 
 /// VLAN and QinQ tags, frames at 1514 bytes, jumbo frames that arrive as
-/// multi-segment mbufs, runts, and random bytes of random lengths: each frame
-/// of 14 bytes or more comes back with only its 12 address bytes changed.
+/// multi-segment mbufs (or that the driver drops and counts), runts, and
+/// random bytes of random lengths: each frame of 14 bytes or more that the
+/// port delivers comes back with only its 12 address bytes changed.
 #[test]
 fn hostile_frames_are_echoed_exactly_or_dropped_and_counted() {
     let _shared = share_cpus();
@@ -167,7 +168,8 @@ fn hostile_frames_are_echoed_exactly_or_dropped_and_counted() {
     frames.push(frame(PEER, PEER, 1514, 3));
     frames.push(frame([0x01, 0x80, 0xc2, 0, 0, 0], PEER, 4000, 4)); // 2 segments
     frames.push(frame([0xff; 6], PEER, 9000, 5)); // 5 segments
-                                                  // Random bytes: a fixed xorshift sequence, so a failure can be replayed.
+
+    // Random bytes: a fixed xorshift sequence, so a failure can be replayed.
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = || {
         x ^= x << 13;
@@ -191,16 +193,27 @@ fn hostile_frames_are_echoed_exactly_or_dropped_and_counted() {
     let run = run(L2_ECHO, &eal, &["--mode", "swap", "--duration", "1", "--json"]);
     run.assert_success();
     let s = run.summary();
-    let sent: Vec<&Vec<u8>> = frames.iter().filter(|f| f.len() >= 14).collect();
+    // Frames longer than an mbuf's data room arrive in several segments where
+    // the driver scatters them (net_pcap up to 25.11); where it does not
+    // (26.07's net_pcap, as a NIC without RX scatter, which the echo does not
+    // ask for), the port drops every one of them, counted in its ierrors,
+    // before the echo sees it.
+    const DATA_ROOM: usize = 2048;
+    let jumbo = frames.iter().filter(|f| f.len() > DATA_ROOM).count() as u64;
+    let port_dropped = u(&s, "ierrors");
+    assert!(port_dropped == 0 || port_dropped == jumbo, "the port dropped {port_dropped} frames: {s}");
+    let sent: Vec<&Vec<u8>> =
+        frames.iter().filter(|f| f.len() >= 14 && (port_dropped == 0 || f.len() <= DATA_ROOM)).collect();
     let back = read_pcap(&tx);
-    assert_eq!(back.len(), sent.len());
+    assert_eq!(back.len(), sent.len(), "{s}");
     for (i, (s, b)) in sent.iter().zip(&back).enumerate() {
         assert_eq!(b.len(), s.len(), "frame {i}");
         assert_eq!(b[..6], s[6..12], "frame {i}");
         assert_eq!(b[6..12], s[..6], "frame {i}");
         assert_eq!(b[12..], s[12..], "frame {i}: bytes past the addresses changed");
     }
-    assert_eq!(u(&s, "rx_packets"), frames.len() as u64);
+    assert_eq!(u(&s, "rx_packets"), frames.len() as u64 - port_dropped);
+    assert_eq!(u(&s, "ipackets"), u(&s, "rx_packets"), "the port's count and the loop's: {s}");
     assert_eq!(u(&s, "runt_dropped"), runts);
     assert_eq!(u(&s, "tx_packets"), sent.len() as u64);
     assert_eq!(u(&s, "mbufs_in_use"), u(&s, "mbufs_baseline"), "{s}");
