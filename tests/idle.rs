@@ -24,6 +24,7 @@ fn adaptive_idle_answers_every_probe_even_after_a_quiet_spell() {
         return;
     }
     let net = VethPair::new("id", 1);
+    // The lcore off PEER_CPU, l2_ping on it: it sleeps, but even polling it could not starve l2_ping.
     let eal = net.af_packet_eal(1);
     let echo = net.start_echo(L2_ECHO, &eal, &["--idle", "adaptive", "--json"]);
     // Quiet for 3 s: the lcore has backed off to its longest sleeps.
@@ -64,6 +65,7 @@ fn adaptive_idle_on_every_queue_of_l2_multi_echo() {
         return;
     }
     let net = VethPair::new("idm", 4);
+    // Four lcores taking turns on the CPUs off PEER_CPU; the UDP sender on PEER_CPU.
     let eal = net.af_packet_eal(4);
     let echo = net.start_echo(L2_MULTI_ECHO, &eal, &["--idle", "adaptive", "--json"]);
     // Longer than the 100 ms before deep sleeps, on every queue.

@@ -95,6 +95,8 @@ fn af_packet_over_a_four_queue_veth_spreads_udp_flows_over_every_queue() {
         return;
     }
     let net = VethPair::new("mq", 4);
+    // Four polling lcores taking turns on the CPUs off PEER_CPU (a function
+    // test); the UDP sender and the peer's receive work on PEER_CPU.
     let eal = net.af_packet_eal(4);
     let echo = net.start_echo(L2_MULTI_ECHO, &eal, &["--json"]);
     let sent = net.send_udp_flows(64, 8);

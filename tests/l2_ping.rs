@@ -27,6 +27,7 @@ fn every_probe_comes_back_from_l2_echo() {
         return;
     }
     let net = VethPair::new("pe", 1);
+    // The polling lcore off PEER_CPU, l2_ping and the peer's receive work on it.
     let eal = net.af_packet_eal(1);
     let echo = net.start_echo(L2_ECHO, &eal, &["--json"]);
     let (code, s, out) = ping(&net, &["-c", "50", "-i", "0.005"]);
@@ -75,6 +76,7 @@ fn frames_returned_unchanged_are_bad() {
         return;
     }
     let net = VethPair::new("pt", 1);
+    // testpmd's two lcores off PEER_CPU, l2_ping on it.
     let eal = net.af_packet_eal(2);
     // testpmd's io mode sends each frame back out of the port it came in on, untouched.
     let testpmd = net.start_echo(

@@ -124,6 +124,7 @@ fn the_echo_survives_the_peer_link_going_down_and_up() {
         return;
     }
     let net = VethPair::new("rl", 1);
+    // The polling lcore off PEER_CPU, l2_ping and the peer's receive work on it.
     let eal = net.af_packet_eal(1);
     let echo = net.start_echo(L2_ECHO, &eal, &["--json"]);
     let l2_ping = l2_ping_bin();
