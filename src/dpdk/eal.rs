@@ -174,27 +174,27 @@ pub fn library_version() -> String {
 mod init_exit {
     use std::ffi::{c_int, c_void, CString};
     use std::path::Path;
-    use std::sync::atomic::{AtomicPtr, Ordering};
-    use std::sync::Once;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Once, OnceLock};
 
     extern "C" {
         /// glibc's: like atexit, but the function gets the exit status.
         fn on_exit(function: extern "C" fn(c_int, *mut c_void), arg: *mut c_void) -> c_int;
     }
 
-    /// The line to print while armed (a leaked CString), else null.
-    static LINE: AtomicPtr<CString> = AtomicPtr::new(std::ptr::null_mut());
+    /// The line to print (set once: EAL initialises once per process).
+    static LINE: OnceLock<CString> = OnceLock::new();
+    /// Whether `rte_eal_init` is running.
+    static ARMED: AtomicBool = AtomicBool::new(false);
 
     extern "C" fn hook(status: c_int, _: *mut c_void) {
-        let line = LINE.load(Ordering::Acquire);
-        if status == 0 || line.is_null() {
+        if status == 0 || !ARMED.load(Ordering::Acquire) {
             return;
         }
-        // SAFETY: armed lines are leaked, never freed; write(2) and _exit are
-        // async-signal-safe and need no Rust runtime.
+        let Some(line) = LINE.get() else { return };
+        // SAFETY: a live static buffer; write(2) and _exit need no Rust runtime.
         unsafe {
-            let bytes = (*line).as_bytes();
-            libc::write(2, bytes.as_ptr().cast(), bytes.len());
+            libc::write(2, line.as_ptr().cast(), line.as_bytes().len());
             libc::_exit(1);
         }
     }
@@ -210,18 +210,18 @@ mod init_exit {
             REGISTER.call_once(|| unsafe {
                 on_exit(hook, std::ptr::null_mut());
             });
-            let prog = Path::new(argv0).file_name().map_or(argv0.into(), |p| p.to_string_lossy());
-            let line =
-                CString::new(format!("{prog}: error: {message}\n").replace('\0', "")).unwrap_or_default();
-            // Leaked: the hook may read it at any exit from here on. Once per process.
-            LINE.store(Box::into_raw(Box::new(line)), Ordering::Release);
+            LINE.get_or_init(|| {
+                let prog = Path::new(argv0).file_name().map_or(argv0.into(), |p| p.to_string_lossy());
+                CString::new(format!("{prog}: error: {message}\n").replace('\0', "")).unwrap_or_default()
+            });
+            ARMED.store(true, Ordering::Release);
             Guard
         }
     }
 
     impl Drop for Guard {
         fn drop(&mut self) {
-            LINE.store(std::ptr::null_mut(), Ordering::Release);
+            ARMED.store(false, Ordering::Release);
         }
     }
 }
