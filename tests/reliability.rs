@@ -195,7 +195,7 @@ fn hostile_frames_are_echoed_exactly_or_dropped_and_counted() {
     run.assert_success();
     let s = run.summary();
     // Frames longer than an mbuf's data room arrive in several segments where
-    // the driver scatters them (net_pcap up to 25.11); where it does not
+    // the driver scatters them (net_pcap up to 26.03); where it does not
     // (26.07's net_pcap, as a NIC without RX scatter, which the echo does not
     // ask for), the port drops every one of them, counted in its ierrors,
     // before the echo sees it.
