@@ -38,11 +38,15 @@ fn testpmd_last(stdout: &str, field: &str) -> u64 {
         .unwrap_or_else(|| panic!("testpmd printed no {field}:\n{stdout}"))
 }
 
-/// A testpmd flowgen client (faster than any echo) overloads l2_echo, the
-/// memif server, then is killed mid-flood (SIGKILL) and restarted, three
-/// times; the fourth ends with SIGTERM so that testpmd prints its totals. The
-/// echo keeps running and echoes each new client; at the end every packet is
-/// accounted for and the pools hold as many mbufs as after start.
+/// A testpmd flowgen client overloads l2_echo, the memif server, then is
+/// killed mid-flood (SIGKILL) and restarted, three times; the fourth ends with
+/// SIGTERM so that testpmd prints its totals. The echo keeps running and
+/// echoes each new client; at the end the clients got back no more than the
+/// echo sent, and the pools hold as many mbufs as after start.
+///
+/// The echo takes at most 4 frames a poll while flowgen sends 32 a burst, so
+/// the generator outruns it whatever the machine (under qemu-user the two
+/// programs run at about the same speed at equal bursts).
 #[test]
 fn overload_and_three_killed_clients_lose_nothing_and_leak_nothing() {
     let _alone = own_cpus();
@@ -51,10 +55,10 @@ fn overload_and_three_killed_clients_lose_nothing_and_leak_nothing() {
     let memif = |role: &str| format!("net_memif0,role={role},socket={},socket-abstract=no", socket.display());
     let mut eal = test_eal_args();
     eal.extend(["--lcores".into(), "0@0".into(), "--vdev".into(), memif("server")]);
-    let mut echo = spawn(L2_ECHO, &eal, &["--stats", "1", "--json"]);
+    let mut echo = spawn(L2_ECHO, &eal, &["--burst", "4", "--stats", "1", "--json"]);
     std::thread::sleep(Duration::from_secs(2)); // the server listens before the client starts
 
-    let mut generator_dropped = 0;
+    let (mut generator_dropped, mut echoed_to_clients) = (0, 0);
     for round in 1..=4 {
         let last = round == 4;
         // A memif client connects once, at start, and never retries: if the
@@ -86,8 +90,10 @@ fn overload_and_three_killed_clients_lose_nothing_and_leak_nothing() {
         if echo.has_exited() {
             panic!("round {round}: the echo died:\n{}", finish(echo, Duration::ZERO));
         }
+        // A killed client's last figures are up to a second old: a lower bound.
         let echoed_back = testpmd_last(&run.stdout, "RX-packets");
         assert!(echoed_back > 0, "round {round}: the client got no echo back:\n{run}");
+        echoed_to_clients += echoed_back;
         if last {
             generator_dropped = testpmd_last(&run.stdout, "TX-dropped");
             assert!(generator_dropped > 0, "the generator never outran the echo:\n{run}");
@@ -97,19 +103,19 @@ fn overload_and_three_killed_clients_lose_nothing_and_leak_nothing() {
     let run = stop(echo, &eal);
     run.assert_success();
     let s = run.summary();
-    let rx = u(&s, "rx_packets");
-    assert!(rx > 0);
-    assert_eq!(rx, u(&s, "tx_packets") + u(&s, "tx_dropped") + u(&s, "runt_dropped"), "{s}");
+    // memif reports port counters only while a client is connected (its
+    // stats_get sums the connected rings), so here the clients' counts are
+    // the independent ones; the other tests compare the loop's with the port's.
+    let (rx, tx) = (u(&s, "rx_packets"), u(&s, "tx_packets"));
+    assert!(tx >= echoed_to_clients, "the clients got {echoed_to_clients} echoes, the echo sent {tx}: {s}");
     assert_eq!(u(&s, "mbufs_in_use"), u(&s, "mbufs_baseline"), "mbufs leaked: {s}");
     assert!(run.stdout.contains("mbufs:"), "periodic stats report the pools:\n{run}");
     println!(
-        "overload: 4 memif clients x {:?}, 3 killed mid-flood (SIGKILL) and restarted; echo rx {rx} tx {} tx_dropped {} runt {}, unaccounted {}; \
-         generator could not send {generator_dropped} in the last round; mbufs in use {} (baseline {})",
+        "overload: 4 memif clients x {:?}, 3 killed mid-flood (SIGKILL) and restarted; echo rx {rx} tx {tx} \
+         tx_dropped {}; clients got back at least {echoed_to_clients}; generator could not send \
+         {generator_dropped} in the last round; mbufs in use {} (baseline {})",
         soak(),
-        u(&s, "tx_packets"),
         u(&s, "tx_dropped"),
-        u(&s, "runt_dropped"),
-        rx - u(&s, "tx_packets") - u(&s, "tx_dropped") - u(&s, "runt_dropped"),
         u(&s, "mbufs_in_use"),
         u(&s, "mbufs_baseline"),
     );
