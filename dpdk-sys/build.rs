@@ -58,10 +58,8 @@ fn main() {
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
         .allowlist_function("rs_.*")
         .allowlist_var("rs_.*")
-        .allowlist_function("rte_eal_(init|cleanup|remote_launch|wait_lcore|process_type)")
-        .allowlist_function(
-            "rte_(lcore_count|lcore_index|lcore_cpuset|get_main_lcore|get_next_lcore|socket_id)",
-        )
+        .allowlist_function("rte_eal_(init|cleanup|remote_launch|wait_lcore)")
+        .allowlist_function("rte_(lcore_index|lcore_cpuset|get_main_lcore|get_next_lcore)")
         .allowlist_function("rte_strerror")
         .allowlist_function("rte_version")
         .allowlist_function("rte_get_tsc_hz")
@@ -74,18 +72,19 @@ fn main() {
         )
         .allowlist_function("rte_pdump_(init|uninit)")
         .allowlist_function(
-            "rte_eth_(dev_count_avail|dev_is_valid_port|find_next|dev_info_get|dev_configure\
+            "rte_eth_(find_next|dev_info_get|dev_configure\
              |dev_adjust_nb_rx_tx_desc|rx_queue_setup|tx_queue_setup|dev_start|dev_stop\
              |dev_close|macaddr_get|promiscuous_enable|stats_get|dev_socket_id\
-             |dev_get_name_by_port|xstats_get|xstats_get_names)",
+             |dev_get_name_by_port|xstats_get|xstats_get_names|dev_rss_hash_conf_get\
+             |dev_rss_reta_query)",
         )
         .allowlist_function("rte_pktmbuf_(pool_create|free_bulk)")
-        .allowlist_function("rte_mempool_(free|avail_count|in_use_count)")
+        .allowlist_function("rte_mempool_(free|in_use_count)")
         .allowlist_type("rte_(mbuf|ether_hdr|ether_addr|eth_conf|eth_dev_info|eth_stats|mempool)")
         .allowlist_type("rte_eth_xstat(_name)?")
-        .allowlist_var("RTE_(MAX_ETHPORTS|MAX_LCORE|ETHER_HDR_LEN|ETHER_ADDR_LEN|CACHE_LINE_SIZE)")
-        .allowlist_var("RTE_ETH_MQ_RX_(NONE|RSS)")
-        .allowlist_var("RTE_ETH_DEV_NO_OWNER")
+        .allowlist_type("rte_eth_rss_reta_entry64")
+        .allowlist_var("RTE_(MAX_ETHPORTS|MAX_LCORE|CACHE_LINE_SIZE)")
+        .allowlist_var("RTE_ETH_MQ_RX_RSS")
         .default_enum_style(bindgen::EnumVariation::Consts)
         .prepend_enum_name(false)
         .derive_default(true)

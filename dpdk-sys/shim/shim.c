@@ -12,29 +12,9 @@ uint16_t rs_rte_eth_tx_burst(uint16_t port_id, uint16_t queue_id,
 	return rte_eth_tx_burst(port_id, queue_id, tx_pkts, nb_pkts);
 }
 
-void rs_rte_pktmbuf_free(struct rte_mbuf *m)
-{
-	rte_pktmbuf_free(m);
-}
-
-struct rte_mbuf *rs_rte_pktmbuf_alloc(struct rte_mempool *mp)
-{
-	return rte_pktmbuf_alloc(mp);
-}
-
-unsigned int rs_rte_lcore_id(void)
-{
-	return rte_lcore_id();
-}
-
 int rs_rte_errno(void)
 {
 	return rte_errno;
-}
-
-uint64_t rs_rte_get_timer_cycles(void)
-{
-	return rte_get_timer_cycles();
 }
 
 uint64_t rs_rte_rdtsc(void)
@@ -42,14 +22,10 @@ uint64_t rs_rte_rdtsc(void)
 	return rte_rdtsc();
 }
 
-uint64_t rs_rte_get_timer_hz(void)
-{
-	return rte_get_timer_hz();
-}
-
 const uint64_t rs_RTE_ETH_RSS_IP = RTE_ETH_RSS_IP;
 const uint64_t rs_RTE_ETH_RSS_TCP = RTE_ETH_RSS_TCP;
 const uint64_t rs_RTE_ETH_RSS_UDP = RTE_ETH_RSS_UDP;
+const uint64_t rs_RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE = RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 const uint16_t rs_RTE_MBUF_DEFAULT_BUF_SIZE = RTE_MBUF_DEFAULT_BUF_SIZE;
 
 struct rs_layout rs_layout(void)

@@ -31,18 +31,14 @@ uint16_t rs_rte_eth_rx_burst(uint16_t port_id, uint16_t queue_id,
 			     struct rte_mbuf **rx_pkts, uint16_t nb_pkts);
 uint16_t rs_rte_eth_tx_burst(uint16_t port_id, uint16_t queue_id,
 			     struct rte_mbuf **tx_pkts, uint16_t nb_pkts);
-void rs_rte_pktmbuf_free(struct rte_mbuf *m);
-struct rte_mbuf *rs_rte_pktmbuf_alloc(struct rte_mempool *mp);
-unsigned int rs_rte_lcore_id(void);
 int rs_rte_errno(void);
-uint64_t rs_rte_get_timer_cycles(void);
 uint64_t rs_rte_rdtsc(void);
-uint64_t rs_rte_get_timer_hz(void);
 
 /* RTE_BIT64-based macros that bindgen cannot evaluate. */
 extern const uint64_t rs_RTE_ETH_RSS_IP;
 extern const uint64_t rs_RTE_ETH_RSS_TCP;
 extern const uint64_t rs_RTE_ETH_RSS_UDP;
+extern const uint64_t rs_RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 extern const uint16_t rs_RTE_MBUF_DEFAULT_BUF_SIZE;
 
 /* Layout as the C compiler sees it, to check bindgen's structs against. */

@@ -9,11 +9,6 @@ include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 pub use rs_rte_errno as rte_errno;
 pub use rs_rte_eth_rx_burst as rte_eth_rx_burst;
 pub use rs_rte_eth_tx_burst as rte_eth_tx_burst;
-pub use rs_rte_get_timer_cycles as rte_get_timer_cycles;
-pub use rs_rte_get_timer_hz as rte_get_timer_hz;
-pub use rs_rte_lcore_id as rte_lcore_id;
-pub use rs_rte_pktmbuf_alloc as rte_pktmbuf_alloc;
-pub use rs_rte_pktmbuf_free as rte_pktmbuf_free;
 pub use rs_rte_rdtsc as rte_rdtsc;
 
 /// Where the installed DPDK predates `rte_tel_data_add_dict_uint` (23.03),
@@ -79,6 +74,10 @@ pub fn rss_udp() -> u64 {
     // SAFETY: as above.
     unsafe { rs_RTE_ETH_RSS_UDP }
 }
+pub fn tx_offload_mbuf_fast_free() -> u64 {
+    // SAFETY: as above.
+    unsafe { rs_RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE }
+}
 pub fn mbuf_default_buf_size() -> u16 {
     // SAFETY: as above.
     unsafe { rs_RTE_MBUF_DEFAULT_BUF_SIZE }
@@ -119,11 +118,12 @@ mod tests {
     }
 
     #[test]
-    fn rss_masks_are_distinct_and_nonzero() {
+    fn offload_masks_are_distinct_and_nonzero() {
         assert_ne!(rss_ip(), 0);
         assert_ne!(rss_tcp(), 0);
         assert_ne!(rss_udp(), 0);
         assert_eq!(rss_ip() & rss_tcp(), 0);
+        assert_eq!(tx_offload_mbuf_fast_free().count_ones(), 1);
         assert_eq!(mbuf_default_buf_size(), 2048 + 128);
     }
 }
