@@ -49,7 +49,7 @@ export DPDK_SRC ?= $(firstword $(wildcard $(CURDIR)/../shared/dpdk-src))
 # layout (--lib), telemetry, EAL's lcore usage and DPDK's tools (observe),
 # EAL's errors (bad_input), the echo itself (l2_echo_pcap) and memif
 # (reliability); l2-ping's cli builds the l2_ping that reliability runs.
-DPDK_LANE_TESTS := --lib --test cli --test observe --test bad_input --test l2_echo_pcap --test reliability
+DPDK_LANE_TESTS := --lib --test cli --test observe --test bad_input --test l2_echo_pcap --test reliability --test safe_layer
 DPDK_VERSIONS := 23.11.7 24.03 24.11 25.11 26.07
 DESTDIR ?=
 RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml)

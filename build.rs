@@ -14,12 +14,16 @@ fn main() {
     // as secondary processes, look up in the server's shared memory the tailq
     // of every library they hold; one the server never loaded ends them with
     // "EAL: Cannot initialize tailq". rustc links with --as-needed otherwise.
+    // The tests that start an EAL in their own process (tests/safe_layer.rs)
+    // load the same, so their drivers are the servers'.
     let libs = std::env::var("DEP_DPDK_LIBS").unwrap_or_default();
-    println!("cargo:rustc-link-arg-bins=-Wl,--push-state,--no-as-needed");
-    for lib in libs.split_whitespace() {
-        println!("cargo:rustc-link-arg-bins=-l{lib}");
+    for targets in ["bins", "tests"] {
+        println!("cargo:rustc-link-arg-{targets}=-Wl,--push-state,--no-as-needed");
+        for lib in libs.split_whitespace() {
+            println!("cargo:rustc-link-arg-{targets}=-l{lib}");
+        }
+        println!("cargo:rustc-link-arg-{targets}=-Wl,--pop-state");
     }
-    println!("cargo:rustc-link-arg-bins=-Wl,--pop-state");
     println!("cargo:rerun-if-env-changed=DEP_DPDK_LCORE_USAGE");
     println!("cargo:rerun-if-env-changed=DEP_DPDK_CACHE_LINE");
     let version = std::env::var("DEP_DPDK_VERSION").unwrap_or_else(|_| "unknown".into());

@@ -2,6 +2,7 @@
 //! bulk whatever was dropped or not sent. This is the hot path: no allocation,
 //! and no FFI call per packet (frame bytes are read from the mbuf directly).
 
+use std::marker::PhantomData;
 use std::slice;
 
 use dpdk_sys::{mbuf_field, rte_mbuf};
@@ -11,28 +12,68 @@ use super::port::QueuePair;
 /// The largest burst `--burst` accepts.
 pub const MAX_BURST: usize = 512;
 
-/// Up to [`MAX_BURST`] mbufs owned by the caller between RX and TX.
-pub struct MbufBurst {
+/// Up to [`MAX_BURST`] mbufs owned by the caller between RX and TX on one
+/// queue pair, which it borrows mutably: while a burst holds mbufs, nothing
+/// else can poll its queues, and neither the queue pair nor its port (whose
+/// pools the mbufs belong to) can go away. Dropping it frees what it holds.
+///
+/// ```compile_fail,E0505
+/// # use dpdk_echo::dpdk::{Eal, MbufBurst, Port};
+/// # fn f(eal: &Eal) -> anyhow::Result<()> {
+/// let port = Port::open(eal, 0)?;
+/// let mut queue = port.claim_queue(0)?;
+/// let burst = MbufBurst::new(&mut queue);
+/// drop(port); // error: the burst's mbufs come from the port's pools
+/// drop(burst);
+/// # Ok(()) }
+/// ```
+/// ```compile_fail,E0499
+/// # use dpdk_echo::dpdk::{Eal, MbufBurst, Port};
+/// # fn f(eal: &Eal) -> anyhow::Result<()> {
+/// let port = Port::open(eal, 0)?;
+/// let mut queue = port.claim_queue(0)?;
+/// let first = MbufBurst::new(&mut queue);
+/// let second = MbufBurst::new(&mut queue); // error: one burst polls a queue at a time
+/// drop(first);
+/// # Ok(()) }
+/// ```
+pub struct MbufBurst<'q> {
+    port: u16,
+    queue: u16,
     mbufs: [*mut rte_mbuf; MAX_BURST],
     len: usize,
+    _queue: PhantomData<&'q mut ()>,
 }
 
-impl Default for MbufBurst {
-    fn default() -> Self {
-        MbufBurst { mbufs: [std::ptr::null_mut(); MAX_BURST], len: 0 }
+impl<'q> MbufBurst<'q> {
+    /// An empty burst on `queue`, which it holds until dropped.
+    pub fn new(queue: &'q mut QueuePair<'_>) -> MbufBurst<'q> {
+        MbufBurst {
+            port: queue.port,
+            queue: queue.queue,
+            mbufs: [std::ptr::null_mut(); MAX_BURST],
+            len: 0,
+            _queue: PhantomData,
+        }
     }
-}
 
-impl MbufBurst {
-    /// Receives up to `max` (<= MAX_BURST) frames into this empty burst.
+    /// Receives up to `max` more frames, as many as the burst has room for,
+    /// after those it holds. Returns how many arrived.
     #[inline(always)]
-    pub fn receive(&mut self, queue: &mut QueuePair<'_>, max: u16) -> usize {
-        debug_assert!(self.len == 0 && usize::from(max) <= MAX_BURST);
-        let max = max.min(MAX_BURST as u16);
-        // SAFETY: the claimed queue is ours alone; the array has room for max.
-        let n = unsafe { dpdk_sys::rte_eth_rx_burst(queue.port, queue.queue, self.mbufs.as_mut_ptr(), max) };
-        self.len = usize::from(n);
-        self.len
+    pub fn receive(&mut self, max: u16) -> usize {
+        let room = usize::from(max).min(MAX_BURST - self.len);
+        // SAFETY: the queue pair is borrowed mutably for this burst's life, so
+        // only this thread polls it; the array has room for `room` more.
+        let n = unsafe {
+            dpdk_sys::rte_eth_rx_burst(
+                self.port,
+                self.queue,
+                self.mbufs.as_mut_ptr().add(self.len),
+                room as u16,
+            )
+        };
+        self.len += usize::from(n);
+        usize::from(n)
     }
 
     /// Calls `keep` on the bytes of each frame's first segment, in order; the
@@ -64,11 +105,11 @@ impl MbufBurst {
     /// Transmits the burst; the frames the TX queue did not take are freed in
     /// one bulk call. Returns how many were sent; the burst is empty after.
     #[inline(always)]
-    pub fn transmit(&mut self, queue: &mut QueuePair<'_>) -> usize {
-        // SAFETY: the claimed queue is ours alone; the first `len` entries are
-        // valid mbufs, whose ownership passes to the driver for those it takes.
+    pub fn transmit(&mut self) -> usize {
+        // SAFETY: as in receive; the first `len` entries are valid mbufs,
+        // whose ownership passes to the driver for those it takes.
         let sent = unsafe {
-            dpdk_sys::rte_eth_tx_burst(queue.port, queue.queue, self.mbufs.as_mut_ptr(), self.len as u16)
+            dpdk_sys::rte_eth_tx_burst(self.port, self.queue, self.mbufs.as_mut_ptr(), self.len as u16)
         };
         let sent = usize::from(sent);
         free_bulk(&mut self.mbufs[sent..self.len]);
@@ -77,7 +118,7 @@ impl MbufBurst {
     }
 }
 
-impl Drop for MbufBurst {
+impl Drop for MbufBurst<'_> {
     fn drop(&mut self) {
         free_bulk(&mut self.mbufs[..self.len]);
     }

@@ -1,27 +1,42 @@
 //! A packet-mbuf pool (`rte_pktmbuf_pool_create`), freed on drop.
 
 use std::ffi::CString;
+use std::marker::PhantomData;
 use std::ptr::NonNull;
 
 use anyhow::{bail, Context, Result};
 
+use super::eal::Eal;
 use super::error::{errno_text, rte_errno};
 
-/// A pool of packet buffers with DPDK's default data room (2176 bytes).
-pub struct Mempool {
+/// A pool of packet buffers with DPDK's default data room (2176 bytes). It
+/// borrows the EAL, whose memory it lives in: it can be made only after
+/// `rte_eal_init` and is freed before `rte_eal_cleanup`.
+///
+/// ```compile_fail,E0505
+/// # use dpdk_echo::dpdk::{Eal, Mempool};
+/// # fn f(args: &[std::ffi::OsString]) -> anyhow::Result<()> {
+/// let eal = Eal::init(args)?;
+/// let pool = Mempool::create(&eal, "mbufs", 8191, 250, -1)?;
+/// drop(eal); // error: the pool lives in the EAL's memory
+/// drop(pool);
+/// # Ok(()) }
+/// ```
+pub struct Mempool<'eal> {
     raw: NonNull<dpdk_sys::rte_mempool>,
     size: u32,
+    _eal: PhantomData<fn() -> &'eal Eal>,
 }
 
 // SAFETY: rte_mempool is built for concurrent use from many lcores.
-unsafe impl Send for Mempool {}
+unsafe impl Send for Mempool<'_> {}
 // SAFETY: as above; &Mempool only reads counters.
-unsafe impl Sync for Mempool {}
+unsafe impl Sync for Mempool<'_> {}
 
-impl Mempool {
+impl<'eal> Mempool<'eal> {
     /// Creates `size` mbufs with a per-lcore cache of `cache` on NUMA `socket`
     /// (-1 for any).
-    pub fn create(name: &str, size: u32, cache: u32, socket: i32) -> Result<Mempool> {
+    pub fn create(_eal: &'eal Eal, name: &str, size: u32, cache: u32, socket: i32) -> Result<Mempool<'eal>> {
         let c_name = CString::new(name).context("mempool name contains a NUL byte")?;
         let data_room = dpdk_sys::mbuf_default_buf_size();
         // SAFETY: valid name; DPDK validates the sizes and reports through rte_errno.
@@ -38,7 +53,7 @@ impl Mempool {
                 errno_text(errno)
             );
         };
-        Ok(Mempool { raw, size })
+        Ok(Mempool { raw, size, _eal: PhantomData })
     }
 
     /// Memory a pool of `size` mbufs needs, roughly: each object is an
@@ -64,9 +79,10 @@ impl Mempool {
     }
 }
 
-impl Drop for Mempool {
+impl Drop for Mempool<'_> {
     fn drop(&mut self) {
-        // SAFETY: the port that used the pool is closed before its pools drop.
+        // SAFETY: the EAL is alive (borrowed); the port that used the pool
+        // stopped before its pools drop, or leaked them (Port's Drop).
         unsafe { dpdk_sys::rte_mempool_free(self.raw.as_ptr()) }
     }
 }

@@ -35,6 +35,19 @@ pub struct DeviceInfo {
     pub max_tx_queues: u16,
     /// RSS hash types the device supports (`flow_type_rss_offloads`).
     pub rss_offloads: u64,
+    /// TX offloads the device supports (`tx_offload_capa`).
+    pub tx_offloads: u64,
+}
+
+/// How the device spreads flows over its RX queues.
+#[derive(Debug, Clone)]
+pub struct RssConfig {
+    /// The hash types in use (`RTE_ETH_RSS_*`).
+    pub hash_types: u64,
+    /// The Toeplitz hash key.
+    pub key: Vec<u8>,
+    /// The redirection table: the queue for each value of the hash's low bits.
+    pub table: Vec<u16>,
 }
 
 /// The port's own counters (`rte_eth_stats`).
@@ -48,18 +61,38 @@ pub struct PortStats {
     pub rx_nombuf: u64,
 }
 
-/// An Ethernet port. Borrows the EAL, owns the mempools its RX queues fill
-/// from, and stops and closes the device before those pools are freed.
+/// An Ethernet port, opened once per EAL. Borrows the
+/// EAL, owns the mempools its RX queues fill from, and stops and closes the
+/// device before those pools are freed. What changes the port takes `&mut`;
+/// lcores share `&Port` to claim their queues and read counters.
+///
+/// ```compile_fail,E0596
+/// # use dpdk_echo::dpdk::Port;
+/// fn start_it_from_an_lcore(port: &Port<'_>) -> anyhow::Result<()> {
+///     port.start() // error: starting changes the port: it needs `&mut Port`
+/// }
+/// ```
+/// ```compile_fail,E0505
+/// # use dpdk_echo::dpdk::{Eal, Port};
+/// # fn f(eal: &Eal) -> anyhow::Result<()> {
+/// let port = Port::open(eal, 0)?;
+/// let queue = port.claim_queue(0)?;
+/// drop(port); // error: the queue pair borrows its port
+/// drop(queue);
+/// # Ok(()) }
+/// ```
 pub struct Port<'eal> {
     id: u16,
     started: bool,
     claimed: Vec<AtomicBool>,
-    pools: Vec<Mempool>,
+    pools: Vec<Mempool<'eal>>,
     _eal: PhantomData<fn() -> &'eal Eal>,
 }
 
 impl<'eal> Port<'eal> {
-    /// Opens port `id`, or explains which ports there are.
+    /// Opens port `id`, or explains which ports there are. A port is opened
+    /// once per EAL: two owners could poll one queue from two lcores, and
+    /// would stop and close the device twice.
     pub fn open(eal: &'eal Eal, id: u16) -> Result<Port<'eal>> {
         let ports = available_ports();
         if ports.is_empty() && !eal.vdevs().is_empty() {
@@ -79,6 +112,7 @@ impl<'eal> Port<'eal> {
             let list: Vec<String> = ports.iter().map(|(p, name)| format!("{p} ({name})")).collect();
             bail!("port {id} does not exist; the ports are: {} (choose with --port)", list.join(", "));
         }
+        ensure!(eal.claim_port(id), "port {id} is already open in this process");
         Ok(Port { id, started: false, claimed: Vec::new(), pools: Vec::new(), _eal: PhantomData })
     }
 
@@ -104,7 +138,39 @@ impl<'eal> Port<'eal> {
             max_rx_queues: info.max_rx_queues,
             max_tx_queues: info.max_tx_queues,
             rss_offloads: info.flow_type_rss_offloads,
+            tx_offloads: info.tx_offload_capa,
         })
+    }
+
+    /// The RSS key and redirection table the device uses, as it reports them.
+    pub fn rss_config(&self) -> Result<RssConfig> {
+        let mut info = MaybeUninit::<dpdk_sys::rte_eth_dev_info>::zeroed();
+        // SAFETY: as in info().
+        let ret = unsafe { dpdk_sys::rte_eth_dev_info_get(self.id, info.as_mut_ptr()) };
+        ensure!(ret == 0, "rte_eth_dev_info_get(port {}): {}", self.id, errno_text(ret));
+        // SAFETY: filled in above.
+        let info = unsafe { info.assume_init() };
+        let mut key = vec![0u8; usize::from(info.hash_key_size)];
+        // A device that gives no key size gets no buffer (22.11's net_null
+        // says 0 and copies 40 bytes into any it gets): its key stays unknown.
+        let buffer = if key.is_empty() { std::ptr::null_mut() } else { key.as_mut_ptr() };
+        let mut conf = dpdk_sys::rte_eth_rss_conf {
+            rss_key: buffer,
+            rss_key_len: info.hash_key_size,
+            ..Default::default()
+        };
+        // SAFETY: rss_key is null or has room for the key's hash_key_size bytes.
+        let ret = unsafe { dpdk_sys::rte_eth_dev_rss_hash_conf_get(self.id, &mut conf) };
+        ensure!(ret == 0, "rte_eth_dev_rss_hash_conf_get(port {}): {}", self.id, errno_text(ret));
+        let size = usize::from(info.reta_size);
+        let group = dpdk_sys::rte_eth_rss_reta_entry64 { mask: u64::MAX, ..Default::default() };
+        let mut groups = vec![group; size.div_ceil(group.reta.len())];
+        // SAFETY: room for reta_size entries, every one asked for by the masks.
+        let ret =
+            unsafe { dpdk_sys::rte_eth_dev_rss_reta_query(self.id, groups.as_mut_ptr(), info.reta_size) };
+        ensure!(ret == 0, "rte_eth_dev_rss_reta_query(port {}): {}", self.id, errno_text(ret));
+        let table = groups.iter().flat_map(|g| g.reta).take(size).collect();
+        Ok(RssConfig { hash_types: conf.rss_hf, key, table })
     }
 
     /// The NUMA socket the device sits on (-1 when unknown, as for vdevs).
@@ -114,14 +180,23 @@ impl<'eal> Port<'eal> {
     }
 
     /// Configures `queues` RX and TX queues, with RSS over `rss_hf` when it is
-    /// non-zero, and returns the ring sizes adjusted to the driver's limits.
-    pub fn configure(&mut self, queues: u16, rss_hf: u64, rxd: u16, txd: u16) -> Result<(u16, u16)> {
+    /// non-zero and the TX offloads `tx_offloads` on every queue, and returns
+    /// the ring sizes adjusted to the driver's limits.
+    pub fn configure(
+        &mut self,
+        queues: u16,
+        rss_hf: u64,
+        tx_offloads: u64,
+        rxd: u16,
+        txd: u16,
+    ) -> Result<(u16, u16)> {
         // SAFETY: rte_eth_conf is plain data; all-zero is DPDK's default config.
         let mut conf: dpdk_sys::rte_eth_conf = unsafe { MaybeUninit::zeroed().assume_init() };
         if rss_hf != 0 {
             conf.rxmode.mq_mode = dpdk_sys::RTE_ETH_MQ_RX_RSS;
             conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
         }
+        conf.txmode.offloads = tx_offloads;
         // SAFETY: valid port, stopped; conf is read during the call only.
         let ret = unsafe { dpdk_sys::rte_eth_dev_configure(self.id, queues, queues, &conf) };
         ensure!(ret == 0, "rte_eth_dev_configure(port {}, {queues} queues): {}", self.id, errno_text(ret));
@@ -135,7 +210,7 @@ impl<'eal> Port<'eal> {
 
     /// Sets up RX and TX queue `queue`; the RX queue fills from `pool`, which
     /// the port keeps until it is closed.
-    pub fn setup_queue_pair(&mut self, queue: u16, rxd: u16, txd: u16, pool: Mempool) -> Result<()> {
+    pub fn setup_queue_pair(&mut self, queue: u16, rxd: u16, txd: u16, pool: Mempool<'eal>) -> Result<()> {
         let socket = self.socket() as u32; // SOCKET_ID_ANY stays -1
                                            // SAFETY: configured port; null conf = driver defaults; the pool
                                            // outlives the queue because the port owns it.
@@ -176,7 +251,7 @@ impl<'eal> Port<'eal> {
         Ok(MacAddr(addr.addr_bytes))
     }
 
-    pub fn enable_promiscuous(&self) -> Result<()> {
+    pub fn enable_promiscuous(&mut self) -> Result<()> {
         // SAFETY: valid port.
         let ret = unsafe { dpdk_sys::rte_eth_promiscuous_enable(self.id) };
         ensure!(ret == 0, "rte_eth_promiscuous_enable(port {}): {}", self.id, errno_text(ret));
@@ -248,17 +323,22 @@ impl Drop for Port<'_> {
     fn drop(&mut self) {
         // SAFETY: no QueuePair outlives the port (they borrow it), so no lcore
         // polls it any more; the pools are freed after this, as fields drop.
-        unsafe {
-            if self.started {
-                let ret = dpdk_sys::rte_eth_dev_stop(self.id);
-                if ret != 0 {
-                    log::warn!("rte_eth_dev_stop(port {}): {}", self.id, errno_text(ret));
-                }
-            }
-            let ret = dpdk_sys::rte_eth_dev_close(self.id);
-            if ret != 0 {
-                log::warn!("rte_eth_dev_close(port {}): {}", self.id, errno_text(ret));
-            }
+        let stop = if self.started { unsafe { dpdk_sys::rte_eth_dev_stop(self.id) } } else { 0 };
+        if stop != 0 {
+            // A device that did not stop may still write into its mbufs: its
+            // pools must outlive it, so they are never freed.
+            log::warn!(
+                "rte_eth_dev_stop(port {}): {}; its {} mbuf pool(s) are left allocated",
+                self.id,
+                errno_text(stop),
+                self.pools.len()
+            );
+            std::mem::forget(std::mem::take(&mut self.pools));
+        }
+        // SAFETY: as above.
+        let ret = unsafe { dpdk_sys::rte_eth_dev_close(self.id) };
+        if ret != 0 {
+            log::warn!("rte_eth_dev_close(port {}): {}", self.id, errno_text(ret));
         }
     }
 }

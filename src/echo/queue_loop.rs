@@ -49,12 +49,12 @@ fn poll(
     mut rewrite: impl FnMut(&mut [u8]) -> bool,
     mut idle: impl Idle,
 ) {
-    let mut mbufs = MbufBurst::default();
+    let mut mbufs = MbufBurst::new(queue);
     let mut counts = QueueCounts::default();
     let mut poll_started = arch::cycles();
     counters.start(poll_started);
     while !quit.is_set() {
-        let received = mbufs.receive(queue, burst);
+        let received = mbufs.receive(burst);
         counts.bursts.count(received);
         if received == 0 {
             counts.slept_cycles += idle.empty_poll();
@@ -64,7 +64,7 @@ fn poll(
         }
         idle.frames();
         let runts = mbufs.retain_frames(&mut rewrite);
-        let sent = mbufs.transmit(queue);
+        let sent = mbufs.transmit();
         counts.rx_packets += received as u64;
         counts.runt_dropped += runts as u64;
         counts.tx_packets += sent as u64;

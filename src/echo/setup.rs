@@ -10,6 +10,13 @@ use crate::dpdk::{Eal, Mempool, Port};
 /// Per-lcore mbuf cache, as in the original (and DPDK's skeleton).
 const MBUF_CACHE: u32 = 250;
 
+/// The most mbufs a cache of `size` holds: up to DPDK 25.11 it flushes only
+/// past 1.5 times its size (`CACHE_FLUSHTHRESH_MULTIPLIER`); 26.07 holds at
+/// most its size. The larger, so the pool suffices on every release.
+const fn cache_holds(size: u32) -> u32 {
+    size + size / 2
+}
+
 /// The most mbufs a queue's pool may be asked for: 16 Mi - 1, about 38 GiB.
 pub const MAX_MBUFS: u32 = (1 << 24) - 1;
 
@@ -58,18 +65,28 @@ pub fn bring_up_port<'eal>(eal: &'eal Eal, opts: &PortConfig, queues: u16) -> Re
         log::info!("port {} ({}): one queue, no RSS", opts.port, info.driver);
     }
 
-    // 3. Configure the queues; the driver may adjust the ring sizes to its limits.
-    let (rxd, txd) = port.configure(queues, rss_hf, opts.rxd, opts.txd)?;
+    // 3. Fast free where the device offers it: each TX queue sends only what
+    //    its own RX queue took from its own pool, and never a shared mbuf.
+    let fast_free = info.tx_offloads & dpdk_sys::tx_offload_mbuf_fast_free();
+    log::info!(
+        "port {} ({}): TX mbuf fast free {}",
+        opts.port,
+        info.driver,
+        if fast_free != 0 { "on" } else { "off (the device does not offer it)" }
+    );
 
-    // 4. One mbuf pool per queue, on the port's NUMA socket, and the queues.
+    // 4. Configure the queues; the driver may adjust the ring sizes to its limits.
+    let (rxd, txd) = port.configure(queues, rss_hf, fast_free, opts.rxd, opts.txd)?;
+
+    // 5. One mbuf pool per queue, on the port's NUMA socket, and the queues.
     let (mbufs, cache) = pool_size(opts.mbufs, rxd, txd, opts.burst);
     for queue in 0..queues {
         let name = format!("mbufs_p{}_q{queue}", opts.port);
-        let pool = Mempool::create(&name, mbufs, cache, port.socket())?;
+        let pool = Mempool::create(eal, &name, mbufs, cache, port.socket())?;
         port.setup_queue_pair(queue, rxd, txd, pool)?;
     }
 
-    // 5. Start, then listen to every address: an echo answers whatever arrives.
+    // 6. Start, then listen to every address: an echo answers whatever arrives.
     port.start()?;
     let mac = port.mac()?;
     writeln!(io::stdout(), "Port {} MAC: {mac}", opts.port).context("cannot write to stdout")?;
@@ -77,6 +94,23 @@ pub fn bring_up_port<'eal>(eal: &'eal Eal, opts: &PortConfig, queues: u16) -> Re
         .with_context(|| format!("port {}: cannot enable promiscuous mode", opts.port))
         .unwrap_or_else(|e| log::warn!("{e:#}; only frames for {mac} or broadcast will be echoed"));
     log::info!("port {}: {queues} queue pair(s), rings {rxd}/{txd}, {mbufs} mbufs per queue", opts.port);
+
+    // 7. With RSS, how the device spreads flows (as testpmd's `show port 0 rss-hash key`).
+    if rss_hf != 0 {
+        match port.rss_config() {
+            Ok(rss) => log::info!(
+                "port {}: RSS over {queues} queues, hash types {:#x}, key {}, redirection table {}",
+                opts.port,
+                rss.hash_types,
+                match rss.key.as_slice() {
+                    [] => "(not reported)".into(),
+                    key => key.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+                },
+                rss.table.iter().map(u16::to_string).collect::<Vec<_>>().join(",")
+            ),
+            Err(e) => log::info!("port {}: RSS over {queues} queues ({e:#})", opts.port),
+        }
+    }
     Ok(port)
 }
 
@@ -85,11 +119,12 @@ pub fn bring_up_port<'eal>(eal: &'eal Eal, opts: &PortConfig, queues: u16) -> Re
 /// lcore cache at once; fewer and RX starves (rx_nombuf). The requested
 /// size is raised to that; 8191 (2^13 - 1, DPDK's optimum for its ring) by default.
 pub fn pool_size(requested: u32, rxd: u16, txd: u16, burst: u16) -> (u32, u32) {
-    let needed = u32::from(rxd) + u32::from(txd) + u32::from(burst) + MBUF_CACHE;
+    let needed = u32::from(rxd) + u32::from(txd) + u32::from(burst) + cache_holds(MBUF_CACHE);
     let mbufs = requested.max(needed);
     if mbufs > requested {
         log::info!(
-            "--mbufs {requested} raised to {mbufs}: rings {rxd}+{txd}, burst {burst}, cache {MBUF_CACHE}"
+            "--mbufs {requested} raised to {mbufs}: rings {rxd}+{txd}, burst {burst}, a full cache {}",
+            cache_holds(MBUF_CACHE)
         );
     }
     // DPDK refuses a cache larger than the pool / 1.5.
@@ -108,8 +143,8 @@ mod tests {
 
     #[test]
     fn a_small_request_is_raised_to_what_the_queue_holds() {
-        assert_eq!(pool_size(100, 1024, 1024, 32), (2330, 250));
-        assert_eq!(pool_size(1, 4096, 4096, 512).0, 4096 + 4096 + 512 + 250);
+        assert_eq!(pool_size(100, 1024, 1024, 32), (2455, 250));
+        assert_eq!(pool_size(1, 4096, 4096, 512).0, 4096 + 4096 + 512 + 375);
     }
 
     #[test]
