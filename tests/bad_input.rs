@@ -114,7 +114,7 @@ fn help_and_version_need_no_eal() {
 }
 
 #[test]
-fn a_second_process_on_the_same_file_prefix_is_told_to_pick_another() {
+fn a_second_process_on_the_same_file_prefix_is_told_which_process_holds_it() {
     // Shared config (no --no-shconf) is what the --file-prefix lock guards.
     let prefix = format!("l2t{}_shared", std::process::id());
     let eal: Vec<String> = [
@@ -133,12 +133,20 @@ fn a_second_process_on_the_same_file_prefix_is_told_to_pick_another() {
     .map(String::from)
     .to_vec();
     let first = spawn(L2_ECHO, &eal, &["--duration", "3"]);
+    let first_pid = first.id();
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let second = finish(spawn(L2_ECHO, &eal, &["--duration", "1"]), std::time::Duration::from_secs(30));
+    // The other form of the option: the same prefix.
+    let mut second_eal = eal.clone();
+    let at = second_eal.iter().position(|a| a == "--file-prefix").unwrap();
+    second_eal.splice(at..at + 2, [format!("--file-prefix={prefix}")]);
+    let second =
+        finish(spawn(L2_ECHO, &second_eal, &["--duration", "1"]), std::time::Duration::from_secs(30));
     let first = finish(first, std::time::Duration::from_secs(20));
     remove_runtime_dir(&eal);
     first.assert_success();
-    second.assert_fails_saying(&format!("is another DPDK process running with --file-prefix {prefix}?"));
+    second.assert_fails_saying(&format!(
+        "another DPDK process (pid {first_pid}) is running with --file-prefix {prefix}: stop it"
+    ));
 }
 
 /// Runs `script` as root in a private mount namespace (what it mounts or

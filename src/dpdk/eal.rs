@@ -1,11 +1,12 @@
 //! The Environment Abstraction Layer: initialised once per process from the EAL
 //! part of the command line, cleaned up on drop.
 
+use std::cell::RefCell;
 use std::ffi::{c_char, c_int, CString, OsString};
 use std::marker::PhantomData;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
@@ -45,6 +46,8 @@ pub struct Eal {
     vdevs: Vec<String>,
     cpus_before_init: libc::cpu_set_t,
     capture: bool,
+    /// Port ids a `Port` was made for: each once.
+    ports: RefCell<Vec<u16>>,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -71,7 +74,7 @@ impl Eal {
         let bad_arguments = format!(
             "EAL initialisation failed ({}): {}",
             errno_text(libc::EINVAL),
-            diagnose(libc::EINVAL, args)
+            advice(libc::EINVAL, args)
         );
         let exit_guard = init_exit::Guard::arm(&args[0], &bad_arguments);
         // SAFETY: argc/argv describe NUL-terminated strings that outlive the
@@ -94,7 +97,22 @@ impl Eal {
             .map(|(_, dev)| dev.clone())
             .chain(args.iter().filter_map(|a| a.strip_prefix("--vdev=").map(str::to_owned)))
             .collect();
-        Ok(Eal { _argv: argv, vdevs, cpus_before_init, capture: false, _not_send: PhantomData })
+        Ok(Eal {
+            _argv: argv,
+            vdevs,
+            cpus_before_init,
+            capture: false,
+            ports: RefCell::new(Vec::new()),
+            _not_send: PhantomData,
+        })
+    }
+
+    /// Notes that a `Port` owns port `id` from now on; false if one already did.
+    pub(super) fn claim_port(&self, id: u16) -> bool {
+        let mut ports = self.ports.borrow_mut();
+        let first = !ports.contains(&id);
+        ports.push(id);
+        first
     }
 
     /// The virtual devices asked for with --vdev.
@@ -227,8 +245,21 @@ mod init_exit {
 }
 
 /// Turns a failed `rte_eal_init` into advice: EAL's own message (printed just
-/// above) names the symptom, this names the way out.
+/// above) names the symptom, this names the way out, where it is known.
 fn diagnose(errno: i32, args: &[String]) -> String {
+    // EAL reports a primary already on this prefix with whatever rte_errno was.
+    match config_lock_holder(args) {
+        Some(pid) => format!(
+            "another DPDK process (pid {pid}) is running with --file-prefix {}: stop it, or give \
+             this one its own --file-prefix NAME",
+            file_prefix(args)
+        ),
+        None => advice(errno, args),
+    }
+}
+
+/// What to do about `errno` from `rte_eal_init`.
+fn advice(errno: i32, args: &[String]) -> String {
     let has = |opt: &str| args.iter().any(|a| a == opt || a.starts_with(&format!("{opt}=")));
     let no_huge = has("--no-huge");
     let root = is_root();
@@ -248,18 +279,47 @@ fn diagnose(errno: i32, args: &[String]) -> String {
              source tree) to reserve and mount them (or pass --no-huge for a test run)"
                 .into()
         }
-        _ => {
-            let prefix = args
-                .iter()
-                .position(|a| a == "--file-prefix")
-                .and_then(|i| args.get(i + 1))
-                .map_or("rte", String::as_str);
-            format!(
-                "is another DPDK process running with --file-prefix {prefix}? Stop it, or give \
-                 this one its own --file-prefix NAME"
-            )
+        _ => "EAL's message above says why".into(),
+    }
+}
+
+/// The --file-prefix EAL uses: either form of the option, the last one
+/// given, else `rte`.
+fn file_prefix(args: &[String]) -> String {
+    let mut prefix = "rte";
+    for (i, arg) in args.iter().enumerate() {
+        if arg == "--file-prefix" {
+            prefix = args.get(i + 1).map_or(prefix, String::as_str);
+        } else if let Some(value) = arg.strip_prefix("--file-prefix=") {
+            prefix = value;
         }
     }
+    prefix.to_owned()
+}
+
+/// EAL's runtime directory for these arguments: `/var/run/dpdk/PREFIX` for
+/// root, else `$XDG_RUNTIME_DIR/dpdk/PREFIX` or `/tmp/dpdk/PREFIX`.
+fn runtime_dir(args: &[String]) -> PathBuf {
+    // SAFETY: getuid cannot fail.
+    let base = if unsafe { libc::getuid() } == 0 {
+        "/var/run".into()
+    } else {
+        std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into())
+    };
+    Path::new(&base).join("dpdk").join(file_prefix(args))
+}
+
+/// The process holding the lock a primary EAL keeps on its runtime
+/// directory's `config` file, if one does.
+fn config_lock_holder(args: &[String]) -> Option<libc::pid_t> {
+    let file = std::fs::File::open(runtime_dir(args).join("config")).ok()?;
+    // SAFETY: flock is plain data; all-zero is a valid start.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = libc::F_WRLCK as libc::c_short;
+    lock.l_whence = libc::SEEK_SET as libc::c_short;
+    // SAFETY: a valid descriptor and a flock of ours; F_GETLK only fills it in.
+    let ret = unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&file), libc::F_GETLK, &mut lock) };
+    (ret == 0 && lock.l_type != libc::F_UNLCK as libc::c_short).then_some(lock.l_pid)
 }
 
 /// Why EAL could not make its runtime directory, if it could not: as EAL does,
@@ -271,22 +331,12 @@ fn runtime_dir_problem(args: &[String]) -> Option<String> {
     if args.iter().any(|a| a == "--no-shconf" || a == "--in-memory") {
         return None;
     }
-    let prefix = args
-        .iter()
-        .position(|a| a == "--file-prefix")
-        .and_then(|i| args.get(i + 1).cloned())
-        .or_else(|| args.iter().find_map(|a| a.strip_prefix("--file-prefix=").map(str::to_owned)))
-        .unwrap_or_else(|| "rte".into());
+    let prefix = file_prefix(args);
     // SAFETY: getuid cannot fail.
     let root = unsafe { libc::getuid() } == 0;
-    let base = if root {
-        "/var/run".into()
-    } else {
-        std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into())
-    };
-    let base = Path::new(&base);
-    let dir = base.join("dpdk").join(&prefix);
-    let why = [base.join("dpdk"), dir.clone()].into_iter().find_map(|level| {
+    let dir = runtime_dir(args);
+    let dpdk_dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+    let why = [dpdk_dir, dir.clone()].into_iter().find_map(|level| {
         let usable = |path: &Path| {
             let c = CString::new(path.as_os_str().as_bytes()).ok()?;
             // SAFETY: a NUL-terminated path; access only reads it.
@@ -347,7 +397,7 @@ fn hugepages_total() -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::split_args;
+    use super::{file_prefix, split_args};
 
     fn strings(v: &[&str]) -> Vec<std::ffi::OsString> {
         v.iter().map(|s| s.into()).collect()
@@ -374,5 +424,15 @@ mod tests {
         assert_eq!(app, strings(&["l2_echo", "--help"]));
         let (_, app) = split_args(strings(&["l2_echo", "-V"]));
         assert_eq!(app, strings(&["l2_echo", "-V"]));
+    }
+
+    #[test]
+    fn the_file_prefix_is_read_in_either_form_and_the_last_one_counts() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(file_prefix(&args(&["l2_echo", "-l", "1"])), "rte");
+        assert_eq!(file_prefix(&args(&["l2_echo", "--file-prefix", "a"])), "a");
+        assert_eq!(file_prefix(&args(&["l2_echo", "--file-prefix=b", "-l", "1"])), "b");
+        assert_eq!(file_prefix(&args(&["l2_echo", "--file-prefix=b", "--file-prefix", "c"])), "c");
+        assert_eq!(file_prefix(&args(&["l2_echo", "--file-prefix", "c", "--file-prefix=d"])), "d");
     }
 }
