@@ -58,25 +58,6 @@ fn a_core_list_not_starting_at_zero_maps_queues_by_lcore_index() {
 }
 
 #[test]
-fn net_null_with_rss_spreads_over_two_queues() {
-    let mut eal = test_eal_args();
-    eal.extend(["--lcores", "(0-1)@(0-1)", "--vdev", "net_null0"].map(String::from));
-    let run = run(L2_MULTI_ECHO, &eal, &["--duration", "1", "--stats", "1", "--json"]);
-    run.assert_success();
-    let summary = run.summary();
-    let queues = summary["queues"].as_array().unwrap();
-    assert_eq!(queues.len(), 2);
-    let mut total = 0;
-    for q in queues {
-        assert!(u(q, "rx_packets") > 0, "every queue echoes: {summary}");
-        assert_eq!(u(q, "rx_packets"), u(q, "tx_packets") + u(q, "tx_dropped") + u(q, "runt_dropped"));
-        total += u(q, "rx_packets");
-    }
-    assert_eq!(total, u(&summary, "rx_packets"));
-    assert_eq!(total, u(&summary, "ipackets"));
-}
-
-#[test]
 fn too_few_device_queues_is_explained() {
     let dir = TempDir::new("mq1");
     let rx = dir.path("in.pcap");

@@ -110,7 +110,6 @@ fn telemetry_answers_for(bin: &str, lcores: &str, queues: usize) {
             assert!(queue.get(key).is_some(), "/l2echo/stats lacks {key}: {queue}");
         }
         assert!(u(queue, "rx_packets") > 0 && u(queue, "busy_cycles") > 0, "{queue}");
-        assert!(u(queue, "busy_pct") <= 100, "{queue}");
     }
     // --xstats: the port's extended statistics, as the loop counted them.
     assert_eq!(u(&summary["xstats"], "rx_good_packets"), u(&summary, "rx_packets"), "{summary}");
@@ -326,8 +325,8 @@ fn dpdk_dumpcap_captures_while_the_echo_keeps_counting() {
     assert!(frames >= 200, "tcpdump read {frames} frames: {}", String::from_utf8_lossy(&read.stderr));
     let s = run.summary();
     assert!(s["elapsed_s"].as_f64().unwrap() >= 8.0, "the echo ran its whole --duration: {s}");
-    assert_eq!(u(&s, "rx_packets"), u(&s, "tx_packets") + u(&s, "tx_dropped") + u(&s, "runt_dropped"), "{s}");
     assert_eq!(u(&s, "rx_packets"), u(&s, "ipackets"), "{s}");
+    assert_eq!(u(&s, "tx_packets"), u(&s, "opackets"), "{s}");
     assert_eq!(u(&s, "mbufs_in_use"), u(&s, "mbufs_baseline"), "{s}");
     let last_rate = run.stdout.lines().rfind(|l| l.contains("total: rx")).unwrap_or_default();
     assert!(!last_rate.contains("rx 0 pps"), "it still echoed after the capture: {last_rate}");

@@ -14,9 +14,10 @@ fn null_eal() -> Vec<String> {
 fn assert_accounted(summary: &Value) {
     let rx = u(summary, "rx_packets");
     assert!(rx > 0, "nothing received: {summary}");
-    assert_eq!(rx, u(summary, "tx_packets") + u(summary, "tx_dropped") + u(summary, "runt_dropped"));
-    assert_eq!(rx, u(summary, "ipackets"), "the port saw what the loop counted");
-    assert_eq!(u(summary, "tx_packets"), u(summary, "opackets"));
+    assert_eq!(rx, u(summary, "ipackets"), "the port saw what the loop counted: {summary}");
+    assert_eq!(u(summary, "tx_packets"), u(summary, "opackets"), "{summary}");
+    // net_null takes every frame, and each loop ends with a whole burst sent.
+    assert_eq!(u(summary, "opackets"), u(summary, "ipackets"), "the port sent what it received: {summary}");
     let queues = summary["queues"].as_array().unwrap();
     assert_eq!(queues.iter().map(|q| u(q, "rx_packets")).sum::<u64>(), rx);
     assert_eq!(queues.iter().map(|q| u(q, "tx_packets")).sum::<u64>(), u(summary, "tx_packets"));
