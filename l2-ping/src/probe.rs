@@ -42,7 +42,8 @@ impl FromStr for Mac {
         }
         let mut mac = [0u8; 6];
         for (byte, part) in mac.iter_mut().zip(parts) {
-            if part.is_empty() || part.len() > 2 {
+            // from_str_radix alone would take "052" and "+5".
+            if !(1..=2).contains(&part.len()) || !part.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(bad());
             }
             *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
@@ -231,7 +232,17 @@ mod tests {
         assert_eq!("52:54:00:12:34:56".parse::<Mac>().unwrap(), ECHO);
         assert_eq!("52-54-00-12-34-56".parse::<Mac>().unwrap(), ECHO);
         assert_eq!(ECHO.to_string(), "52:54:00:12:34:56");
-        for bad in ["", "52:54:00:12:34", "52:54:00:12:34:56:78", "52:54:00:12:34:zz", "525:4:00:12:34:56"] {
+        let bad_macs = [
+            "",
+            "52:54:00:12:34",
+            "52:54:00:12:34:56:78",
+            "52:54:00:12:34:zz",
+            "525:4:00:12:34:56",
+            "052:54:00:12:34:56",
+            "+5:54:00:12:34:56",
+            "52::00:12:34:56",
+        ];
+        for bad in bad_macs {
             assert!(bad.parse::<Mac>().is_err(), "accepted {bad:?}");
         }
     }
@@ -265,6 +276,55 @@ mod tests {
             ports.insert((f[34..36].to_vec(), f[36..38].to_vec()));
         }
         assert_eq!(ports.len(), 4);
+    }
+
+    #[test]
+    fn the_ip_and_udp_headers_are_exact() {
+        let s = spec(32, 128);
+        assert_eq!(s.size(), 128);
+        let mut f = Vec::new();
+        s.build(37, 1, &mut f); // flow 37 % 32 = 5
+        let ip = [0x45, 0, 0, 114, 0, 0, 0x40, 0, 64, 17, 0xae, 0x53, 198, 18, 0, 1, 198, 18, 0, 2];
+        assert_eq!(f[14..34], ip, "the checksum 0xae53 computed by hand");
+        let udp = [0x9c, 0x45, 0x23, 0x2d, 0, 94, 0, 0]; // 40005 -> 9005, 94 bytes, no checksum
+        assert_eq!(f[34..42], udp);
+    }
+
+    #[test]
+    fn the_ipv4_checksum_is_rfc_1071s() {
+        // The textbook header (its sum carries into the upper half): 0xb861.
+        let header =
+            [0x45, 0, 0, 0x73, 0, 0, 0x40, 0, 0x40, 0x11, 0, 0, 0xc0, 0xa8, 0, 1, 0xc0, 0xa8, 0, 0xc7];
+        assert_eq!(ipv4_checksum(&header), 0xb861);
+        assert_eq!(ipv4_checksum(&[0; 20]), 0xffff);
+    }
+
+    #[test]
+    fn only_this_runs_probes_are_identified() {
+        for flows in [0, 8] {
+            let s = spec(flows, 96);
+            let mut f = Vec::new();
+            s.build(2, 5, &mut f);
+            let mut other_type = f.clone();
+            other_type[13] ^= 1;
+            assert_eq!(s.identify(&other_type), None, "another ethertype");
+            let mut no_magic = f.clone();
+            no_magic[payload_offset(flows)] ^= 1;
+            assert_eq!(s.identify(&no_magic), None, "no magic");
+        }
+    }
+
+    #[test]
+    fn a_reply_needs_both_addresses_right() {
+        let s = spec(0, 64);
+        let (mut f, mut scratch) = (Vec::new(), Vec::new());
+        s.build(3, 99, &mut f);
+        let mut to_echo = echoed(&f);
+        to_echo[..6].copy_from_slice(&ECHO.0);
+        assert_eq!(s.check_reply(&to_echo, 3, 99, &mut scratch), Verdict::WrongAddresses(ECHO, ECHO));
+        let mut from_us = echoed(&f);
+        from_us[6..12].copy_from_slice(&US.0);
+        assert_eq!(s.check_reply(&from_us, 3, 99, &mut scratch), Verdict::WrongAddresses(US, US));
     }
 
     #[test]

@@ -150,6 +150,35 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_at_the_timeout_is_not_late() {
+        let mut t = Tally::new(1);
+        assert_eq!(t.record(0, Verdict::Good, T, T), Outcome::Received);
+    }
+
+    #[test]
+    fn frames_are_judged_against_what_was_sent_and_when() {
+        let (us, echo) = (Mac([2, 0, 0, 0, 0, 1]), Mac([2, 0, 0, 0, 0, 2]));
+        let spec = ProbeSpec::new(us, echo, 64, 0, 7).unwrap();
+        let sent_at: Vec<AtomicU64> = [0, 0, 1_000, 0].into_iter().map(AtomicU64::new).collect();
+        let (mut t, mut frame, mut scratch) = (Tally::new(4), Vec::new(), Vec::new());
+        let reply = |frame: &mut Vec<u8>| {
+            frame[..6].copy_from_slice(&us.0);
+            frame[6..12].copy_from_slice(&echo.0);
+        };
+        spec.build(2, 1_000, &mut frame);
+        reply(&mut frame);
+        let j = t.judge(&spec, &frame, &sent_at, 5_000, T, &mut scratch).expect("a probe");
+        assert_eq!((j.seq, j.stamped_ns, j.verdict, j.outcome), (2, 1_000, Verdict::Good, Outcome::Received));
+        assert_eq!(j.rtt, Duration::from_nanos(4_000));
+        spec.build(3, 1_000, &mut frame);
+        reply(&mut frame);
+        let j = t.judge(&spec, &frame, &sent_at, 5_000, T, &mut scratch).expect("a probe");
+        assert_eq!((j.verdict, j.outcome), (Verdict::Corrupt, Outcome::Bad), "probe 3 was never sent");
+        assert!(t.judge(&spec, &[0; 64], &sent_at, 5_000, T, &mut scratch).is_none(), "not a probe");
+        assert_eq!((t.received, t.bad), (1, 1));
+    }
+
+    #[test]
     fn percentiles_come_from_the_received_replies() {
         let mut t = Tally::new(1000);
         assert!(t.rtt().is_none());
