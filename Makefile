@@ -58,7 +58,7 @@ RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml)
 export PATH := $(PATH):$(HOME)/.cargo/bin:/usr/local/sbin:/usr/sbin:/sbin
 
 .PHONY: all build build-arm64 deps demo test test-dpdk test-dpdk-all test-arm64 vm-test vm-test-arm64 \
-	soak stress-demo bench fuzz asan lint clean rust docs install uninstall deb deb-arm64 test-deb
+	soak stress-demo bench fuzz asan lint clean rust docs install uninstall deb deb-arm64 test-deb mutants callgrind
 
 all: build
 
@@ -122,6 +122,14 @@ bench: build
 # The reliability tests with 30 s of overload per memif client (make test: 3 s).
 soak: deps
 	SOAK_SECS=$${SOAK_SECS:-30} $(CARGO) test --release --test reliability -- --nocapture
+
+# cargo-mutants over the pure code: what no unit test would notice (scripts/mutants.sh).
+mutants: deps
+	scripts/mutants.sh
+
+# The echo loop's instructions per packet, by callgrind (root: the EAL).
+callgrind: build
+	scripts/callgrind.sh
 
 # Pass counts under background load (scripts/stress_demo.sh).
 stress-demo: build

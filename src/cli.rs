@@ -200,6 +200,18 @@ impl Options {
 mod tests {
     use super::*;
 
+    #[test]
+    fn version_and_notes_say_what_a_user_needs() {
+        let v = version();
+        assert!(v.starts_with(env!("CARGO_PKG_VERSION")), "{v}");
+        assert!(v.contains(&format!("built against DPDK {}", crate::DPDK_VERSION)), "{v}");
+        assert!(v.contains("; running with DPDK "), "{v}");
+        for note in [usage_note("l2_x"), long_note("l2_x")] {
+            assert!(note.contains("sudo l2_x -l 1 -- --stats 1"), "{note}");
+            assert!(note.contains(EAL_DOCS), "{note}");
+        }
+    }
+
     fn parse(args: &[&str]) -> Result<Options, clap::Error> {
         let args = std::iter::once("l2_echo").chain(args.iter().copied()).map(OsString::from).collect();
         Options::try_parse_for("l2_echo", "", args)

@@ -81,6 +81,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn matches_come_from_the_arguments() {
+        let cmd =
+            Command::new("t").arg(clap::Arg::new("burst").long("burst").value_parser(int_in(1u16, 512)));
+        let matches = matches_or_exit(cmd, ["t", "--burst", "64"].map(String::from));
+        assert_eq!(matches.get_one::<u16>("burst"), Some(&64));
+    }
+
+    #[test]
     fn integers_outside_the_range_or_of_another_kind_are_refused() {
         let burst = int_in(1u16, 512);
         assert_eq!(burst("32"), Ok(32));

@@ -185,6 +185,51 @@ mod tests {
     }
 
     #[test]
+    fn published_counts_read_back_and_add_up() {
+        let counters = QueueCounters::default();
+        assert_eq!(counters.total_cycles(500), 0, "not started");
+        counters.start(100);
+        assert_eq!(counters.total_cycles(350), 250);
+        let mut counts = QueueCounts {
+            rx_packets: 10,
+            tx_packets: 7,
+            tx_dropped: 3,
+            runt_dropped: 1,
+            busy_cycles: 700,
+            bursts: PollSizes([3, 1, 0, 0, 4]),
+            slept_cycles: 5,
+        };
+        counters.publish(&counts);
+        assert_eq!(
+            counters.read(),
+            QueueCounts { slept_cycles: 0, ..counts },
+            "slept cycles change on empty polls"
+        );
+        counts.bursts.0[0] = 9;
+        counts.slept_cycles = 40;
+        counts.rx_packets = 99;
+        counters.publish_empty_polls(&counts);
+        let read = counters.read();
+        assert_eq!(
+            (read.bursts.0[0], read.slept_cycles, read.rx_packets),
+            (9, 40, 10),
+            "an empty poll's share"
+        );
+        let mut sum = read;
+        sum.add(&read);
+        let doubled = QueueCounts {
+            rx_packets: 20,
+            tx_packets: 14,
+            tx_dropped: 6,
+            runt_dropped: 2,
+            busy_cycles: 1400,
+            bursts: PollSizes([18, 2, 0, 0, 8]),
+            slept_cycles: 80,
+        };
+        assert_eq!(sum, doubled);
+    }
+
+    #[test]
     fn load_is_a_share_of_the_cycles() {
         let load = Load { busy_cycles: 250, total_cycles: 1000, packets: 10 };
         assert_eq!((load.busy_pct(), load.cycles_per_packet()), (25.0, 25.0));

@@ -74,6 +74,11 @@ fn swap_header(hdr: &mut [u8; ETHER_HDR_LEN]) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn modes_print_as_typed() {
+        assert_eq!((Mode::Reply.to_string(), Mode::Swap.to_string()), ("reply".into(), "swap".into()));
+    }
+
     const PORT: [u8; 6] = [0x02, 0, 0, 0, 0, 0xaa];
     const PEER: [u8; 6] = [0x52, 0x54, 0, 0x12, 0x34, 0x56];
     const BROADCAST: [u8; 6] = [0xff; 6];

@@ -80,6 +80,14 @@ pub fn bring_up_port<'eal>(eal: &'eal Eal, opts: &PortConfig, queues: u16) -> Re
 
     // 5. One mbuf pool per queue, on the port's NUMA socket, and the queues.
     let (mbufs, cache) = pool_size(opts.mbufs, rxd, txd, opts.burst);
+    if mbufs != opts.mbufs {
+        log::info!(
+            "--mbufs {} raised to {mbufs}: rings {rxd}+{txd}, burst {}, a full cache {}",
+            opts.mbufs,
+            opts.burst,
+            cache_holds(cache)
+        );
+    }
     for queue in 0..queues {
         let name = format!("mbufs_p{}_q{queue}", opts.port);
         let pool = Mempool::create(eal, &name, mbufs, cache, port.socket())?;
@@ -121,15 +129,9 @@ pub fn bring_up_port<'eal>(eal: &'eal Eal, opts: &PortConfig, queues: u16) -> Re
 pub fn pool_size(requested: u32, rxd: u16, txd: u16, burst: u16) -> (u32, u32) {
     let needed = u32::from(rxd) + u32::from(txd) + u32::from(burst) + cache_holds(MBUF_CACHE);
     let mbufs = requested.max(needed);
-    if mbufs > requested {
-        log::info!(
-            "--mbufs {requested} raised to {mbufs}: rings {rxd}+{txd}, burst {burst}, a full cache {}",
-            cache_holds(MBUF_CACHE)
-        );
-    }
-    // DPDK refuses a cache larger than the pool / 1.5.
-    let cache = MBUF_CACHE.min(mbufs / 3 * 2);
-    (mbufs, cache)
+    // DPDK refuses a cache larger than the pool / 1.5: a full cache's room
+    // in `needed` keeps it below that.
+    (mbufs, MBUF_CACHE)
 }
 
 #[cfg(test)]

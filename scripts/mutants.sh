@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# mutants.sh - cargo-mutants over the pure code (make mutants): every small
+# change it makes to the numbers from the command line, l2_ping's probe format,
+# checks and tally, the rewrite, the counters, the idle schedule and the pool
+# sizing must make a unit test fail. Runs the workspace's unit tests (--lib)
+# for each mutant; prints the counts and the mutants no test noticed, which are
+# also in target/mutants/mutants.out/missed.txt. Installs cargo-mutants when
+# missing. Arguments go to cargo mutants (e.g. --file src/echo/idle.rs).
+set -euo pipefail
+
+PROG=${0##*/}
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO"
+if ! cargo mutants --version >/dev/null 2>&1; then
+    echo "$PROG: installing cargo-mutants (cargo install cargo-mutants --locked)"
+    cargo install cargo-mutants --locked
+fi
+
+files=(
+    "cli-values/src/*.rs"
+    l2-ping/src/probe.rs l2-ping/src/tally.rs l2-ping/src/cli.rs
+    src/cli.rs src/echo/rewrite.rs src/echo/counters.rs src/echo/idle.rs src/echo/setup.rs
+)
+args=()
+for f in "${files[@]}"; do args+=(--file "$f"); done
+status=0
+# bring_up_port drives a real port: the integration tests cover it, not --lib.
+cargo mutants --workspace --test-workspace=true "${args[@]}" --exclude-re 'bring_up_port' \
+    --output target/mutants -j 1 "$@" -- --lib || status=$?
+out=target/mutants/mutants.out
+count() { if [[ -s $out/$1.txt ]]; then grep -c . "$out/$1.txt"; else echo 0; fi; }
+echo "$PROG: caught $(count caught), missed $(count missed), unviable $(count unviable), timeouts $(count timeout)"
+# cargo mutants exits 2 when some were missed, 3 on timeouts: that is the report.
+exit "$status"
