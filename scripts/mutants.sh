@@ -30,5 +30,7 @@ cargo mutants --workspace --test-workspace=true "${args[@]}" --exclude-re 'bring
 out=target/mutants/mutants.out
 count() { if [[ -s $out/$1.txt ]]; then grep -c . "$out/$1.txt"; else echo 0; fi; }
 echo "$PROG: caught $(count caught), missed $(count missed), unviable $(count unviable), timeouts $(count timeout)"
-# cargo mutants exits 2 when some were missed, 3 on timeouts: that is the report.
+# cargo mutants exits 2 when some were missed, 3 when a mutant made a test
+# hang (an endless loop: noticed all the same, so not a failure here).
+(( status == 3 )) && status=0
 exit "$status"
