@@ -4,12 +4,13 @@ the echo should receive, for scripts/vm_test.sh's multiqueue scenario.
 
 Reads the RSS key and redirection table that l2_multi_echo logged at start
 ("RSS ... key HEX, redirection table Q,Q,..."), hashes each of l2_ping's
---flows with the Toeplitz function over its IPv4/UDP 4-tuple (as the device,
+flows with the Toeplitz function over its IPv4/UDP 4-tuple (as the device,
 here QEMU's virtio-net with rss=on, hashes UDP over IPv4), and prints one JSON
-line: {"expected": [frames for queue 0, 1, ...]}. A device that spread the
-flows some other way (no RSS: the tap's own flow hash) gives other counts.
+line: {"expected": [frames for queue 0, 1, ...]}. Each RUN is one l2_ping
+run, FLOWSxPER_FLOW (`--flows FLOWS -c FLOWS*PER_FLOW`). A device that spread
+the flows some other way (no RSS: the tap's own flow hash) gives other counts.
 
-usage: rss_expect.py ECHO_LOG --flows N --per-flow N --queues N
+usage: rss_expect.py ECHO_LOG --queues N RUN...
 """
 
 import argparse
@@ -53,9 +54,8 @@ def self_test():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
     ap.add_argument("echo_log")
-    ap.add_argument("--flows", type=int, required=True)
-    ap.add_argument("--per-flow", type=int, required=True)
     ap.add_argument("--queues", type=int, required=True)
+    ap.add_argument("runs", nargs="+", metavar="FLOWSxPER_FLOW")
     args = ap.parse_args()
     self_test()
 
@@ -69,10 +69,12 @@ def main():
         sys.exit(f"rss_expect.py: a redirection table of {len(table)} entries (not a power of 2)")
 
     expected = [0] * args.queues
-    for flow in range(args.flows):
-        ports = (UDP_SRC_BASE + flow).to_bytes(2, "big") + (UDP_DST_BASE + flow).to_bytes(2, "big")
-        queue = table[toeplitz(key, IP_SRC + IP_DST + ports) & (len(table) - 1)]
-        expected[queue] += args.per_flow
+    for run in args.runs:
+        flows, per_flow = (int(n) for n in run.split("x"))
+        for flow in range(flows):
+            ports = (UDP_SRC_BASE + flow).to_bytes(2, "big") + (UDP_DST_BASE + flow).to_bytes(2, "big")
+            queue = table[toeplitz(key, IP_SRC + IP_DST + ports) & (len(table) - 1)]
+            expected[queue] += per_flow
     print(json.dumps({"expected": expected}))
 
 
