@@ -121,12 +121,7 @@ impl<'eal> Port<'eal> {
     }
 
     pub fn info(&self) -> Result<DeviceInfo> {
-        let mut info = MaybeUninit::<dpdk_sys::rte_eth_dev_info>::zeroed();
-        // SAFETY: valid port; the driver fills the zeroed struct.
-        let ret = unsafe { dpdk_sys::rte_eth_dev_info_get(self.id, info.as_mut_ptr()) };
-        ensure!(ret == 0, "rte_eth_dev_info_get(port {}): {}", self.id, errno_text(ret));
-        // SAFETY: filled in above.
-        let info = unsafe { info.assume_init() };
+        let info = self.raw_info()?;
         let driver = if info.driver_name.is_null() {
             String::from("?")
         } else {
@@ -144,12 +139,7 @@ impl<'eal> Port<'eal> {
 
     /// The RSS key and redirection table the device uses, as it reports them.
     pub fn rss_config(&self) -> Result<RssConfig> {
-        let mut info = MaybeUninit::<dpdk_sys::rte_eth_dev_info>::zeroed();
-        // SAFETY: as in info().
-        let ret = unsafe { dpdk_sys::rte_eth_dev_info_get(self.id, info.as_mut_ptr()) };
-        ensure!(ret == 0, "rte_eth_dev_info_get(port {}): {}", self.id, errno_text(ret));
-        // SAFETY: filled in above.
-        let info = unsafe { info.assume_init() };
+        let info = self.raw_info()?;
         let mut key = vec![0u8; usize::from(info.hash_key_size)];
         // A device that gives no key size gets no buffer (22.11's net_null
         // says 0 and copies 40 bytes into any it gets): its key stays unknown.
@@ -171,6 +161,16 @@ impl<'eal> Port<'eal> {
         ensure!(ret == 0, "rte_eth_dev_rss_reta_query(port {}): {}", self.id, errno_text(ret));
         let table = groups.iter().flat_map(|g| g.reta).take(size).collect();
         Ok(RssConfig { hash_types: conf.rss_hf, key, table })
+    }
+
+    /// `rte_eth_dev_info` as the driver fills it in.
+    fn raw_info(&self) -> Result<dpdk_sys::rte_eth_dev_info> {
+        let mut info = MaybeUninit::<dpdk_sys::rte_eth_dev_info>::zeroed();
+        // SAFETY: valid port; the driver fills the zeroed struct.
+        let ret = unsafe { dpdk_sys::rte_eth_dev_info_get(self.id, info.as_mut_ptr()) };
+        ensure!(ret == 0, "rte_eth_dev_info_get(port {}): {}", self.id, errno_text(ret));
+        // SAFETY: filled in above.
+        Ok(unsafe { info.assume_init() })
     }
 
     /// The NUMA socket the device sits on (-1 when unknown, as for vdevs).
