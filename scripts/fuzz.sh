@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fuzz.sh [--update-corpus] [SECS] - runs each cargo-fuzz target in fuzz/ for
-# SECS seconds (default 10): l2_ping's reply handling (bytes from the network)
-# and the servers' argument handling (the split at `--` and the option parser).
+# SECS seconds (default 10): the reply check l2_ping and l2_load share (bytes
+# from the network) and the servers' argument handling (the split at `--` and
+# the option parser).
 #
 # Builds with the nightly toolchain and the flags cargo-fuzz uses (libFuzzer,
 # AddressSanitizer, SanitizerCoverage), plus debug assertions and overflow
@@ -19,7 +20,7 @@ export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 PROG=${0##*/}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
-TARGETS=(l2_ping_reply server_args)
+TARGETS=(probe_reply server_args)
 UPDATE=0
 if [[ ${1:-} == --update-corpus ]]; then UPDATE=1; shift; fi
 SECS=${1:-10}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mutants.sh - cargo-mutants over the pure code (make mutants): every small
-# change it makes to the numbers from the command line, l2_ping's probe format,
-# checks and tally, the rewrite, the counters, the idle schedule and the pool
+# change it makes to the numbers from the command line, the probe format,
+# checks and tally (probe/, l2_ping's and l2_load's), the rewrite, the counters, the idle schedule and the pool
 # sizing must make a unit test fail. Runs the workspace's unit tests (--lib)
 # for each mutant; prints the counts and the mutants no test noticed, which are
 # also in target/mutants/mutants.out/missed.txt. Installs cargo-mutants when
@@ -18,7 +18,7 @@ fi
 
 files=(
     "cli-values/src/*.rs"
-    l2-ping/src/probe.rs l2-ping/src/tally.rs l2-ping/src/cli.rs
+    "probe/src/*.rs" l2-ping/src/cli.rs
     src/cli.rs src/echo/rewrite.rs src/echo/counters.rs src/echo/idle.rs src/echo/setup.rs
 )
 args=()

@@ -4,11 +4,13 @@
 
 use std::time::Duration;
 
+use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use clap::{Command, CommandFactory, FromArgMatches, Parser};
 use cli_values::{int_in, number_in, secs_in};
 
-use crate::probe::{Mac, ProbeSpec, MAX_FLOWS, MAX_FRAME, MIN_FRAME};
+use l2_probe::frame::{MAX_FLOWS, MAX_FRAME, MIN_FRAME};
+use l2_probe::{Expect, Mac, ProbeSpec};
 
 /// Most probes a run sends: two arrays of this many entries (9 bytes each) are made up front.
 pub const MAX_COUNT: u64 = 10_000_000;
@@ -27,6 +29,13 @@ pub struct Options {
     /// The echo port's MAC: probes go to it, replies must come from it.
     #[arg(long, value_name = "MAC")]
     pub dst: Mac,
+
+    /// How the echo addresses its replies (its --mode): reply (from its
+    /// port's MAC) or swap (from the address probes went to, as testpmd's macswap).
+    #[arg(long, value_name = "MODE", default_value = "reply",
+          value_parser = clap::builder::PossibleValuesParser::new(["reply", "swap"])
+              .map(|s| s.parse::<Expect>().expect("a possible value")))]
+    pub expect: Expect,
 
     /// Our MAC, which replies must be addressed to [default: the interface's, from sysfs].
     #[arg(long, value_name = "MAC")]

@@ -1,6 +1,4 @@
-//! l2_ping's parts that need no network: its options, the probe format, and
-//! the tally of replies (the bin adds the wire, through libpcap).
+//! l2_ping's options (the probe format and the tally of replies are
+//! l2-probe's, shared with l2_load; the bin adds the wire, through libpcap).
 
 pub mod cli;
-pub mod probe;
-pub mod tally;

@@ -6,7 +6,8 @@ use std::os::fd::AsRawFd;
 use anyhow::{Context, Result};
 use pcap::{Active, Capture, Direction};
 
-use l2_ping::probe::{Mac, ETHERTYPE_PROBE};
+use l2_probe::frame::ETHERTYPE_PROBE;
+use l2_probe::Mac;
 
 /// How long a read waits before the receiving thread checks whether to stop.
 const READ_TIMEOUT_MS: i32 = 10;

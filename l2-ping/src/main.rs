@@ -16,8 +16,8 @@ use anyhow::{anyhow, Result};
 use serde::Serialize;
 
 use l2_ping::cli::Options;
-use l2_ping::probe::{ProbeSpec, Verdict};
-use l2_ping::tally::{Judged, Outcome, RttSummary, Tally};
+use l2_probe::tally::Judged;
+use l2_probe::{Outcome, Percentiles, ProbeSpec, Tally, Verdict};
 
 #[derive(Debug, Serialize)]
 struct Summary {
@@ -32,6 +32,8 @@ struct Summary {
     bad: u64,
     duplicates: u64,
     late: u64,
+    /// Replies that came after a later probe of their own flow.
+    reordered: u64,
     /// Replies the kernel dropped before l2_ping could read them: the
     /// capture's ring was full (pcap_stats' ps_drop) ...
     capture_dropped: u64,
@@ -75,9 +77,10 @@ fn run(opts: &Options) -> Result<Summary> {
         Some(mac) => mac,
         None => link::interface_mac(&opts.iface)?,
     };
-    let spec = ProbeSpec::new(local, opts.dst, size, opts.flows, session_id()).map_err(|e| anyhow!(e))?;
+    let spec =
+        ProbeSpec::new(local, opts.dst, opts.expect, size, opts.flows, session_id()).map_err(|e| anyhow!(e))?;
     let interval = opts.probe_interval();
-    let timeout = opts.timeout;
+    let timeout_ns = opts.timeout.as_nanos() as u64;
     let per_reply_lines = opts.rate.is_none() && !opts.json;
 
     // Listen before the first probe leaves, so no early reply is missed.
@@ -97,12 +100,16 @@ fn run(opts: &Options) -> Result<Summary> {
     let receiver = {
         let (sent_at, received, stop) = (sent_at.clone(), received.clone(), stop.clone());
         thread::spawn(move || {
-            let mut tally = Tally::new(sent_at.len() as u64);
-            let mut scratch = Vec::with_capacity(spec.size());
+            let mut tally = Tally::new(sent_at.len() as u64, spec.flows());
+            // A probe's send time, in ns since `epoch`; 0 while not sent.
+            let sent = |seq: u64| {
+                let at = usize::try_from(seq).ok().and_then(|i| sent_at.get(i))?;
+                Some(at.load(Ordering::Acquire)).filter(|&ns| ns != 0)
+            };
             while !stop.load(Ordering::Relaxed) {
                 let Some(frame) = rx.next_frame() else { continue };
                 let now_ns = epoch.elapsed().as_nanos() as u64;
-                let Some(reply) = tally.judge(&spec, frame, &sent_at, now_ns, timeout, &mut scratch) else {
+                let Some(reply) = tally.judge(&spec, frame, sent, now_ns, timeout_ns) else {
                     continue;
                 };
                 if reply.outcome == Outcome::Received {
@@ -136,7 +143,7 @@ fn run(opts: &Options) -> Result<Summary> {
     }
     let sending = started.elapsed();
     // The last replies: until all are back, the timeout passes, or Ctrl+C.
-    let deadline = Instant::now() + timeout;
+    let deadline = Instant::now() + opts.timeout;
     while received.load(Ordering::Relaxed) < sent
         && Instant::now() < deadline
         && !INTERRUPTED.load(Ordering::Relaxed)
@@ -159,12 +166,13 @@ fn run(opts: &Options) -> Result<Summary> {
         bad: tally.bad,
         duplicates: tally.duplicates,
         late: tally.late,
+        reordered: tally.reordered,
         capture_dropped: drops.ring,
         interface_dropped: drops.interface,
         loss_pct: if sent == 0 { 0.0 } else { 100.0 * (sent - tally.received) as f64 / sent as f64 },
         rate_pps: if sent > 1 { (sent - 1) as f64 / sending.as_secs_f64() } else { 0.0 },
         elapsed_s: started.elapsed().as_secs_f64(),
-        rtt_us: tally.rtt(),
+        rtt_us: tally.percentiles(1.0).map(RttSummary::from),
     };
     print_summary(&summary, opts.json);
     Ok(summary)
@@ -192,8 +200,8 @@ fn wait_until(due: Instant) -> bool {
 }
 
 fn report(reply: &Judged, len: usize, spec: &ProbeSpec) {
-    let Judged { seq, stamped_ns, verdict, outcome, rtt } = *reply;
-    let ms = rtt.as_secs_f64() * 1e3;
+    let Judged { seq, stamp, verdict, outcome, rtt, .. } = *reply;
+    let ms = rtt as f64 / 1e6;
     let remote = spec.remote();
     match (outcome, verdict) {
         (Outcome::Received, _) => println!("{len} bytes from {remote}: seq={seq} time={ms:.3} ms"),
@@ -203,7 +211,7 @@ fn report(reply: &Judged, len: usize, spec: &ProbeSpec) {
             println!("bad reply seq={seq}: to {dst} from {src}, expected to {} from {remote}", spec.local())
         }
         (Outcome::Bad, _) => {
-            println!("bad reply seq={seq} (stamp {stamped_ns}): bytes differ from the probe sent")
+            println!("bad reply seq={seq} (stamp {stamp}): bytes differ from the probe sent")
         }
     }
 }
@@ -215,8 +223,8 @@ fn print_summary(s: &Summary, json: bool) {
     }
     println!("--- {} l2_ping statistics ---", s.dst);
     println!(
-        "{} sent, {} received, {} lost, {} bad, {} duplicates, {} late, {:.1}% loss, {:.1} pps",
-        s.sent, s.received, s.lost, s.bad, s.duplicates, s.late, s.loss_pct, s.rate_pps
+        "{} sent, {} received, {} lost, {} bad, {} duplicates, {} late, {} reordered, {:.1}% loss, {:.1} pps",
+        s.sent, s.received, s.lost, s.bad, s.duplicates, s.late, s.reordered, s.loss_pct, s.rate_pps
     );
     if s.capture_dropped + s.interface_dropped > 0 {
         println!(
@@ -230,6 +238,24 @@ fn print_summary(s: &Summary, json: bool) {
             "rtt min/p50/p90/p99/p99.9/max = {:.1}/{:.1}/{:.1}/{:.1}/{:.1}/{:.1} us",
             r.min, r.p50, r.p90, r.p99, r.p999, r.max
         );
+    }
+}
+
+/// Round-trip times in microseconds.
+#[derive(Debug, Clone, Copy, Serialize)]
+struct RttSummary {
+    min: f64,
+    p50: f64,
+    p90: f64,
+    p99: f64,
+    p999: f64,
+    max: f64,
+}
+
+impl From<Percentiles> for RttSummary {
+    fn from(p: Percentiles) -> RttSummary {
+        let us = |ns: u64| ns as f64 / 1000.0;
+        RttSummary { min: us(p.min), p50: us(p.p50), p90: us(p.p90), p99: us(p.p99), p999: us(p.p999), max: us(p.max) }
     }
 }
 

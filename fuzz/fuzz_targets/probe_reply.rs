@@ -1,0 +1,72 @@
+//! The reply check l2_ping and l2_load share, on bytes from the network:
+//! whatever arrives, judging it never panics, and the tally stays
+//! consistent. Frames are either raw bytes or real probes, echoed, then
+//! mutated, so the fuzzer reaches the checks past the magic and the session id.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use l2_probe::frame::MAX_FLOWS;
+use l2_probe::{Expect, Mac, Outcome, ProbeSpec, Tally};
+use libfuzzer_sys::fuzz_target;
+
+#[derive(Debug, Arbitrary)]
+enum Frame {
+    Raw(Vec<u8>),
+    /// Probe `seq` (stamped `stamp`), as an echo in reply mode returns it,
+    /// with some bytes changed and maybe cut short.
+    Probe { seq: u8, stamp: u64, changes: Vec<(u16, u8)>, cut: Option<u16> },
+}
+
+#[derive(Debug, Arbitrary)]
+struct Input {
+    local: [u8; 6],
+    remote: [u8; 6],
+    swap: bool,
+    flows: u16,
+    size: u16,
+    session: u32,
+    /// Send stamp of each probe (0: not sent yet).
+    sent: Vec<u64>,
+    timeout: u64,
+    frames: Vec<(Frame, u64)>,
+}
+
+fuzz_target!(|input: Input| {
+    let flows = u32::from(input.flows) % (MAX_FLOWS + 1);
+    let sizes = ProbeSpec::size_range(flows);
+    let size = sizes.start() + usize::from(input.size) % (sizes.end() - sizes.start() + 1);
+    let (local, remote) = (Mac(input.local), Mac(input.remote));
+    let expect = if input.swap { Expect::Swap } else { Expect::Reply };
+    let spec = ProbeSpec::new(local, remote, expect, size, flows, input.session).expect("a size in range");
+    let sent = |seq: u64| input.sent.get(usize::try_from(seq).ok()?).copied().filter(|&t| t != 0);
+    let mut tally = Tally::new(input.sent.len() as u64, flows);
+    let (mut frame, mut judged) = (Vec::new(), 0u64);
+    for (f, now) in &input.frames {
+        match f {
+            Frame::Raw(bytes) => frame.clone_from(bytes),
+            Frame::Probe { seq, stamp, changes, cut } => {
+                spec.build(u64::from(*seq), *stamp, &mut frame);
+                frame[..6].copy_from_slice(&local.0);
+                frame[6..12].copy_from_slice(&remote.0);
+                for &(at, byte) in changes {
+                    let at = usize::from(at) % frame.len();
+                    frame[at] = byte;
+                }
+                if let Some(cut) = cut {
+                    frame.truncate(usize::from(*cut));
+                }
+            }
+        }
+        if let Some(reply) = tally.judge(&spec, &frame, sent, *now, input.timeout) {
+            judged += 1;
+            assert!(reply.outcome != Outcome::Received || usize::try_from(reply.seq).is_ok_and(|s| s < input.sent.len()));
+            if reply.outcome == Outcome::Bad {
+                let _ = spec.differences(&frame, reply.seq, reply.sent, 8);
+            }
+        }
+    }
+    assert_eq!(tally.received + tally.bad + tally.duplicates + tally.late, judged);
+    assert!(tally.received + tally.late <= input.sent.len() as u64);
+    assert!(tally.reordered <= tally.received + tally.late);
+    let _ = tally.percentiles(1.0);
+});

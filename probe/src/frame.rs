@@ -1,0 +1,539 @@
+//! The probe frame: built by the sender, rewritten by the echo, checked on
+//! return.
+//!
+//! Ethernet header, then (with flows) IPv4 + UDP headers, then the probe:
+//! magic (8), session (4), sequence number (8), send stamp (8), and a fill
+//! pattern up to the frame size. All integers big-endian. The stamp is on the
+//! sender's own clock (l2_ping: nanoseconds; l2_load: the cycle counter at
+//! the frame's scheduled time): only the sender reads it.
+
+use std::str::FromStr;
+
+use crate::mac::Mac;
+
+pub const MAGIC: [u8; 8] = *b"L2PING\x00\x01";
+/// IEEE 802 "local experimental" EtherType: never claimed by a real protocol.
+pub const ETHERTYPE_PROBE: u16 = 0x88b5;
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHER_HDR: usize = 14;
+const IPV4_HDR: usize = 20;
+const UDP_HDR: usize = 8;
+/// Where a flow's UDP ports are (with flows).
+const UDP_PORTS: usize = ETHER_HDR + IPV4_HDR;
+/// Magic and session: the same in every probe of a run.
+const PROBE_ID: usize = 8 + 4;
+/// Sequence number and stamp.
+const PROBE_COUNTERS: usize = 8 + 8;
+const PROBE_HDR: usize = PROBE_ID + PROBE_COUNTERS;
+/// The headers and the probe's id, the longest with flows.
+const HEAD_MAX: usize = ETHER_HDR + IPV4_HDR + UDP_HDR + PROBE_ID;
+/// The shortest Ethernet frame without FCS: shorter ones get padded on the
+/// way, and would no longer compare equal.
+pub const MIN_FRAME: usize = 60;
+/// The largest probe: a 9000-byte jumbo frame.
+pub const MAX_FRAME: usize = 9000;
+/// RFC 2544's benchmarking range: never routed anywhere.
+const IP_SRC: [u8; 4] = [198, 18, 0, 1];
+const IP_DST: [u8; 4] = [198, 18, 0, 2];
+const UDP_SRC_BASE: u16 = 40000;
+const UDP_DST_BASE: u16 = 9000;
+/// Most flows a run takes (distinct UDP port pairs).
+pub const MAX_FLOWS: u32 = 16384;
+
+/// How the echo addresses a reply, as its `--mode` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// To us, from the echo port's own (unicast) MAC: `--dst` when that is
+    /// unicast, any unicast address when `--dst` is a group address.
+    Reply,
+    /// To us, from the address we sent to (testpmd's macswap).
+    Swap,
+}
+
+impl FromStr for Expect {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Expect, String> {
+        match s {
+            "reply" => Ok(Expect::Reply),
+            "swap" => Ok(Expect::Swap),
+            _ => Err(format!("`{s}`: expected reply or swap")),
+        }
+    }
+}
+
+/// What a received probe turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Back from the echo, addressed to us, every other byte as sent.
+    Good,
+    /// Bytes intact, but not sent back to us as expected: (dst, src) seen.
+    WrongAddresses(Mac, Mac),
+    /// The bytes after the addresses differ from what was sent.
+    Corrupt,
+}
+
+/// How this run's probes look.
+#[derive(Debug, Clone, Copy)]
+pub struct ProbeSpec {
+    /// Our address: replies must come to it.
+    local: Mac,
+    /// Where probes go: the echo port, or a group address.
+    remote: Mac,
+    expect: Expect,
+    /// Frame length in bytes, without FCS.
+    size: usize,
+    /// 0: raw frames of EtherType 0x88b5; N: IPv4/UDP over N port pairs.
+    flows: u32,
+    /// Tells this run's probes from any other's.
+    session: u32,
+    /// Every probe's first bytes, up to its counters (flow 0's UDP ports).
+    head: [u8; HEAD_MAX],
+    head_len: usize,
+}
+
+impl ProbeSpec {
+    /// A spec, if `size` is in [`ProbeSpec::size_range`] and `flows` at most
+    /// [`MAX_FLOWS`].
+    pub fn new(
+        local: Mac,
+        remote: Mac,
+        expect: Expect,
+        size: usize,
+        flows: u32,
+        session: u32,
+    ) -> Result<ProbeSpec, String> {
+        if flows > MAX_FLOWS {
+            return Err(format!("{flows} flows: at most {MAX_FLOWS}"));
+        }
+        let sizes = ProbeSpec::size_range(flows);
+        if !sizes.contains(&size) {
+            let with = if flows > 0 { format!(" with --flows {flows}") } else { String::new() };
+            return Err(format!("{size} bytes: must be from {} to {}{with}", sizes.start(), sizes.end()));
+        }
+        let mut spec =
+            ProbeSpec { local, remote, expect, size, flows, session, head: [0; HEAD_MAX], head_len: 0 };
+        spec.head_len = payload_offset(flows) + PROBE_ID;
+        spec.fill_head();
+        Ok(spec)
+    }
+
+    /// The frame sizes a probe can have: from the smallest that holds the
+    /// headers and the probe to a jumbo frame.
+    pub fn size_range(flows: u32) -> std::ops::RangeInclusive<usize> {
+        MIN_FRAME.max(payload_offset(flows) + PROBE_HDR)..=MAX_FRAME
+    }
+
+    pub fn local(&self) -> Mac {
+        self.local
+    }
+
+    pub fn remote(&self) -> Mac {
+        self.remote
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    pub fn flows(&self) -> u32 {
+        self.flows
+    }
+
+    /// The flow probe `seq` belongs to (0 without flows).
+    #[inline(always)]
+    pub fn flow_of(&self, seq: u64) -> u32 {
+        if self.flows == 0 {
+            0
+        } else {
+            (seq % u64::from(self.flows)) as u32
+        }
+    }
+
+    fn fill_head(&mut self) {
+        let head = &mut self.head;
+        head[..6].copy_from_slice(&self.remote.0);
+        head[6..12].copy_from_slice(&self.local.0);
+        let probe = if self.flows == 0 {
+            head[12..14].copy_from_slice(&ETHERTYPE_PROBE.to_be_bytes());
+            ETHER_HDR
+        } else {
+            head[12..14].copy_from_slice(&ETHERTYPE_IPV4.to_be_bytes());
+            let ip_len = (self.size - ETHER_HDR) as u16;
+            let ip = &mut head[ETHER_HDR..UDP_PORTS];
+            ip[0] = 0x45; // version 4, 5 words
+            ip[2..4].copy_from_slice(&ip_len.to_be_bytes());
+            ip[6] = 0x40; // don't fragment
+            ip[8] = 64; // TTL
+            ip[9] = 17; // UDP
+            ip[12..16].copy_from_slice(&IP_SRC);
+            ip[16..20].copy_from_slice(&IP_DST);
+            let checksum = ipv4_checksum(&<[u8; IPV4_HDR]>::try_from(&*ip).expect("20 bytes"));
+            ip[10..12].copy_from_slice(&checksum.to_be_bytes());
+            let udp = &mut head[UDP_PORTS..UDP_PORTS + UDP_HDR];
+            udp[..2].copy_from_slice(&UDP_SRC_BASE.to_be_bytes());
+            udp[2..4].copy_from_slice(&UDP_DST_BASE.to_be_bytes());
+            udp[4..6].copy_from_slice(&(ip_len - IPV4_HDR as u16).to_be_bytes());
+            // bytes 6..8: no UDP checksum (allowed over IPv4)
+            UDP_PORTS + UDP_HDR
+        };
+        head[probe..probe + 8].copy_from_slice(&MAGIC);
+        head[probe + 8..probe + PROBE_ID].copy_from_slice(&self.session.to_be_bytes());
+    }
+
+    /// Flow `flow`'s UDP source and destination ports, as on the wire.
+    #[inline(always)]
+    fn ports(flow: u32) -> [u8; 4] {
+        let [a, b] = (UDP_SRC_BASE + flow as u16).to_be_bytes();
+        let [c, d] = (UDP_DST_BASE + flow as u16).to_be_bytes();
+        [a, b, c, d]
+    }
+
+    /// Writes probe `seq`, stamped `stamp`, into the first [`size`](Self::size)
+    /// bytes of `frame`, which must hold them.
+    #[inline(always)]
+    pub fn build_into(&self, seq: u64, stamp: u64, frame: &mut [u8]) {
+        let frame = &mut frame[..self.size];
+        let (head, rest) = frame.split_at_mut(self.head_len);
+        head.copy_from_slice(&self.head[..self.head_len]);
+        if self.flows != 0 {
+            head[UDP_PORTS..UDP_PORTS + 4].copy_from_slice(&Self::ports(self.flow_of(seq)));
+        }
+        let (counters, fill) = rest.split_at_mut(PROBE_COUNTERS);
+        counters[..8].copy_from_slice(&seq.to_be_bytes());
+        counters[8..].copy_from_slice(&stamp.to_be_bytes());
+        let start = self.head_len + PROBE_COUNTERS;
+        for (i, byte) in fill.iter_mut().enumerate() {
+            *byte = fill_byte(seq, start + i);
+        }
+    }
+
+    /// Probe `seq`, stamped `stamp`, into `frame` (resized to the probe).
+    pub fn build(&self, seq: u64, stamp: u64, frame: &mut Vec<u8>) {
+        frame.resize(self.size, 0);
+        self.build_into(seq, stamp, frame);
+    }
+
+    /// `(seq, stamp)` if `frame` carries one of this run's probes, whatever
+    /// its addresses and the rest of its bytes; None for any other frame.
+    #[inline(always)]
+    pub fn identify(&self, frame: &[u8]) -> Option<(u64, u64)> {
+        let id = frame.get(12..self.head_len)?;
+        let probe = payload_offset(self.flows) - 12;
+        if id[..2] != self.head[12..14] || id[probe..] != self.head[probe + 12..self.head_len] {
+            return None;
+        }
+        let counters = frame.get(self.head_len..self.head_len + PROBE_COUNTERS)?;
+        let seq = u64::from_be_bytes(counters[..8].try_into().ok()?);
+        let stamp = u64::from_be_bytes(counters[8..].try_into().ok()?);
+        Some((seq, stamp))
+    }
+
+    /// Checks a reply against probe `seq` as sent, stamped `stamp`: every
+    /// byte after the addresses as sent, and the addresses as `expect` says.
+    #[inline(always)]
+    pub fn check(&self, frame: &[u8], seq: u64, stamp: u64) -> Verdict {
+        if frame.len() != self.size || !self.payload_matches(frame, seq, stamp) {
+            return Verdict::Corrupt;
+        }
+        let dst = Mac(frame[..6].try_into().expect("6 bytes"));
+        let src = Mac(frame[6..12].try_into().expect("6 bytes"));
+        if dst == self.local && self.source_ok(src) {
+            Verdict::Good
+        } else {
+            Verdict::WrongAddresses(dst, src)
+        }
+    }
+
+    /// Bytes 12 on of a frame of the right length, against probe `seq`.
+    #[inline(always)]
+    fn payload_matches(&self, frame: &[u8], seq: u64, stamp: u64) -> bool {
+        let hl = self.head_len;
+        if self.flows == 0 {
+            if frame[12..hl] != self.head[12..hl] {
+                return false;
+            }
+        } else if frame[12..UDP_PORTS] != self.head[12..UDP_PORTS]
+            || frame[UDP_PORTS..UDP_PORTS + 4] != Self::ports(self.flow_of(seq))
+            || frame[UDP_PORTS + 4..hl] != self.head[UDP_PORTS + 4..hl]
+        {
+            return false;
+        }
+        if frame[hl..hl + 8] != seq.to_be_bytes() || frame[hl + 8..hl + PROBE_COUNTERS] != stamp.to_be_bytes() {
+            return false;
+        }
+        let start = hl + PROBE_COUNTERS;
+        frame[start..].iter().enumerate().all(|(i, &b)| b == fill_byte(seq, start + i))
+    }
+
+    fn source_ok(&self, src: Mac) -> bool {
+        match self.expect {
+            Expect::Swap => src == self.remote,
+            Expect::Reply if self.remote.is_group() => !src.is_group(),
+            Expect::Reply => src == self.remote,
+        }
+    }
+
+    /// Where `frame` differs from the reply to probe `seq` stamped `stamp`:
+    /// byte offsets, the first `limit` of them (a byte missing or extra
+    /// counts). For reporting a bad frame; not for the fast path.
+    pub fn differences(&self, frame: &[u8], seq: u64, stamp: u64, limit: usize) -> Vec<usize> {
+        let mut expected = Vec::new();
+        self.build(seq, stamp, &mut expected);
+        expected[..6].copy_from_slice(&self.local.0);
+        expected[6..12].copy_from_slice(&self.remote.0);
+        // The source as `expect` says; a reply to a group address may come
+        // from any unicast address, so a wrong one is wrong in all 6 bytes.
+        let source_ok = frame.len() >= 12 && self.source_ok(Mac(frame[6..12].try_into().expect("6 bytes")));
+        let any_source = self.expect == Expect::Reply && self.remote.is_group();
+        let differs = |i: usize| frame.get(i) != expected.get(i);
+        (0..frame.len().max(expected.len()))
+            .filter(|&i| match i {
+                6..12 => !source_ok && (any_source || differs(i)),
+                _ => differs(i),
+            })
+            .take(limit)
+            .collect()
+    }
+}
+
+#[inline(always)]
+fn fill_byte(seq: u64, offset: usize) -> u8 {
+    (seq as u8).wrapping_add(offset as u8)
+}
+
+fn payload_offset(flows: u32) -> usize {
+    if flows == 0 {
+        ETHER_HDR
+    } else {
+        ETHER_HDR + IPV4_HDR + UDP_HDR
+    }
+}
+
+fn ipv4_checksum(header: &[u8; IPV4_HDR]) -> u16 {
+    let mut sum: u32 = header.chunks(2).map(|w| u32::from(u16::from_be_bytes([w[0], w[1]]))).sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const US: Mac = Mac([0x02, 0, 0, 0, 0, 0x01]);
+    const ECHO: Mac = Mac([0x52, 0x54, 0, 0x12, 0x34, 0x56]);
+    const BROADCAST: Mac = Mac([0xff; 6]);
+
+    fn spec(flows: u32, size: usize) -> ProbeSpec {
+        ProbeSpec::new(US, ECHO, Expect::Reply, size, flows, 0xabcd).unwrap()
+    }
+
+    /// What an echo in reply mode on port `port` sends back.
+    fn replied(frame: &[u8], port: Mac) -> Vec<u8> {
+        let mut f = frame.to_vec();
+        f.copy_within(6..12, 0);
+        f[6..12].copy_from_slice(&port.0);
+        f
+    }
+
+    /// What an echo in swap mode sends back.
+    fn swapped(frame: &[u8]) -> Vec<u8> {
+        let mut f = frame.to_vec();
+        f[..6].copy_from_slice(&frame[6..12]);
+        f[6..12].copy_from_slice(&frame[..6]);
+        f
+    }
+
+    #[test]
+    fn a_probe_has_the_asked_size_and_identifies_itself() {
+        for flows in [0, 32] {
+            let s = spec(flows, 128);
+            let mut f = Vec::new();
+            s.build(7, 123_456, &mut f);
+            assert_eq!(f.len(), 128);
+            assert_eq!(f[..6], ECHO.0);
+            assert_eq!(f[6..12], US.0);
+            assert_eq!(s.identify(&f), Some((7, 123_456)));
+            assert_eq!(s.identify(&f[..40]), None, "truncated");
+            let other_run = ProbeSpec::new(US, ECHO, Expect::Reply, 128, flows, 1).unwrap();
+            assert_eq!(other_run.identify(&f), None, "another run's probe");
+        }
+    }
+
+    #[test]
+    fn build_into_writes_exactly_the_probe() {
+        let s = spec(4, 80);
+        let (mut a, mut b) = (Vec::new(), vec![0xee; 100]);
+        s.build(9, 77, &mut a);
+        s.build_into(9, 77, &mut b);
+        assert_eq!(b[..80], a[..]);
+        assert!(b[80..].iter().all(|&x| x == 0xee), "nothing past the probe");
+        s.build(10, 77, &mut a);
+        assert_ne!(b[..80], a[..], "another seq, another probe");
+    }
+
+    #[test]
+    fn flows_vary_the_udp_ports_and_keep_a_valid_ip_header() {
+        let s = spec(4, 70);
+        let mut ports = std::collections::HashSet::new();
+        let mut f = Vec::new();
+        for seq in 0..8 {
+            s.build(seq, 1, &mut f);
+            assert_eq!(f[12..14], [0x08, 0x00]);
+            let ip: [u8; 20] = f[14..34].try_into().unwrap();
+            assert_eq!(ipv4_checksum(&ip), 0, "the checksum of a valid header sums to zero");
+            ports.insert((f[34..36].to_vec(), f[36..38].to_vec()));
+            assert_eq!(s.flow_of(seq), (seq % 4) as u32);
+        }
+        assert_eq!(ports.len(), 4);
+        assert_eq!(spec(0, 60).flow_of(5), 0);
+    }
+
+    #[test]
+    fn the_ip_and_udp_headers_are_exact() {
+        let s = spec(32, 128);
+        assert_eq!(s.size(), 128);
+        let mut f = Vec::new();
+        s.build(37, 1, &mut f); // flow 37 % 32 = 5
+        let ip = [0x45, 0, 0, 114, 0, 0, 0x40, 0, 64, 17, 0xae, 0x53, 198, 18, 0, 1, 198, 18, 0, 2];
+        assert_eq!(f[14..34], ip, "the checksum 0xae53 computed by hand");
+        let udp = [0x9c, 0x45, 0x23, 0x2d, 0, 94, 0, 0]; // 40005 -> 9005, 94 bytes, no checksum
+        assert_eq!(f[34..42], udp);
+        assert_eq!(f[42..50], MAGIC);
+        assert_eq!(f[50..54], 0xabcdu32.to_be_bytes());
+        assert_eq!(f[54..62], 37u64.to_be_bytes());
+        assert_eq!(f[62..70], 1u64.to_be_bytes());
+        assert_eq!(f[70], 37u8.wrapping_add(70));
+        assert_eq!(f[127], 37u8.wrapping_add(127));
+    }
+
+    #[test]
+    fn the_ipv4_checksum_is_rfc_1071s() {
+        // The textbook header (its sum carries into the upper half): 0xb861.
+        let header =
+            [0x45, 0, 0, 0x73, 0, 0, 0x40, 0, 0x40, 0x11, 0, 0, 0xc0, 0xa8, 0, 1, 0xc0, 0xa8, 0, 0xc7];
+        assert_eq!(ipv4_checksum(&header), 0xb861);
+        assert_eq!(ipv4_checksum(&[0; 20]), 0xffff);
+    }
+
+    #[test]
+    fn only_this_runs_probes_are_identified() {
+        for flows in [0, 8] {
+            let s = spec(flows, 96);
+            let mut f = Vec::new();
+            s.build(2, 5, &mut f);
+            let mut other_type = f.clone();
+            other_type[13] ^= 1;
+            assert_eq!(s.identify(&other_type), None, "another ethertype");
+            let mut no_magic = f.clone();
+            no_magic[payload_offset(flows)] ^= 1;
+            assert_eq!(s.identify(&no_magic), None, "no magic");
+            let mut other_session = f.clone();
+            other_session[payload_offset(flows) + 11] ^= 1;
+            assert_eq!(s.identify(&other_session), None, "another session");
+        }
+    }
+
+    #[test]
+    fn a_reply_needs_both_addresses_right() {
+        let s = spec(0, 64);
+        let mut f = Vec::new();
+        s.build(3, 99, &mut f);
+        let mut to_echo = replied(&f, ECHO);
+        to_echo[..6].copy_from_slice(&ECHO.0);
+        assert_eq!(s.check(&to_echo, 3, 99), Verdict::WrongAddresses(ECHO, ECHO));
+        let mut from_us = replied(&f, ECHO);
+        from_us[6..12].copy_from_slice(&US.0);
+        assert_eq!(s.check(&from_us, 3, 99), Verdict::WrongAddresses(US, US));
+    }
+
+    #[test]
+    fn an_echoed_probe_is_good_in_either_mode_to_a_unicast_port() {
+        for flows in [0, 16] {
+            for expect in [Expect::Reply, Expect::Swap] {
+                let s = ProbeSpec::new(US, ECHO, expect, 100, flows, 1).unwrap();
+                let mut f = Vec::new();
+                s.build(3, 99, &mut f);
+                assert_eq!(s.check(&replied(&f, ECHO), 3, 99), Verdict::Good);
+                assert_eq!(s.check(&swapped(&f), 3, 99), Verdict::Good);
+            }
+        }
+    }
+
+    #[test]
+    fn to_a_group_address_the_modes_differ() {
+        let other_port = Mac([0x52, 0x54, 0, 0, 0, 9]);
+        let mut f = Vec::new();
+        let reply = ProbeSpec::new(US, BROADCAST, Expect::Reply, 64, 0, 1).unwrap();
+        reply.build(1, 2, &mut f);
+        assert_eq!(reply.check(&replied(&f, other_port), 1, 2), Verdict::Good, "from the echo's own MAC");
+        assert_eq!(reply.check(&swapped(&f), 1, 2), Verdict::WrongAddresses(US, BROADCAST));
+        let swap = ProbeSpec::new(US, BROADCAST, Expect::Swap, 64, 0, 1).unwrap();
+        assert_eq!(swap.check(&swapped(&f), 1, 2), Verdict::Good);
+        assert_eq!(swap.check(&replied(&f, other_port), 1, 2), Verdict::WrongAddresses(US, other_port));
+    }
+
+    #[test]
+    fn an_unchanged_probe_has_wrong_addresses() {
+        let s = spec(0, 64);
+        let mut f = Vec::new();
+        s.build(3, 99, &mut f);
+        assert_eq!(s.check(&f, 3, 99), Verdict::WrongAddresses(ECHO, US));
+    }
+
+    #[test]
+    fn any_changed_byte_after_the_addresses_is_corrupt() {
+        for flows in [0, 8] {
+            let s = spec(flows, 80);
+            let mut f = Vec::new();
+            s.build(5, 42, &mut f);
+            let good = replied(&f, ECHO);
+            assert_eq!(s.check(&good, 5, 42), Verdict::Good);
+            for at in 12..80 {
+                let mut flipped = good.clone();
+                flipped[at] ^= 1;
+                assert_eq!(s.check(&flipped, 5, 42), Verdict::Corrupt, "byte {at}, {flows} flows");
+            }
+            assert_eq!(s.check(&good[..79], 5, 42), Verdict::Corrupt);
+            assert_eq!(s.check(&good, 5, 43), Verdict::Corrupt, "another stamp");
+            assert_eq!(s.check(&good, 6, 42), Verdict::Corrupt, "another seq");
+        }
+    }
+
+    #[test]
+    fn differences_name_the_offsets() {
+        let s = spec(0, 64);
+        let mut f = Vec::new();
+        s.build(5, 42, &mut f);
+        let mut bad = replied(&f, ECHO);
+        assert!(s.differences(&bad, 5, 42, 8).is_empty());
+        bad[20] ^= 1;
+        bad[63] ^= 1;
+        bad[0] ^= 1;
+        assert_eq!(s.differences(&bad, 5, 42, 8), vec![0, 20, 63]);
+        assert_eq!(s.differences(&bad, 5, 42, 2), vec![0, 20]);
+        assert_eq!(s.differences(&bad[..62], 5, 42, 8), vec![0, 20, 62, 63], "missing bytes count");
+        let to_group = ProbeSpec::new(US, BROADCAST, Expect::Reply, 64, 0, 1).unwrap();
+        to_group.build(1, 2, &mut f);
+        assert!(to_group.differences(&replied(&f, ECHO), 1, 2, 8).is_empty(), "from any unicast port");
+        assert_eq!(to_group.differences(&swapped(&f), 1, 2, 8), (6..12).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn sizes_hold_the_probe_and_flows_are_bounded() {
+        assert_eq!(ProbeSpec::size_range(0), 60..=9000);
+        assert_eq!(ProbeSpec::size_range(1), 14 + 20 + 8 + 28..=9000);
+        for (size, flows) in [(59, 0), (69, 1), (9001, 0), (100, MAX_FLOWS + 1)] {
+            assert!(ProbeSpec::new(US, ECHO, Expect::Reply, size, flows, 0).is_err(), "{size} bytes, {flows} flows");
+        }
+        assert!(ProbeSpec::new(US, ECHO, Expect::Reply, 9000, MAX_FLOWS, 0).is_ok());
+    }
+
+    #[test]
+    fn expect_parses() {
+        assert_eq!("reply".parse::<Expect>(), Ok(Expect::Reply));
+        assert_eq!("swap".parse::<Expect>(), Ok(Expect::Swap));
+        assert!("macswap".parse::<Expect>().is_err());
+    }
+}

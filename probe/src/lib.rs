@@ -1,0 +1,16 @@
+//! The probe frame that l2_ping (libpcap) and l2_load (DPDK) send to an echo
+//! and check on return: one format, one check, one tally, so the two tools
+//! judge a reply the same way.
+//!
+//! - [`mac`]: Ethernet addresses, parsed and printed.
+//! - [`frame`]: the probe's bytes, built and checked.
+//! - [`tally`]: what came back: received, bad, duplicated, reordered within a
+//!   flow, late; round-trip times in an HDR histogram.
+
+pub mod frame;
+pub mod mac;
+pub mod tally;
+
+pub use frame::{Expect, ProbeSpec, Verdict};
+pub use mac::Mac;
+pub use tally::{Outcome, Percentiles, Tally};
