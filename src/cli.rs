@@ -14,7 +14,7 @@ use crate::echo::{EchoConfig, IdleMode, IdleSleeps, Mode, PortConfig, MAX_MBUFS}
 
 /// `--version`: ours, the DPDK compiled against, and the DPDK whose libraries
 /// were loaded, which can differ (a bug report needs both).
-fn version() -> &'static str {
+pub fn version() -> &'static str {
     static VERSION: OnceLock<String> = OnceLock::new();
     VERSION.get_or_init(|| {
         format!(

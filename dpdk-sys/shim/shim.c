@@ -12,6 +12,12 @@ uint16_t rs_rte_eth_tx_burst(uint16_t port_id, uint16_t queue_id,
 	return rte_eth_tx_burst(port_id, queue_id, tx_pkts, nb_pkts);
 }
 
+int rs_rte_pktmbuf_alloc_bulk(struct rte_mempool *pool, struct rte_mbuf **mbufs,
+			      unsigned int count)
+{
+	return rte_pktmbuf_alloc_bulk(pool, mbufs, count);
+}
+
 int rs_rte_errno(void)
 {
 	return rte_errno;
@@ -27,6 +33,7 @@ const uint64_t rs_RTE_ETH_RSS_TCP = RTE_ETH_RSS_TCP;
 const uint64_t rs_RTE_ETH_RSS_UDP = RTE_ETH_RSS_UDP;
 const uint64_t rs_RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE = RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 const uint16_t rs_RTE_MBUF_DEFAULT_BUF_SIZE = RTE_MBUF_DEFAULT_BUF_SIZE;
+const uint16_t rs_RTE_PKTMBUF_HEADROOM = RTE_PKTMBUF_HEADROOM;
 
 struct rs_layout rs_layout(void)
 {

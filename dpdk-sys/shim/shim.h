@@ -31,6 +31,8 @@ uint16_t rs_rte_eth_rx_burst(uint16_t port_id, uint16_t queue_id,
 			     struct rte_mbuf **rx_pkts, uint16_t nb_pkts);
 uint16_t rs_rte_eth_tx_burst(uint16_t port_id, uint16_t queue_id,
 			     struct rte_mbuf **tx_pkts, uint16_t nb_pkts);
+int rs_rte_pktmbuf_alloc_bulk(struct rte_mempool *pool, struct rte_mbuf **mbufs,
+			      unsigned int count);
 int rs_rte_errno(void);
 uint64_t rs_rte_rdtsc(void);
 
@@ -40,6 +42,7 @@ extern const uint64_t rs_RTE_ETH_RSS_TCP;
 extern const uint64_t rs_RTE_ETH_RSS_UDP;
 extern const uint64_t rs_RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 extern const uint16_t rs_RTE_MBUF_DEFAULT_BUF_SIZE;
+extern const uint16_t rs_RTE_PKTMBUF_HEADROOM;
 
 /* Layout as the C compiler sees it, to check bindgen's structs against. */
 struct rs_layout {

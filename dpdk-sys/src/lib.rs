@@ -9,6 +9,7 @@ include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 pub use rs_rte_errno as rte_errno;
 pub use rs_rte_eth_rx_burst as rte_eth_rx_burst;
 pub use rs_rte_eth_tx_burst as rte_eth_tx_burst;
+pub use rs_rte_pktmbuf_alloc_bulk as rte_pktmbuf_alloc_bulk;
 pub use rs_rte_rdtsc as rte_rdtsc;
 
 /// Where the installed DPDK predates `rte_tel_data_add_dict_uint` (23.03),
@@ -82,6 +83,10 @@ pub fn mbuf_default_buf_size() -> u16 {
     // SAFETY: as above.
     unsafe { rs_RTE_MBUF_DEFAULT_BUF_SIZE }
 }
+pub fn pktmbuf_headroom() -> u16 {
+    // SAFETY: as above.
+    unsafe { rs_RTE_PKTMBUF_HEADROOM }
+}
 
 #[cfg(test)]
 mod tests {
@@ -124,6 +129,6 @@ mod tests {
         assert_ne!(rss_udp(), 0);
         assert_eq!(rss_ip() & rss_tcp(), 0);
         assert_eq!(tx_offload_mbuf_fast_free().count_ones(), 1);
-        assert_eq!(mbuf_default_buf_size(), 2048 + 128);
+        assert_eq!(mbuf_default_buf_size(), 2048 + pktmbuf_headroom());
     }
 }

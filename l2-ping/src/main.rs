@@ -77,8 +77,8 @@ fn run(opts: &Options) -> Result<Summary> {
         Some(mac) => mac,
         None => link::interface_mac(&opts.iface)?,
     };
-    let spec =
-        ProbeSpec::new(local, opts.dst, opts.expect, size, opts.flows, session_id()).map_err(|e| anyhow!(e))?;
+    let spec = ProbeSpec::new(local, opts.dst, opts.expect, size, opts.flows, l2_probe::new_session())
+        .map_err(|e| anyhow!(e))?;
     let interval = opts.probe_interval();
     let timeout_ns = opts.timeout.as_nanos() as u64;
     let per_reply_lines = opts.rate.is_none() && !opts.json;
@@ -255,13 +255,13 @@ struct RttSummary {
 impl From<Percentiles> for RttSummary {
     fn from(p: Percentiles) -> RttSummary {
         let us = |ns: u64| ns as f64 / 1000.0;
-        RttSummary { min: us(p.min), p50: us(p.p50), p90: us(p.p90), p99: us(p.p99), p999: us(p.p999), max: us(p.max) }
+        RttSummary {
+            min: us(p.min),
+            p50: us(p.p50),
+            p90: us(p.p90),
+            p99: us(p.p99),
+            p999: us(p.p999),
+            max: us(p.max),
+        }
     }
-}
-
-/// Tells this run's probes from another l2_ping's on the same wire.
-fn session_id() -> u32 {
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
-    std::process::id().rotate_left(16) ^ nanos
 }

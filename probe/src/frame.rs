@@ -258,7 +258,8 @@ impl ProbeSpec {
         {
             return false;
         }
-        if frame[hl..hl + 8] != seq.to_be_bytes() || frame[hl + 8..hl + PROBE_COUNTERS] != stamp.to_be_bytes() {
+        if frame[hl..hl + 8] != seq.to_be_bytes() || frame[hl + 8..hl + PROBE_COUNTERS] != stamp.to_be_bytes()
+        {
             return false;
         }
         let start = hl + PROBE_COUNTERS;
@@ -525,7 +526,10 @@ mod tests {
         assert_eq!(ProbeSpec::size_range(0), 60..=9000);
         assert_eq!(ProbeSpec::size_range(1), 14 + 20 + 8 + 28..=9000);
         for (size, flows) in [(59, 0), (69, 1), (9001, 0), (100, MAX_FLOWS + 1)] {
-            assert!(ProbeSpec::new(US, ECHO, Expect::Reply, size, flows, 0).is_err(), "{size} bytes, {flows} flows");
+            assert!(
+                ProbeSpec::new(US, ECHO, Expect::Reply, size, flows, 0).is_err(),
+                "{size} bytes, {flows} flows"
+            );
         }
         assert!(ProbeSpec::new(US, ECHO, Expect::Reply, 9000, MAX_FLOWS, 0).is_ok());
     }

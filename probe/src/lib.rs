@@ -14,3 +14,11 @@ pub mod tally;
 pub use frame::{Expect, ProbeSpec, Verdict};
 pub use mac::Mac;
 pub use tally::{Outcome, Percentiles, Tally};
+
+/// A new session id, to tell this run's probes from another's on the same
+/// wire: the process id and the clock's nanoseconds.
+pub fn new_session() -> u32 {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+    std::process::id().rotate_left(16) ^ nanos
+}

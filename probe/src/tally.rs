@@ -86,7 +86,14 @@ impl Tally {
         let (seq, stamp) = spec.identify(frame)?;
         let Some(sent) = sent(seq) else {
             self.bad += 1; // a sequence number we never sent
-            return Some(Judged { seq, stamp, sent: 0, verdict: Verdict::Corrupt, outcome: Outcome::Bad, rtt: 0 });
+            return Some(Judged {
+                seq,
+                stamp,
+                sent: 0,
+                verdict: Verdict::Corrupt,
+                outcome: Outcome::Bad,
+                rtt: 0,
+            });
         };
         let verdict = spec.check(frame, seq, sent);
         let rtt = now.saturating_sub(sent);
@@ -238,7 +245,10 @@ mod tests {
         spec.build(2, 1_000, &mut frame);
         reply(&mut frame);
         let j = t.judge(&spec, &frame, sent, 5_000, T).expect("a probe");
-        assert_eq!((j.seq, j.stamp, j.verdict, j.outcome, j.rtt), (2, 1_000, Verdict::Good, Outcome::Received, 4_000));
+        assert_eq!(
+            (j.seq, j.stamp, j.verdict, j.outcome, j.rtt),
+            (2, 1_000, Verdict::Good, Outcome::Received, 4_000)
+        );
         spec.build(3, 1_000, &mut frame);
         reply(&mut frame);
         let j = t.judge(&spec, &frame, sent, 5_000, T).expect("a probe");
@@ -246,7 +256,11 @@ mod tests {
         spec.build(2, 999, &mut frame);
         reply(&mut frame);
         let j = t.judge(&spec, &frame, sent, 5_000, T).expect("a probe");
-        assert_eq!((j.verdict, j.outcome), (Verdict::Corrupt, Outcome::Bad), "not the stamp it was sent with");
+        assert_eq!(
+            (j.verdict, j.outcome),
+            (Verdict::Corrupt, Outcome::Bad),
+            "not the stamp it was sent with"
+        );
         assert!(t.judge(&spec, &[0; 64], sent, 5_000, T).is_none(), "not a probe");
         assert_eq!((t.received, t.bad), (1, 2));
     }

@@ -1,6 +1,7 @@
-//! A burst of received mbufs: receive, touch each frame, transmit, and free in
-//! bulk whatever was dropped or not sent. This is the hot path: no allocation,
-//! and no FFI call per packet (frame bytes are read from the mbuf directly).
+//! A burst of mbufs on one queue pair: receive (or allocate and fill), touch
+//! each frame, transmit, and free in bulk whatever was dropped or not sent.
+//! This is the hot path: no allocation, and no FFI call per packet (frame
+//! bytes are read and written in the mbuf directly).
 
 use std::marker::PhantomData;
 use std::slice;
@@ -40,6 +41,7 @@ pub const MAX_BURST: usize = 512;
 pub struct MbufBurst<'q> {
     port: u16,
     queue: u16,
+    pool: *mut dpdk_sys::rte_mempool,
     mbufs: [*mut rte_mbuf; MAX_BURST],
     len: usize,
     _queue: PhantomData<&'q mut ()>,
@@ -51,6 +53,7 @@ impl<'q> MbufBurst<'q> {
         MbufBurst {
             port: queue.port,
             queue: queue.queue,
+            pool: queue.pool,
             mbufs: [std::ptr::null_mut(); MAX_BURST],
             len: 0,
             _queue: PhantomData,
@@ -74,6 +77,35 @@ impl<'q> MbufBurst<'q> {
         };
         self.len += usize::from(n);
         usize::from(n)
+    }
+
+    /// Takes `count` mbufs from the queue's pool, all or none, sets each to
+    /// `len` bytes and lets `fill(i, frame)` write the `i`th; they join the
+    /// burst after what it holds. False when the pool has fewer free, or the
+    /// burst less room. `len` must fit an mbuf's data room ([`frame_room`]).
+    #[inline(always)]
+    pub fn allocate(&mut self, count: usize, len: u16, mut fill: impl FnMut(usize, &mut [u8])) -> bool {
+        assert!(usize::from(len) <= frame_room(), "{len} bytes do not fit one mbuf");
+        if count > MAX_BURST - self.len {
+            return false;
+        }
+        let new = &mut self.mbufs[self.len..self.len + count];
+        // SAFETY: the pool outlives the queue pair this burst borrows; `new`
+        // has room for `count` pointers.
+        if unsafe { dpdk_sys::rte_pktmbuf_alloc_bulk(self.pool, new.as_mut_ptr(), count as u32) } != 0 {
+            return false;
+        }
+        for (i, &m) in new.iter().enumerate() {
+            // SAFETY: freshly allocated (reset: one segment, headroom reserved,
+            // length 0), owned by this burst; `len` fits its data room.
+            unsafe {
+                *mbuf_field::data_len(m) = len;
+                *mbuf_field::pkt_len(m) = u32::from(len);
+                fill(i, first_segment(m));
+            }
+        }
+        self.len += count;
+        true
     }
 
     /// Calls `keep` on the bytes of each frame's first segment, in order; the
@@ -122,6 +154,12 @@ impl Drop for MbufBurst<'_> {
     fn drop(&mut self) {
         free_bulk(&mut self.mbufs[..self.len]);
     }
+}
+
+/// The longest frame [`MbufBurst::allocate`] makes: the pools' data room
+/// after DPDK's headroom.
+pub fn frame_room() -> usize {
+    usize::from(dpdk_sys::mbuf_default_buf_size() - dpdk_sys::pktmbuf_headroom())
 }
 
 /// The first segment's data: `buf_addr + data_off`, `data_len` bytes.

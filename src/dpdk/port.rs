@@ -85,7 +85,8 @@ pub struct Port<'eal> {
     id: u16,
     started: bool,
     claimed: Vec<AtomicBool>,
-    pools: Vec<Mempool<'eal>>,
+    /// Each RX queue's pool, by queue number; the TX side allocates from it too.
+    pools: Vec<(u16, Mempool<'eal>)>,
     _eal: PhantomData<fn() -> &'eal Eal>,
 }
 
@@ -223,7 +224,7 @@ impl<'eal> Port<'eal> {
             self.id,
             errno_text(ret)
         );
-        self.pools.push(pool);
+        self.pools.push((queue, pool));
         // SAFETY: as above.
         let ret = unsafe { dpdk_sys::rte_eth_tx_queue_setup(self.id, queue, txd, socket, std::ptr::null()) };
         ensure!(
@@ -300,12 +301,12 @@ impl<'eal> Port<'eal> {
 
     /// Mbufs out of the port's pools right now (in rings, in flight, or lost).
     pub fn mbufs_in_use(&self) -> u64 {
-        self.pools.iter().map(|p| u64::from(p.in_use())).sum()
+        self.pools.iter().map(|(_, p)| u64::from(p.in_use())).sum()
     }
 
     /// Total mbufs in the port's pools.
     pub fn mbufs_total(&self) -> u64 {
-        self.pools.iter().map(|p| u64::from(p.size())).sum()
+        self.pools.iter().map(|(_, p)| u64::from(p.size())).sum()
     }
 
     /// Exclusive use of RX/TX queue `queue` until the returned handle drops:
@@ -314,8 +315,11 @@ impl<'eal> Port<'eal> {
         ensure!(self.started, "port {} is not started", self.id);
         let flag = self.claimed.get(usize::from(queue));
         let Some(flag) = flag else { bail!("port {} has no queue {queue}", self.id) };
+        let Some((_, pool)) = self.pools.iter().find(|(q, _)| *q == queue) else {
+            bail!("queue {queue} of port {} has no mbuf pool", self.id)
+        };
         ensure!(!flag.swap(true, Ordering::Acquire), "queue {queue} of port {} is already in use", self.id);
-        Ok(QueuePair { port: self.id, queue, claim: flag })
+        Ok(QueuePair { port: self.id, queue, pool: pool.as_ptr(), claim: flag })
     }
 }
 
@@ -347,6 +351,8 @@ impl Drop for Port<'_> {
 pub struct QueuePair<'p> {
     pub(super) port: u16,
     pub(super) queue: u16,
+    /// The RX queue's pool, which the port keeps while this borrows it.
+    pub(super) pool: *mut dpdk_sys::rte_mempool,
     claim: &'p AtomicBool,
 }
 

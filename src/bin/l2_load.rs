@@ -1,0 +1,141 @@
+//! l2_load: the other half of the echo. Sends probe frames to an echo's port
+//! at a fixed rate on an open-loop schedule, checks every frame that comes
+//! back and times its round trip; or finds RFC 2544 throughput.
+//!
+//!     sudo l2_load -l 0 --vdev net_memif0 -- --dst 52:54:00:12:34:56 --rate 1000000
+
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context, Result};
+use dpdk_echo::dpdk::{frame_room, split_args, Eal};
+use dpdk_echo::echo::{bring_up_port, PortConfig};
+use dpdk_echo::load::cli::Options;
+use dpdk_echo::load::plot::{self, Series};
+use dpdk_echo::load::report::{self, FixedReport, SearchReport, Setup};
+use dpdk_echo::load::search::{self, SizeResult};
+use dpdk_echo::load::trial::{self, Trial, TrialConfig};
+use dpdk_echo::quit;
+use l2_probe::{Expect, Mac, ProbeSpec};
+
+fn main() -> ExitCode {
+    // Usage and setup errors: exit status 2; lost or bad frames: 1.
+    dpdk_echo::main_with_status("l2_load", run, ExitCode::from(2))
+}
+
+fn run() -> Result<ExitCode> {
+    // EAL options come first, ours after `--`; ours are checked before EAL starts.
+    let (eal_args, app_args) = split_args(std::env::args_os());
+    let opts =
+        Options::try_parse_from(app_args, frame_room()).unwrap_or_else(|e| cli_values::exit_on("l2_load", e));
+    log::info!("l2_load {}", dpdk_echo::cli::version());
+    let quit = quit::on_signals()?;
+
+    // Initialise the EAL; l2_load runs on the main lcore alone.
+    let eal = Eal::init(&eal_args)?;
+    if eal.lcores().len() > 1 {
+        log::warn!("l2_load sends and receives on the main lcore {} only", eal.main_lcore().id);
+    }
+
+    // One RX/TX queue pair, started; our source address is the port's MAC.
+    let config = PortConfig { port: opts.port, rxd: 1024, txd: 1024, mbufs: 8191, burst: opts.burst };
+    let port = bring_up_port(&eal, &config, 1)?;
+    let local = Mac(port.mac()?.0);
+    let mut queue = port.claim_queue(0)?;
+    let setup = Setup {
+        port: opts.port,
+        src: local.to_string(),
+        dst: opts.dst.to_string(),
+        expect: match opts.expect {
+            Expect::Reply => "reply",
+            Expect::Swap => "swap",
+        },
+        flows: opts.flows,
+    };
+
+    // A trial per size: at the fixed rate, or a search from it down.
+    let session = l2_probe::new_session();
+    let mut fixed: Vec<Trial> = Vec::new();
+    let mut searched: Vec<SizeResult> = Vec::new();
+    for (i, &size) in opts.size.iter().enumerate() {
+        if quit.is_set() {
+            break;
+        }
+        // Each size its own session: a straggler from the last is not counted.
+        let spec =
+            ProbeSpec::new(local, opts.dst, opts.expect, size, opts.flows, session.wrapping_add(i as u32))
+                .map_err(|e| anyhow!(e))?;
+        let cfg = TrialConfig {
+            size,
+            rate: opts.rate(),
+            duration: opts.duration,
+            burst: opts.burst,
+            timeout: opts.timeout,
+        };
+        if opts.search {
+            let cfg = TrialConfig { duration: opts.trial, ..cfg };
+            let progress = |t: &Trial, load: Option<u64>| {
+                if !opts.json {
+                    let what = load.map_or("trial: ".into(), |pct| format!("latency at {pct}%: "));
+                    println!("{}", report::trial_lines(t, &what));
+                }
+            };
+            searched.push(search::throughput(&mut queue, &spec, &cfg, opts.resolution, quit, progress));
+        } else {
+            let t = trial::run(&mut queue, &spec, &cfg, quit);
+            if !opts.json {
+                println!("{}", report::trial_lines(&t, ""));
+            }
+            fixed.push(t);
+        }
+    }
+
+    if let Some(path) = &opts.plot {
+        // A search of one size: its four latency trials; of more: each at 100%.
+        let series: Vec<Series> = if opts.search {
+            let shown = |r: &'_ SizeResult| if searched.len() == 1 { r.latency.len() } else { 1 };
+            searched
+                .iter()
+                .flat_map(|r| r.latency.iter().rev().take(shown(r)))
+                .map(|l| Series {
+                    label: format!("{} B at {}% of {} pps", l.trial.size, l.load_pct, l.trial.rate_asked),
+                    points: &l.trial.distribution,
+                })
+                .collect()
+        } else {
+            fixed
+                .iter()
+                .map(|t| Series {
+                    label: format!("{} B at {} pps", t.size, t.rate_asked),
+                    points: &t.distribution,
+                })
+                .collect()
+        };
+        let rows: Vec<(usize, u64)> = searched.iter().map(|r| (r.size, r.throughput_pps)).collect();
+        plot::draw(path, &series, opts.search.then_some(rows.as_slice()))
+            .with_context(|| format!("--plot {}", path.display()))?;
+    }
+
+    let good = if opts.search {
+        if opts.json {
+            report::json(&SearchReport {
+                setup: &setup,
+                resolution_pct: opts.resolution,
+                search: &searched,
+            })?;
+        } else {
+            print!("{}", report::search_table(&searched));
+        }
+        !searched.is_empty() && searched.iter().all(|r| r.throughput_pps > 0)
+    } else {
+        if opts.json {
+            let (only, rows) = match fixed.as_slice() {
+                [one] => (Some(one), None),
+                all => (None, Some(all)),
+            };
+            report::json(&FixedReport { setup: &setup, only, rows })?;
+        }
+        !fixed.is_empty() && fixed.iter().all(Trial::all_back)
+    };
+    // The port stops and closes as `queue` and `port` drop, before the EAL.
+    Ok(if good { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

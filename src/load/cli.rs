@@ -1,0 +1,242 @@
+//! l2_load's options (after `--`). Every number is bounded at parse time to
+//! what a trial's arithmetic and memory can hold: a trial keeps a bit per
+//! frame, so `--rate` times the trial's length is capped too.
+
+use std::ffi::OsString;
+use std::time::Duration;
+
+use clap::builder::TypedValueParser;
+use clap::error::ErrorKind;
+use clap::{Command, CommandFactory, FromArgMatches, Parser};
+use cli_values::{int_in, number_in, secs_in};
+use l2_probe::frame::MAX_FLOWS;
+use l2_probe::{Expect, Mac, ProbeSpec};
+
+use crate::dpdk::{MAX_BURST, MAX_PORT_ID};
+
+/// `--rate` at most 100 million frames a second.
+pub const MAX_RATE: u64 = 100_000_000;
+/// Most frames in one trial: a bit each (125 MB) to tell replies from duplicates.
+pub const MAX_TRIAL_FRAMES: u64 = 1_000_000_000;
+/// `--duration`, `--trial` and `--timeout` at most an hour.
+const MAX_SECS: f64 = 3600.0;
+/// Most sizes in `--size`.
+const MAX_SIZES: usize = 32;
+
+pub const ABOUT: &str = "DPDK load generator and checker for an L2 echo: every frame checked, \
+                         every frame's round trip timed, RFC 2544 throughput.";
+
+#[derive(Debug, Clone, Parser)]
+pub struct Options {
+    /// Port to send on and receive from.
+    #[arg(long, value_name = "N", default_value_t = 0, allow_hyphen_values = true,
+          value_parser = int_in(0, MAX_PORT_ID))]
+    pub port: u16,
+
+    /// The echo port's MAC: frames go to it (a group address reaches any echo
+    /// in promiscuous mode).
+    #[arg(long, value_name = "MAC")]
+    pub dst: Mac,
+
+    /// How the echo addresses its replies (its --mode): reply (from its port's
+    /// MAC) or swap (from the address frames went to, as testpmd's macswap).
+    #[arg(long, value_name = "MODE", default_value = "reply",
+          value_parser = clap::builder::PossibleValuesParser::new(["reply", "swap"])
+              .map(|s| s.parse::<Expect>().expect("a possible value")))]
+    pub expect: Expect,
+
+    /// Frames per second, sent on an open-loop schedule; with --search, the
+    /// first trial's rate and the highest tried.
+    #[arg(long, value_name = "PPS", allow_hyphen_values = true, value_parser = int_in(1, MAX_RATE))]
+    pub rate: Option<u64>,
+
+    /// Seconds to send at --rate.
+    #[arg(long, value_name = "SECS", default_value = "1", allow_hyphen_values = true,
+          value_parser = secs_in(0.001, MAX_SECS))]
+    pub duration: Duration,
+
+    /// RFC 2544 throughput: the highest rate at which a trial loses nothing
+    /// and gets nothing bad, duplicated, reordered or late, by binary search
+    /// from --rate down; then the latency at 10, 50, 90 and 100% of it.
+    #[arg(long)]
+    pub search: bool,
+
+    /// Seconds per --search trial (RFC 2544 says 60).
+    #[arg(long, value_name = "SECS", default_value = "1", allow_hyphen_values = true,
+          value_parser = secs_in(0.001, MAX_SECS))]
+    pub trial: Duration,
+
+    /// --search stops when the highest passing and lowest failing rates are
+    /// within this percentage of each other.
+    #[arg(long, value_name = "PCT", default_value_t = 1.0, allow_hyphen_values = true,
+          value_parser = number_in(0.01, 50.0))]
+    pub resolution: f64,
+
+    /// Frame sizes in bytes, without FCS, comma-separated (a row each)
+    /// [default: the smallest probe, 60 bytes, or 70 with --flows].
+    #[arg(long, value_name = "BYTES,...", value_delimiter = ',', allow_hyphen_values = true,
+          value_parser = int_in(1usize, 65535))]
+    pub size: Vec<usize>,
+
+    /// IPv4/UDP frames over N port pairs, so that RSS spreads them over an
+    /// echo's queues; default: raw frames of EtherType 0x88b5.
+    #[arg(long, value_name = "N", default_value_t = 0, allow_hyphen_values = true,
+          value_parser = int_in(0, MAX_FLOWS))]
+    pub flows: u32,
+
+    /// Most frames sent, and received, per poll.
+    #[arg(long, value_name = "N", default_value_t = 32, allow_hyphen_values = true,
+          value_parser = int_in(1, MAX_BURST as u16))]
+    pub burst: u16,
+
+    /// A reply later than this is counted late, not received; after the last
+    /// frame, how long to wait for the rest.
+    #[arg(long, value_name = "SECS", default_value = "1", allow_hyphen_values = true,
+          value_parser = secs_in(0.000001, MAX_SECS))]
+    pub timeout: Duration,
+
+    /// Print the results as one JSON object on its own line.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Draw the latency percentile distribution (and with --search the
+    /// throughput per frame size) into FILE, an SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<std::path::PathBuf>,
+}
+
+const AFTER_HELP: &str = "\
+EAL options come first, l2_load's after `--`:
+    sudo l2_load -l 0 --vdev net_memif0 -- --dst 52:54:00:12:34:56 --rate 1000000
+--help and --version need no `--` and do not start DPDK.
+
+Each frame carries a session id, a sequence number, its flow and its scheduled
+send time (the cycle counter); each frame received is checked: from the echo,
+addressed back to us as --expect says, every other byte as sent. Frames leave
+on an open-loop schedule: an echo that stalls shows as latency, not as a
+slower sender. Round trips go into an HDR histogram (min to p99.99).
+Exit status: 0 every frame came back correct (--search: a rate was found),
+1 frames were lost, bad, duplicated, reordered within a flow or late,
+2 a usage or setup error.";
+
+impl Options {
+    pub fn command() -> Command {
+        <Options as CommandFactory>::command()
+            .name("l2_load")
+            .bin_name("l2_load")
+            .about(ABOUT)
+            .version(crate::cli::version())
+            .override_usage("l2_load [EAL OPTIONS] -- --dst MAC [OPTIONS]")
+            .after_help(AFTER_HELP)
+    }
+
+    /// Parses the application's arguments (program name first), checking
+    /// the options against each other: every size must hold the probe and
+    /// fit an mbuf, and a trial's frames must fit [`MAX_TRIAL_FRAMES`].
+    pub fn try_parse_from(args: Vec<OsString>, frame_room: usize) -> Result<Options, clap::Error> {
+        let matches = Options::command().try_get_matches_from(args)?;
+        let mut opts = Options::from_arg_matches(&matches)?;
+        let invalid = |msg: String| Options::command().error(ErrorKind::ValueValidation, msg);
+        let sizes = ProbeSpec::size_range(opts.flows);
+        let (min, max) = (*sizes.start(), (*sizes.end()).min(frame_room));
+        if opts.size.is_empty() {
+            opts.size.push(min);
+        }
+        if opts.size.len() > MAX_SIZES {
+            return Err(invalid(format!("--size: at most {MAX_SIZES} sizes")));
+        }
+        if let Some(size) = opts.size.iter().find(|s| !(min..=max).contains(*s)) {
+            let with = if opts.flows > 0 { format!(" with --flows {}", opts.flows) } else { String::new() };
+            return Err(invalid(format!(
+                "invalid value '{size}' for '--size <BYTES,...>': must be from {min} to {max}{with} \
+                 (a probe, in one mbuf)"
+            )));
+        }
+        if opts.search && opts.rate.is_none() {
+            return Err(invalid("--search needs --rate, the highest rate to try".into()));
+        }
+        if let Some(rate) = opts.rate {
+            let secs = if opts.search { opts.trial } else { opts.duration }.as_secs_f64();
+            if rate as f64 * secs > MAX_TRIAL_FRAMES as f64 {
+                let option = if opts.search { "--trial" } else { "--duration" };
+                return Err(invalid(format!(
+                    "--rate {rate} for {secs} s is more than {MAX_TRIAL_FRAMES} frames: shorten {option}"
+                )));
+            }
+        } else {
+            return Err(invalid("--rate is needed: the frames per second to send".into()));
+        }
+        Ok(opts)
+    }
+
+    /// The rate asked for (checked present when parsing).
+    pub fn rate(&self) -> u64 {
+        self.rate.expect("checked when parsing")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, clap::Error> {
+        let base = ["l2_load", "--dst", "52:54:00:12:34:56"];
+        Options::try_parse_from(base.iter().chain(args).map(OsString::from).collect(), 2048)
+    }
+
+    #[test]
+    fn defaults() {
+        let o = parse(&["--rate", "1000"]).unwrap();
+        assert_eq!(
+            (o.port, o.rate(), o.duration, o.burst, o.flows),
+            (0, 1000, Duration::from_secs(1), 32, 0)
+        );
+        assert_eq!((o.size.clone(), o.expect, o.search), (vec![60], Expect::Reply, false));
+        assert_eq!(parse(&["--rate", "1", "--flows", "4"]).unwrap().size, vec![70]);
+    }
+
+    #[test]
+    fn sizes_are_a_list_each_checked() {
+        let o = parse(&["--rate", "1", "--size", "64,128,1518", "--expect", "swap"]).unwrap();
+        assert_eq!((o.size, o.expect), (vec![64, 128, 1518], Expect::Swap));
+        let err = parse(&["--rate", "1", "--size", "64,2049"]).unwrap_err();
+        assert_eq!(
+            cli_values::one_line(&err),
+            "error: invalid value '2049' for '--size <BYTES,...>': must be from 60 to 2048 (a probe, in one mbuf)"
+        );
+        let err = parse(&["--rate", "1", "--size", "64", "--flows", "2"]).unwrap_err();
+        assert!(cli_values::one_line(&err).contains("must be from 70 to 2048 with --flows 2"));
+        assert!(parse(&["--rate", "1", "--size", "2048"]).is_ok());
+    }
+
+    #[test]
+    fn a_trial_must_fit_its_bitset() {
+        assert!(parse(&["--rate", "100000000", "--duration", "10"]).is_ok());
+        let err = parse(&["--rate", "100000000", "--duration", "11"]).unwrap_err();
+        assert!(cli_values::one_line(&err).contains("shorten --duration"), "{err}");
+        let err =
+            parse(&["--rate", "100000000", "--search", "--trial", "11", "--duration", "1"]).unwrap_err();
+        assert!(cli_values::one_line(&err).contains("shorten --trial"), "{err}");
+    }
+
+    #[test]
+    fn the_rate_is_needed_and_bounded() {
+        assert!(cli_values::one_line(&parse(&[]).unwrap_err()).contains("--rate is needed"));
+        assert!(cli_values::one_line(&parse(&["--search"]).unwrap_err()).contains("--search needs --rate"));
+        for bad in [
+            &["--rate", "0"][..],
+            &["--rate", "100000001"],
+            &["--rate", "1", "--burst", "0"],
+            &["--rate", "1", "--resolution", "0"],
+            &["--rate", "1", "--resolution", "51"],
+            &["--rate", "1", "--timeout", "0"],
+            &["--rate", "1", "--flows", "16385"],
+            &["--rate", "1", "--expect", "flip"],
+            &["--rate", "1", "--duration", "3601"],
+        ] {
+            assert!(parse(bad).is_err(), "accepted {bad:?}");
+        }
+        let long: Vec<String> = std::iter::repeat_n("64", 33).map(String::from).collect();
+        assert!(parse(&["--rate", "1", "--size", &long.join(",")]).is_err());
+    }
+}

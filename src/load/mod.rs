@@ -1,0 +1,18 @@
+//! l2_load, the other half of the echo: a DPDK generator and checker. It sends
+//! probe frames (l2-probe's format, shared with l2_ping) on an open-loop
+//! schedule, checks every reply and times every round trip ([`trial`]), and
+//! finds RFC 2544 throughput by binary search ([`search`]).
+//!
+//! - [`cli`]: its options.
+//! - [`schedule`]: when each frame is due, on the cycle counter.
+//! - [`trial`]: the loop: send what is due, receive, judge, drain.
+//! - [`search`]: the throughput search and the latency trials after it.
+//! - [`report`]: lines for people, or JSON.
+//! - [`plot`]: the SVG picture.
+
+pub mod cli;
+pub mod plot;
+pub mod report;
+pub mod schedule;
+pub mod search;
+pub mod trial;

@@ -1,0 +1,120 @@
+//! l2_load's results: lines for people, or one JSON object.
+
+use std::io::{self, Write};
+
+use l2_probe::Percentiles;
+use serde::Serialize;
+
+use super::search::SizeResult;
+use super::trial::Trial;
+
+/// Who talked to whom, for every report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Setup {
+    pub port: u16,
+    pub src: String,
+    pub dst: String,
+    pub expect: &'static str,
+    pub flows: u32,
+}
+
+/// A fixed-rate run: one size gives its trial's keys at the top level; more
+/// give a row each.
+#[derive(Debug, Serialize)]
+pub struct FixedReport<'a> {
+    #[serde(flatten)]
+    pub setup: &'a Setup,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub only: Option<&'a Trial>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<&'a [Trial]>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SearchReport<'a> {
+    #[serde(flatten)]
+    pub setup: &'a Setup,
+    pub resolution_pct: f64,
+    pub search: &'a [SizeResult],
+}
+
+pub fn json(report: &impl Serialize) -> io::Result<()> {
+    let line = serde_json::to_string(report).map_err(io::Error::other)?;
+    writeln!(io::stdout(), "{line}")
+}
+
+/// One line for a trial, then its round trips and what came back bad.
+pub fn trial_lines(t: &Trial, what: &str) -> String {
+    let mut out = format!(
+        "{what}{} bytes at {} pps for {} s: sent {} ({:.0} pps), received {}, lost {}, bad {}, duplicates {}, \
+         reordered {}, late {}{}",
+        t.size,
+        t.rate_asked,
+        t.duration_s,
+        t.sent,
+        t.rate_pps,
+        t.received,
+        t.lost,
+        t.bad,
+        t.duplicates,
+        t.reordered,
+        t.late,
+        match (t.passed(), t.all_back()) {
+            (true, _) => ": pass".to_string(),
+            (false, true) => format!(": the sender fell {:.3} s behind its schedule (its own limit)", t.send_lag_s),
+            (false, false) => ": FAIL".to_string(),
+        }
+    );
+    if let Some(p) = &t.rtt_ns {
+        out += &format!("\n    rtt {}", percentiles(p));
+    }
+    for b in &t.bad_frames {
+        let offsets: Vec<String> = b.offsets.iter().map(usize::to_string).collect();
+        out += &format!(
+            "\n    bad frame seq {}: {} differ at byte offsets {}",
+            b.seq,
+            b.what,
+            offsets.join(", ")
+        );
+    }
+    out
+}
+
+pub fn percentiles(p: &Percentiles) -> String {
+    let us = |ns: u64| format!("{:.1}", ns as f64 / 1000.0);
+    format!(
+        "min/p50/p90/p99/p99.9/p99.99/max = {}/{}/{}/{}/{}/{}/{} us",
+        us(p.min),
+        us(p.p50),
+        us(p.p90),
+        us(p.p99),
+        us(p.p999),
+        us(p.p9999),
+        us(p.max)
+    )
+}
+
+/// The search's table: a row per size.
+pub fn search_table(results: &[SizeResult]) -> String {
+    let mut out =
+        String::from("  size  throughput pps  trials   p50 us at 10/50/90/100%        p99.9 us at 100%\n");
+    for r in results {
+        let at = |pct: u64, pick: fn(&Percentiles) -> u64| {
+            r.latency
+                .iter()
+                .find(|l| l.load_pct == pct)
+                .and_then(|l| l.trial.rtt_ns.as_ref())
+                .map_or("-".into(), |p| format!("{:.1}", pick(p) as f64 / 1000.0))
+        };
+        let p50s: Vec<String> = [10, 50, 90, 100].iter().map(|&pct| at(pct, |p| p.p50)).collect();
+        out += &format!(
+            "{:>6}  {:>14}  {:>6}   {:<30} {}\n",
+            r.size,
+            r.throughput_pps,
+            r.trials.len(),
+            p50s.join("/"),
+            at(100, |p| p.p999)
+        );
+    }
+    out
+}

@@ -1,0 +1,92 @@
+//! The open-loop schedule: frame `seq` is due at `start + seq / rate`, on the
+//! cycle counter, whatever came back so far. The frame carries that time, so a
+//! frame the sender could only send late (a full TX ring, an echo that
+//! stalled) shows its wait in its round trip, and the receiver knows exactly
+//! what stamp each sequence number must carry.
+
+/// Fixed point: cycles per frame scaled by 2^32, so a stamp costs one
+/// multiplication, with less than a cycle of error after 4 billion frames.
+const FRACTION_BITS: u32 = 32;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    start: u64,
+    /// Cycles between frames, times 2^32.
+    period: u128,
+}
+
+impl Schedule {
+    /// Frames at `rate` per second from cycle `start`, on a counter of `hz`.
+    pub fn new(start: u64, hz: u64, rate: u64) -> Schedule {
+        assert!(hz > 0 && rate > 0, "a counter that runs, a rate above 0");
+        // Rounded up: a stamp is never early, and late by under a cycle
+        // for the first 2^32 frames (a trial has at most 10^9).
+        Schedule { start, period: (u128::from(hz) << FRACTION_BITS).div_ceil(u128::from(rate)) }
+    }
+
+    /// When frame `seq` is due.
+    #[inline(always)]
+    pub fn stamp(&self, seq: u64) -> u64 {
+        self.start + ((u128::from(seq) * self.period) >> FRACTION_BITS) as u64
+    }
+
+    /// How many frames are due at cycle `now`: those whose stamp is at or
+    /// before it.
+    #[inline(always)]
+    pub fn due(&self, now: u64) -> u64 {
+        if now < self.start {
+            return 0;
+        }
+        // The largest seq with stamp(seq) <= now, plus one; the division
+        // rounds down as the stamp's shift does, so the two agree.
+        let elapsed = u128::from(now - self.start) << FRACTION_BITS;
+        let mut due = (elapsed / self.period) as u64 + 1;
+        // The stamp truncates: step over a boundary the division put one off.
+        while due > 0 && self.stamp(due - 1) > now {
+            due -= 1;
+        }
+        while self.stamp(due) <= now {
+            due += 1;
+        }
+        due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_are_evenly_spaced_from_the_start() {
+        let s = Schedule::new(1000, 3_000_000_000, 1_000_000); // 3000 cycles apart
+        assert_eq!((s.stamp(0), s.stamp(1), s.stamp(1_000_000)), (1000, 4000, 1000 + 3_000_000_000));
+        // A period that is no whole number of cycles: 3 GHz at 7 pps.
+        let s = Schedule::new(0, 3_000_000_000, 7);
+        assert_eq!(s.stamp(7), 3_000_000_000);
+        assert_eq!(s.stamp(1), 428_571_428);
+    }
+
+    #[test]
+    fn due_counts_the_frames_stamped_at_or_before_now() {
+        for (hz, rate) in
+            [(3_000_000_000, 1_000_000), (2_100_000_000, 7), (1_000_000_000, 100_000_000), (25_000_000, 3)]
+        {
+            let s = Schedule::new(500, hz, rate);
+            assert_eq!(s.due(0), 0, "before the start");
+            assert_eq!(s.due(499), 0);
+            assert_eq!(s.due(500), 1, "frame 0 at the start");
+            for seq in [1u64, 2, 3, 1000, 123_456_789] {
+                let at = s.stamp(seq);
+                assert_eq!(s.due(at), seq + 1, "{hz} Hz, {rate} pps, seq {seq}");
+                assert_eq!(s.due(at - 1), seq, "{hz} Hz, {rate} pps, just before {seq}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_second_at_the_rate_is_the_rate() {
+        let s = Schedule::new(0, 2_400_000_000, 14_880_952);
+        let in_a_second = s.due(2_400_000_000 - 1);
+        assert!((14_880_951..=14_880_953).contains(&in_a_second), "{in_a_second}");
+    }
+}

@@ -1,0 +1,178 @@
+//! One trial: frames at a fixed rate for a fixed time on one queue pair, every
+//! reply checked and timed, then a drain until all are back or the timeout
+//! passes. The loop alternates a receive and a send, on the cycle counter.
+
+use std::time::Duration;
+
+use l2_probe::{Outcome, Percentiles, ProbeSpec, Tally, Verdict};
+use serde::Serialize;
+
+use super::schedule::Schedule;
+use crate::arch::cycles;
+use crate::dpdk::{tsc_hz, MbufBurst, QueuePair};
+use crate::quit::QuitFlag;
+
+/// Bad frames shown in full (the rest are counted).
+const BAD_SHOWN: usize = 4;
+/// Byte offsets shown per bad frame.
+const OFFSETS_SHOWN: usize = 8;
+
+#[derive(Debug, Clone, Copy)]
+pub struct TrialConfig {
+    pub size: usize,
+    pub rate: u64,
+    pub duration: Duration,
+    pub burst: u16,
+    pub timeout: Duration,
+}
+
+/// A frame that came back wrong.
+#[derive(Debug, Clone, Serialize)]
+pub struct BadFrame {
+    pub seq: u64,
+    /// What was wrong: "addresses" (to/from whom) or "bytes".
+    pub what: &'static str,
+    /// The first byte offsets that differ from the expected reply.
+    pub offsets: Vec<usize>,
+}
+
+/// What a trial sent and got back.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trial {
+    pub size: usize,
+    /// The rate asked for.
+    pub rate_asked: u64,
+    pub duration_s: f64,
+    /// Frames the schedule held: the rate times the duration.
+    pub planned: u64,
+    pub sent: u64,
+    pub received: u64,
+    /// Sent, and neither received nor late by the end of the drain.
+    pub lost: u64,
+    pub bad: u64,
+    pub duplicates: u64,
+    pub reordered: u64,
+    pub late: u64,
+    /// Frames that carried none of this trial's probes (another trial's
+    /// stragglers, the kernel's own frames on a veth).
+    pub other: u64,
+    /// The rate achieved: frames sent over the time from the first frame's
+    /// schedule to the last send.
+    pub rate_pps: f64,
+    /// How far behind its schedule the last frame left, in seconds.
+    pub send_lag_s: f64,
+    pub rtt_ns: Option<Percentiles>,
+    pub bad_frames: Vec<BadFrame>,
+    /// The percentile distribution, for --plot: (fraction at or below, ns).
+    #[serde(skip)]
+    pub distribution: Vec<(f64, f64)>,
+}
+
+impl Trial {
+    /// Every frame came back correct, in order within its flow, in time.
+    pub fn all_back(&self) -> bool {
+        self.sent > 0
+            && self.received == self.sent
+            && self.bad + self.duplicates + self.reordered + self.late == 0
+    }
+
+    /// Passes as an RFC 2544 trial: all back, and the sender kept the rate
+    /// (else the rate was the generator's limit, not the echo's).
+    pub fn passed(&self) -> bool {
+        self.all_back() && self.kept_rate()
+    }
+
+    /// The sender sent every frame the schedule held, the last no more than
+    /// 1% of the trial (or a millisecond) behind its time: at 99% of the rate
+    /// asked or better.
+    pub fn kept_rate(&self) -> bool {
+        self.sent == self.planned && self.send_lag_s <= (0.01 * self.duration_s).max(0.001)
+    }
+}
+
+/// Runs one trial on `queue`; Ctrl+C (`quit`) ends the sending early, and the
+/// drain after it short.
+pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit: &QuitFlag) -> Trial {
+    let hz = tsc_hz();
+    let frames = ((cfg.rate as f64 * cfg.duration.as_secs_f64()).round() as u64).max(1);
+    let timeout = (cfg.timeout.as_secs_f64() * hz as f64) as u64;
+    let mut tally = Tally::new(frames, spec.flows());
+    let mut burst = MbufBurst::new(queue);
+    let (mut bad_frames, mut other) = (Vec::new(), 0u64);
+    let len = cfg.size as u16;
+
+    let schedule = Schedule::new(cycles(), hz, cfg.rate);
+    let (mut sent, mut last_send) = (0u64, schedule.stamp(0));
+    let mut drain_until = None;
+    loop {
+        // Receive: judge each frame against the stamp its sequence number
+        // was scheduled with, then free them all.
+        if burst.receive(cfg.burst) > 0 {
+            let now = cycles();
+            let scheduled = |seq: u64| (seq < sent).then(|| schedule.stamp(seq));
+            burst.retain_frames(|frame| {
+                match tally.judge(spec, frame, scheduled, now, timeout) {
+                    None => other += 1,
+                    Some(j) if j.outcome == Outcome::Bad && bad_frames.len() < BAD_SHOWN => {
+                        bad_frames.push(BadFrame {
+                            seq: j.seq,
+                            what: if matches!(j.verdict, Verdict::WrongAddresses(..)) {
+                                "addresses"
+                            } else {
+                                "bytes"
+                            },
+                            offsets: spec.differences(frame, j.seq, j.sent, OFFSETS_SHOWN),
+                        })
+                    }
+                    Some(_) => {}
+                }
+                false
+            });
+        }
+
+        // Send what the schedule says is due, a burst at most; what the TX
+        // ring does not take is freed and built again on the next turn.
+        let now = cycles();
+        if drain_until.is_none() {
+            let due = schedule.due(now).min(frames);
+            let count = (due - sent).min(u64::from(cfg.burst)) as usize;
+            if count > 0
+                && burst.allocate(count, len, |i, frame| {
+                    let seq = sent + i as u64;
+                    spec.build_into(seq, schedule.stamp(seq), frame)
+                })
+            {
+                sent += burst.transmit() as u64;
+                last_send = now;
+            }
+            if sent == frames || quit.is_set() {
+                let wait = if quit.is_set() { timeout.min(hz / 10) } else { timeout };
+                drain_until = Some(now + wait);
+            }
+        } else if tally.received + tally.late == sent || drain_until.is_some_and(|end| now >= end) {
+            break;
+        }
+    }
+
+    let elapsed = last_send.saturating_sub(schedule.stamp(0));
+    let lag = if sent == 0 { 0 } else { last_send.saturating_sub(schedule.stamp(sent - 1)) };
+    Trial {
+        size: cfg.size,
+        rate_asked: cfg.rate,
+        duration_s: cfg.duration.as_secs_f64(),
+        planned: frames,
+        sent,
+        received: tally.received,
+        lost: sent - tally.received - tally.late,
+        bad: tally.bad,
+        duplicates: tally.duplicates,
+        reordered: tally.reordered,
+        late: tally.late,
+        other,
+        rate_pps: if elapsed == 0 { 0.0 } else { sent.saturating_sub(1) as f64 * hz as f64 / elapsed as f64 },
+        send_lag_s: lag as f64 / hz as f64,
+        rtt_ns: tally.percentiles(1e9 / hz as f64),
+        bad_frames,
+        distribution: tally.distribution(1e9 / hz as f64, 5),
+    }
+}
