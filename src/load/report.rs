@@ -59,9 +59,12 @@ pub fn trial_lines(t: &Trial, what: &str) -> String {
         t.duplicates,
         t.reordered,
         t.late,
-        match (t.passed(), t.all_back()) {
+        match (t.passed, t.all_back()) {
             (true, _) => ": pass".to_string(),
             (false, true) => format!(": the sender fell {:.3} s behind its schedule (its own limit)", t.send_lag_s),
+            (false, false) if t.sent < t.planned => {
+                format!(": FAIL, the port took {} of {} frames (is the echo there?)", t.sent, t.planned)
+            }
             (false, false) => ": FAIL".to_string(),
         }
     );

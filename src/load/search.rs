@@ -101,7 +101,7 @@ pub fn throughput(
             break;
         }
         let trial = trial::run(queue, spec, &TrialConfig { rate, ..*cfg }, quit);
-        search.record(rate, trial.passed());
+        search.record(rate, trial.passed);
         each(&trial, None);
         trials.push(trial);
     }

@@ -1,0 +1,359 @@
+//! l2_load against real echoes over memif (and a 4-queue veth): every frame
+//! back and counted as the echo counted it, a reflector that returns frames
+//! unchanged (all bad), one that drops (the loss counted exactly), one that
+//! dies, --expect, and --search.
+//!
+//! memif pairs two DPDK processes on one machine: the echo, the server, polls
+//! on CPU 1 and l2_load, the client, on CPU 0 (each test runs alone:
+//! .cargo/config.toml). Both sides get fixed MACs from the memif devargs.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const L2_LOAD: &str = env!("CARGO_BIN_EXE_l2_load");
+const ECHO_MAC: &str = "02:00:00:00:00:e1";
+const LOAD_MAC: &str = "02:00:00:00:00:10";
+
+/// A memif link in a temporary directory: the echo's and l2_load's EAL options.
+struct Memif {
+    dir: TempDir,
+}
+
+impl Memif {
+    fn new(name: &str) -> Memif {
+        Memif { dir: TempDir::new(name) }
+    }
+
+    fn vdev(&self, role: &str, mac: &str, extra: &str) -> String {
+        let socket = self.dir.path("memif.sock");
+        format!("net_memif0,role={role},socket={},socket-abstract=no,mac={mac}{extra}", socket.display())
+    }
+
+    /// The echo side: the server, one lcore on CPU 1 (0 on a 1-CPU machine).
+    fn echo_eal(&self) -> Vec<String> {
+        let mut eal = test_eal_args();
+        eal.extend([
+            "--lcores".into(),
+            lcores_off_peer_cpu(1),
+            "--vdev".into(),
+            self.vdev("server", ECHO_MAC, ""),
+        ]);
+        eal
+    }
+
+    /// l2_load's side: the client, on PEER_CPU; `extra` devargs (e.g. a ring size).
+    fn load_eal(&self, extra: &str) -> Vec<String> {
+        let mut eal = test_eal_args();
+        eal.extend([
+            "--lcores".into(),
+            format!("0@{PEER_CPU}"),
+            "--vdev".into(),
+            self.vdev("client", LOAD_MAC, extra),
+        ]);
+        eal
+    }
+
+    /// The echo side for testpmd: its main lcore and a forwarding lcore, both
+    /// where the echo's one would run.
+    fn testpmd_eal(&self) -> Vec<String> {
+        let mut eal = self.echo_eal();
+        let at = eal.iter().position(|a| a == "--lcores").expect("--lcores") + 1;
+        let cpu = lcores_off_peer_cpu(1).split_once('@').expect("0@CPU").1.to_string();
+        eal[at] = format!("0@{cpu},1@{cpu}");
+        eal
+    }
+
+    /// Starts `bin` as the server and gives it time to listen.
+    fn start(&self, bin: &str, eal: &[String], app: &[&str]) -> Proc {
+        let proc = spawn(bin, eal, app);
+        std::thread::sleep(Duration::from_secs(2));
+        proc
+    }
+}
+
+/// Runs l2_load with `app` options; its exit code, its JSON and the whole run.
+fn load(eal: &[String], app: &[&str]) -> (Option<i32>, Value, Run) {
+    let mut args = vec!["--json"];
+    args.extend_from_slice(app);
+    let run = finish(spawn(L2_LOAD, eal, &args), Duration::from_secs(120));
+    remove_runtime_dir(eal);
+    let json = run.summary();
+    (run.status.code(), json, run)
+}
+
+fn rtt_is_ordered(s: &Value) {
+    let rtt = &s["rtt_ns"];
+    let keys = ["min", "p50", "p90", "p99", "p999", "p9999", "max"];
+    let values: Vec<u64> =
+        keys.iter().map(|k| rtt[k].as_u64().unwrap_or_else(|| panic!("rtt_ns.{k} in {s}"))).collect();
+    assert!(values[0] > 0 && values.windows(2).all(|w| w[0] <= w[1]), "percentiles in order: {rtt}");
+}
+
+/// Every frame back from l2_echo, each checked; l2_load's counts are the
+/// echo's, frame for frame: what it sent the echo received, what the echo
+/// sent it received.
+#[test]
+fn every_frame_comes_back_from_l2_echo_and_the_counts_agree() {
+    let link = Memif::new("load-echo");
+    let echo_eal = link.echo_eal();
+    let echo = link.start(L2_ECHO, &echo_eal, &["--json"]);
+    let (code, s, out) =
+        load(&link.load_eal(""), &["--dst", ECHO_MAC, "--rate", "20000", "--duration", "1", "--flows", "16"]);
+    let echoed = stop(echo, &echo_eal);
+    echoed.assert_success();
+    let e = echoed.summary();
+
+    assert_eq!(code, Some(0), "{out}\n{echoed}");
+    assert_eq!(
+        [
+            u(&s, "sent"),
+            u(&s, "received"),
+            u(&s, "lost"),
+            u(&s, "bad"),
+            u(&s, "duplicates"),
+            u(&s, "reordered"),
+            u(&s, "late")
+        ],
+        [20_000, 20_000, 0, 0, 0, 0, 0],
+        "{out}"
+    );
+    assert_eq!((s["src"].as_str(), s["dst"].as_str()), (Some(LOAD_MAC), Some(ECHO_MAC)));
+    assert_eq!(u(&e, "rx_packets"), u(&s, "sent"), "the echo received what l2_load sent: {e}");
+    assert_eq!(u(&e, "tx_packets"), u(&s, "received"), "l2_load received what the echo sent: {e}");
+    let rate = s["rate_pps"].as_f64().unwrap();
+    assert!((19_000.0..=21_000.0).contains(&rate), "the schedule's rate, {rate}: {out}");
+    rtt_is_ordered(&s);
+}
+
+/// testpmd in io mode returns each frame untouched: every one is bad (sent
+/// back to the echo's address, from ours), and l2_load says so with exit 1.
+#[test]
+fn frames_returned_unchanged_are_all_bad() {
+    let link = Memif::new("load-io");
+    let eal = link.testpmd_eal();
+    let testpmd = link.start(
+        dpdk_tool("dpdk-testpmd").to_str().unwrap(),
+        &eal,
+        &["--forward-mode=io", "--stats-period=1", "--total-num-mbufs=8192"],
+    );
+    let (code, s, out) = load(
+        &link.load_eal(""),
+        &["--dst", ECHO_MAC, "--rate", "10000", "--duration", "0.5", "--timeout", "0.2"],
+    );
+    stop(testpmd, &eal);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!((u(&s, "sent"), u(&s, "received"), u(&s, "bad")), (5000, 0, 5000), "{out}");
+    let first = &s["bad_frames"][0];
+    assert_eq!(first["what"], "addresses", "{out}");
+    // Unchanged: the destination is still the echo's (02:..:e1 at byte 5, not
+    // our 02:..:10), the source ours (byte 11): the two MACs differ in their last byte.
+    assert_eq!(first["offsets"], serde_json::json!([5, 11]), "{first}");
+}
+
+/// --expect says how the reflector addresses a reply. To the broadcast
+/// address, l2_echo replies from its own MAC and testpmd's macswap from the
+/// broadcast address: each passes as what it is and fails as the other.
+#[test]
+fn expect_tells_reply_from_swap() {
+    let broadcast = "ff:ff:ff:ff:ff:ff";
+    let args = |expect: &'static str| {
+        ["--dst", broadcast, "--expect", expect, "--rate", "5000", "--duration", "0.2", "--timeout", "0.2"]
+    };
+    for (reflector, good, bad) in [("l2_echo", "reply", "swap"), ("macswap", "swap", "reply")] {
+        let link = Memif::new(&format!("load-{reflector}"));
+        let eal = if reflector == "l2_echo" { link.echo_eal() } else { link.testpmd_eal() };
+        let server = match reflector {
+            "l2_echo" => link.start(L2_ECHO, &eal, &[]),
+            _ => link.start(
+                dpdk_tool("dpdk-testpmd").to_str().unwrap(),
+                &eal,
+                &["--forward-mode=macswap", "--stats-period=1", "--total-num-mbufs=8192"],
+            ),
+        };
+        let (code_good, s_good, out_good) = load(&link.load_eal(""), &args(good));
+        let (code_bad, s_bad, out_bad) = load(&link.load_eal(""), &args(bad));
+        stop(server, &eal);
+        assert_eq!(
+            (code_good, u(&s_good, "received"), u(&s_good, "bad")),
+            (Some(0), 1000, 0),
+            "{reflector}: {out_good}"
+        );
+        assert_eq!(
+            (code_bad, u(&s_bad, "received"), u(&s_bad, "bad")),
+            (Some(1), 0, 1000),
+            "{reflector}: {out_bad}"
+        );
+        assert_eq!(
+            s_bad["bad_frames"][0]["offsets"],
+            serde_json::json!([6, 7, 8, 9, 10, 11]),
+            "the source is wrong"
+        );
+    }
+}
+
+/// An echo that cannot send all it receives: l2_load's memif rings hold 16
+/// frames (rsize=4, the client sets the size), l2_load sends far faster than
+/// it can take the replies back, and the echo's TX ring overflows. Over memif
+/// nothing else loses a frame (a full ring stops the sender instead), so
+/// l2_load's lost count must be the echo's tx_dropped exactly.
+#[test]
+fn the_loss_of_an_echo_that_drops_is_counted_exactly() {
+    let link = Memif::new("load-drop");
+    let echo_eal = link.echo_eal();
+    let echo = link.start(L2_ECHO, &echo_eal, &["--json", "--burst", "64"]);
+    let (code, s, out) = load(
+        &link.load_eal(",rsize=4"),
+        &["--dst", ECHO_MAC, "--rate", "20000000", "--duration", "0.1", "--timeout", "1"],
+    );
+    let echoed = stop(echo, &echo_eal);
+    echoed.assert_success();
+    let e = echoed.summary();
+    assert_eq!(code, Some(1), "{out}\n{echoed}");
+    assert!(u(&s, "lost") > 0, "the echo dropped nothing, so this proves nothing: {out}\n{e}");
+    assert_eq!(u(&s, "lost"), u(&e, "tx_dropped"), "l2_load's loss is what the echo dropped: {out}\n{e}");
+    // Late replies (the sender falls behind its schedule here) came back all the same.
+    assert_eq!(u(&s, "received") + u(&s, "late"), u(&e, "tx_packets"), "{out}\n{e}");
+    assert_eq!(u(&s, "sent"), u(&e, "rx_packets"), "{out}\n{e}");
+    assert_eq!(u(&s, "bad") + u(&s, "duplicates"), 0, "{out}");
+}
+
+/// The echo killed mid-run (SIGKILL): l2_load stops sending a timeout after
+/// the port stops taking frames, reports what it sent and what never came
+/// back, and exits 1.
+#[test]
+fn an_echo_killed_mid_run_is_reported() {
+    let link = Memif::new("load-kill");
+    let echo_eal = link.echo_eal();
+    let echo = link.start(L2_ECHO, &echo_eal, &[]);
+    let started = Instant::now();
+    let load_eal = link.load_eal("");
+    let client = spawn(
+        L2_LOAD,
+        &load_eal,
+        &["--json", "--dst", ECHO_MAC, "--rate", "10000", "--duration", "4", "--timeout", "0.5"],
+    );
+    std::thread::sleep(Duration::from_secs(3)); // EAL up, and a second or more of traffic
+    echo.signal(libc::SIGKILL);
+    drop(echo);
+    remove_runtime_dir(&echo_eal);
+    let run = finish(client, Duration::from_secs(60));
+    remove_runtime_dir(&load_eal);
+    let s = run.summary();
+    assert_eq!(run.status.code(), Some(1), "{run}");
+    assert!(u(&s, "received") > 0 && u(&s, "sent") < 40_000, "{run}");
+    assert_eq!(u(&s, "lost") + u(&s, "received"), u(&s, "sent"), "{run}");
+    assert!(started.elapsed() < Duration::from_secs(30), "ended within the schedule and a timeout");
+}
+
+/// --search: a top rate no echo here reaches, so the search narrows down; the
+/// throughput is the highest rate whose trial passed, below the lowest that
+/// failed, and the latency trials run at 10, 50, 90 and 100% of it.
+#[test]
+fn search_finds_the_throughput_and_reports_every_trial() {
+    let link = Memif::new("load-search");
+    let echo_eal = link.echo_eal();
+    let echo = link.start(L2_ECHO, &echo_eal, &[]);
+    let plot = link.dir.path("search.svg");
+    let (code, s, out) = load(
+        &link.load_eal(""),
+        &[
+            "--dst",
+            ECHO_MAC,
+            "--search",
+            "--rate",
+            "80000000",
+            "--trial",
+            "0.1",
+            "--resolution",
+            "10",
+            "--timeout",
+            "0.2",
+            "--size",
+            "60,1000",
+            "--plot",
+            plot.to_str().unwrap(),
+        ],
+    );
+    stop(echo, &echo_eal);
+    assert_eq!(code, Some(0), "{out}");
+    let rows = s["search"].as_array().expect("a row per size");
+    assert_eq!(rows.len(), 2, "{out}");
+    for (row, size) in rows.iter().zip([60, 1000]) {
+        assert_eq!(u(row, "size"), size);
+        let found = u(row, "throughput_pps");
+        let trials = row["trials"].as_array().unwrap();
+        assert!(found > 0 && trials.len() >= 2, "{row}");
+        assert_eq!(u(&trials[0], "rate_asked"), 80_000_000, "from the top: {row}");
+        // A pass: everything back, nothing wrong, and the sender kept the rate.
+        let passed = |t: &Value| {
+            let clean = u(t, "lost") + u(t, "bad") + u(t, "duplicates") + u(t, "reordered") + u(t, "late")
+                == 0
+                && u(t, "sent") == u(t, "planned");
+            assert_eq!(
+                t["passed"].as_bool(),
+                Some(clean && t["send_lag_s"].as_f64().unwrap() <= 0.001),
+                "{t}"
+            );
+            clean && t["passed"] == true
+        };
+        let best = trials.iter().filter(|t| passed(t)).map(|t| u(t, "rate_asked")).max();
+        assert_eq!(best, Some(found), "the highest trial that got everything back: {row}");
+        let lowest_failed = trials.iter().map(|t| u(t, "rate_asked")).filter(|&r| r > found).min().unwrap();
+        assert!(lowest_failed as f64 - found as f64 <= 0.1 * lowest_failed as f64, "to 10%: {row}");
+        let loads: Vec<u64> = row["latency"].as_array().unwrap().iter().map(|l| u(l, "load_pct")).collect();
+        assert_eq!(loads, [10, 50, 90, 100], "{row}");
+        for l in row["latency"].as_array().unwrap() {
+            assert_eq!(u(l, "rate_asked"), found * u(l, "load_pct") / 100, "{l}");
+            rtt_is_ordered(l);
+        }
+    }
+    let svg = std::fs::read_to_string(&plot).expect("--plot wrote the SVG");
+    assert!(
+        svg.contains("Zero-loss throughput") && svg.contains("60 B at 100%"),
+        "{}",
+        &svg[..svg.len().min(400)]
+    );
+}
+
+/// l2_multi_echo on a 4-queue veth (net_af_packet, its fanout spreading
+/// flows as RSS would): l2_load in the peer namespace sends 64 flows; every
+/// frame back, every queue busy, nothing reordered within a flow.
+#[test]
+fn l2_multi_echo_spreads_flows_over_four_queues_in_order() {
+    if !veth_or_skip() {
+        return;
+    }
+    let net = VethPair::new("ld", 4);
+    // Four polling lcores on the CPUs off PEER_CPU; l2_load, the peer, on it.
+    let eal = net.af_packet_eal(4);
+    let echo = net.start_echo(L2_MULTI_ECHO, &eal, &["--json"]);
+    let mut load_eal = test_eal_args();
+    load_eal.extend([
+        "--lcores".into(),
+        format!("0@{PEER_CPU}"),
+        "--vdev".into(),
+        format!("net_af_packet0,iface={PEER_IF}"),
+    ]);
+    let out = net
+        .peer_command(L2_LOAD)
+        .args(&load_eal)
+        .args(["--", "--json", "--dst", &net.echo_mac, "--rate", "5000", "--duration", "1", "--flows", "64"])
+        .output()
+        .expect("l2_load");
+    remove_runtime_dir(&load_eal);
+    let load = Run::from(out);
+    let run = stop(echo, &eal);
+    run.assert_success();
+    let s = load.summary();
+    assert_eq!(load.status.code(), Some(0), "{load}\n{run}{}", net.counters());
+    assert_eq!((u(&s, "sent"), u(&s, "received"), u(&s, "reordered")), (5000, 5000, 0), "{load}");
+    let e = run.summary();
+    let queues = e["queues"].as_array().unwrap();
+    assert_eq!(queues.len(), 4);
+    for q in queues {
+        assert!(u(q, "tx_packets") > 0, "every queue echoed some flows: {e}");
+    }
+    assert_eq!(queues.iter().map(|q| u(q, "tx_packets")).sum::<u64>(), u(&s, "received"), "{e}");
+}
