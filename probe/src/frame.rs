@@ -40,6 +40,19 @@ const UDP_DST_BASE: u16 = 9000;
 /// Most flows a run takes (distinct UDP port pairs).
 pub const MAX_FLOWS: u32 = 16384;
 
+/// The fill pattern: the byte at offset `i` of probe `seq` is `seq + i`
+/// (mod 256), so a probe's fill is `FILL[seq % 256 + start..]`: copied and
+/// compared whole, not byte by byte.
+static FILL: [u8; 256 + MAX_FRAME] = {
+    let mut fill = [0u8; 256 + MAX_FRAME];
+    let mut i = 0;
+    while i < fill.len() {
+        fill[i] = i as u8;
+        i += 1;
+    }
+    fill
+};
+
 /// How the echo addresses a reply, as its `--mode` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
@@ -142,11 +155,7 @@ impl ProbeSpec {
     /// The flow probe `seq` belongs to (0 without flows).
     #[inline(always)]
     pub fn flow_of(&self, seq: u64) -> u32 {
-        if self.flows == 0 {
-            0
-        } else {
-            (seq % u64::from(self.flows)) as u32
-        }
+        flow_of(seq, self.flows.max(1))
     }
 
     fn fill_head(&mut self) {
@@ -201,10 +210,14 @@ impl ProbeSpec {
         let (counters, fill) = rest.split_at_mut(PROBE_COUNTERS);
         counters[..8].copy_from_slice(&seq.to_be_bytes());
         counters[8..].copy_from_slice(&stamp.to_be_bytes());
-        let start = self.head_len + PROBE_COUNTERS;
-        for (i, byte) in fill.iter_mut().enumerate() {
-            *byte = fill_byte(seq, start + i);
-        }
+        fill.copy_from_slice(self.fill(seq));
+    }
+
+    /// Probe `seq`'s fill, after its counters.
+    #[inline(always)]
+    fn fill(&self, seq: u64) -> &'static [u8] {
+        let from = usize::from(seq as u8) + self.head_len + PROBE_COUNTERS;
+        &FILL[from..from + self.size - self.head_len - PROBE_COUNTERS]
     }
 
     /// Probe `seq`, stamped `stamp`, into `frame` (resized to the probe).
@@ -262,8 +275,7 @@ impl ProbeSpec {
         {
             return false;
         }
-        let start = hl + PROBE_COUNTERS;
-        frame[start..].iter().enumerate().all(|(i, &b)| b == fill_byte(seq, start + i))
+        frame[hl + PROBE_COUNTERS..] == *self.fill(seq)
     }
 
     fn source_ok(&self, src: Mac) -> bool {
@@ -297,9 +309,16 @@ impl ProbeSpec {
     }
 }
 
+/// `seq % flows` for `flows` of at least 1; a mask when it is a power of two
+/// (no division per frame).
 #[inline(always)]
-fn fill_byte(seq: u64, offset: usize) -> u8 {
-    (seq as u8).wrapping_add(offset as u8)
+pub fn flow_of(seq: u64, flows: u32) -> u32 {
+    let flows = u64::from(flows);
+    if flows.is_power_of_two() {
+        (seq & (flows - 1)) as u32
+    } else {
+        (seq % flows) as u32
+    }
 }
 
 fn payload_offset(flows: u32) -> usize {
@@ -387,6 +406,9 @@ mod tests {
             ports.insert((f[34..36].to_vec(), f[36..38].to_vec()));
             assert_eq!(s.flow_of(seq), (seq % 4) as u32);
         }
+        for (seq, flows) in [(7, 1), (7, 3), (1 << 40, 5), (u64::MAX, 16384), (u64::MAX, 16383), (12, 6)] {
+            assert_eq!(u64::from(flow_of(seq, flows)), seq % u64::from(flows), "{seq} % {flows}");
+        }
         assert_eq!(ports.len(), 4);
         assert_eq!(spec(0, 60).flow_of(5), 0);
     }
@@ -407,6 +429,12 @@ mod tests {
         assert_eq!(f[62..70], 1u64.to_be_bytes());
         assert_eq!(f[70], 37u8.wrapping_add(70));
         assert_eq!(f[127], 37u8.wrapping_add(127));
+        let mut long = Vec::new();
+        ProbeSpec::new(US, ECHO, Expect::Reply, MAX_FRAME, 0, 1).unwrap().build(255, 0, &mut long);
+        assert!(
+            long[42..].iter().enumerate().all(|(i, &b)| b == 255u8.wrapping_add((42 + i) as u8)),
+            "the fill wraps"
+        );
     }
 
     #[test]

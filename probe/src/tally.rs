@@ -5,7 +5,7 @@
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use crate::frame::{ProbeSpec, Verdict};
+use crate::frame::{flow_of, ProbeSpec, Verdict};
 
 /// What a frame carrying one of this run's probes counted as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub struct Tally {
     /// A bit per probe: its first copy came back.
     replied: Vec<u64>,
     capacity: u64,
-    flows: u64,
+    flows: u32,
     /// Per flow, one past the highest sequence number received (0: none).
     flow_next: Vec<u64>,
     pub received: u64,
@@ -58,7 +58,7 @@ impl Tally {
         Tally {
             replied: vec![0; probes.div_ceil(64) as usize],
             capacity: probes,
-            flows: u64::from(flows.max(1)),
+            flows: flows.max(1),
             flow_next: vec![0; flows.max(1) as usize],
             received: 0,
             bad: 0,
@@ -114,7 +114,7 @@ impl Tally {
             return Outcome::Duplicate;
         }
         self.replied[word] |= bit; // a second copy is a duplicate, late or not
-        let next = &mut self.flow_next[(seq % self.flows) as usize];
+        let next = &mut self.flow_next[flow_of(seq, self.flows) as usize];
         if seq < *next {
             self.reordered += 1;
         } else {
