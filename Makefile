@@ -26,7 +26,7 @@
 #                under no load, a CPU-bound neighbour and heavy writeback (root)
 #   make fuzz    the cargo-fuzz targets, FUZZ_SECS each (default 60; nightly toolchain)
 #   make asan    unit and vdev integration tests under AddressSanitizer (nightly)
-#   make install    l2_echo, l2_multi_echo, l2_ping, l2echo-setup-hugepages,
+#   make install    l2_echo, l2_multi_echo, l2_load, l2_ping, l2echo-setup-hugepages,
 #                l2echo-bind-nic, man pages, bash completions into PREFIX (default
 #                /usr/local; DESTDIR honoured); make uninstall removes exactly those
 #   make deb     target/deb/l2echo_VERSION_ARCH.deb for this machine
@@ -47,9 +47,11 @@ export ARM64_ROOT ?= /var/cache/l2echo/bookworm-arm64
 export DPDK_SRC ?= $(firstword $(wildcard $(CURDIR)/../shared/dpdk-src))
 # The tests of what differs between DPDK versions: the build and rte_mbuf's
 # layout (--lib), telemetry, EAL's lcore usage and DPDK's tools (observe),
-# EAL's errors (bad_input), the echo itself (l2_echo_pcap) and memif
-# (reliability); l2-ping's cli builds the l2_ping that reliability runs.
-DPDK_LANE_TESTS := --lib --test cli --test observe --test bad_input --test l2_echo_pcap --test reliability --test safe_layer
+# EAL's errors (bad_input), the echo itself (l2_echo_pcap), memif
+# (reliability), the safe layer's calls (safe_layer) and l2_load, which
+# writes mbufs it allocates (l2_load); l2-ping's cli builds the l2_ping that
+# reliability runs.
+DPDK_LANE_TESTS := --lib --test cli --test observe --test bad_input --test l2_echo_pcap --test reliability --test safe_layer --test l2_load
 DPDK_VERSIONS := 23.11.7 24.03 24.11 25.11 26.07
 DESTDIR ?=
 RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # asan.sh - the unit tests of the workspace and the integration tests on
-# net_pcap and net_null (and the af_packet/veth, bad-input, failing-thread, safe-layer and
-# l2_ping command-line tests) with AddressSanitizer and LeakSanitizer, built with the nightly
+# net_pcap and net_null (and the af_packet/veth, bad-input, failing-thread, safe-layer,
+# l2_load-over-memif and l2_ping command-line tests) with AddressSanitizer and LeakSanitizer, built with the nightly
 # toolchain into target/asan. DPDK itself is not instrumented: ASan sees the
 # Rust code and the C shim; the tests run DPDK with --no-huge (the hugepage
 # case is checked by hand: see the README). Without a nightly toolchain it says
@@ -12,7 +12,7 @@ export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 PROG=${0##*/}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 # `cli` (l2-ping's) builds the l2_ping binary that hostile_options runs too.
-TESTS=(l2_echo_pcap shutdown l2_multi_echo failure bad_input hostile_options safe_layer cli)
+TESTS=(l2_echo_pcap shutdown l2_multi_echo failure bad_input hostile_options safe_layer l2_load cli)
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
     echo "$PROG: skipped: no nightly toolchain (rustup toolchain install nightly)"

@@ -14,6 +14,14 @@ How each figure is derived, the same way for both sides:
 - latency (case 4): l2_ping's RTT percentiles at a fixed rate over a veth.
 - memory (case 5): the server's peak RSS (VmHWM) and the hugepages in use
   (HugePages_Total - HugePages_Free) while it runs, from the case 1 runs.
+- generator (case 7): over memif against the same l2_echo, l2_load's send
+  rate (it builds, sends, checks and times every frame; asked for more than
+  it can send, its achieved rate_pps) against testpmd flowgen's Tx-pps (which
+  checks nothing); the target is 0.9 or more.
+- zero-loss throughput (case 8): l2_load --search over memif against l2_echo
+  and against testpmd macswap (the reflector DPDK users run): the highest
+  rate with nothing lost, bad, duplicated or reordered, and the round trip at
+  50% of it (p50, p99).
 - idle (case 6): l2_echo --idle adaptive against --idle poll: CPU time
   (utime + stime from /proc) with no traffic and at 1000 probes/s over a
   veth, RTT at 1000 probes/s, and the full-load rate on net_null; then
@@ -173,15 +181,19 @@ def null_testpmd(lcores, mode, cores=1, memory=False):
     return run
 
 
+def memif_server(server, vdev):
+    """The echo under test as the memif server on CPU 1: l2_echo, or testpmd macswap."""
+    if server == "rust":
+        return start(echo_cmd("l2_echo", "0@1", vdev("server")))
+    return start(testpmd_cmd("0@0,1@1", vdev("server"), "macswap"))
+
+
 def memif_case(server):
     def run():
         with tempfile.TemporaryDirectory() as d:
             sock = os.path.join(d, "memif.sock")
             vdev = lambda role: f"net_memif0,role={role},socket={sock},socket-abstract=no"
-            if server == "rust":
-                srv = start(echo_cmd("l2_echo", "0@1", vdev("server")))
-            else:
-                srv = start(testpmd_cmd("0@0,1@1", vdev("server"), "macswap"))
+            srv = memif_server(server, vdev)
             time.sleep(2)
             # All of the client on CPU 0, its EAL threads too: on the server's
             # CPU they would preempt its lcore (README: memif and shared CPUs).
@@ -190,6 +202,76 @@ def memif_case(server):
             stop(*srv)
             return median(testpmd_rate(text, "Rx"), "memif client") / 1e6
     return run
+
+
+def l2_load(vdev, args, secs):
+    """l2_load as the memif client, all of it on CPU 0; its JSON report."""
+    cmd = ["taskset", "-c", "0", os.path.join(BIN, "l2_load"), "--lcores", "0@0"] + EAL + prefix() + \
+          ["--vdev", vdev("client"), "--", "--dst", "ff:ff:ff:ff:ff:ff", "--expect", "swap", "--json", *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=secs)
+    line = next((l for l in done.stdout.splitlines() if l.startswith("{")), None)
+    if line is None:
+        sys.exit(f"bench: l2_load reported nothing:\n{done.stdout}\n{done.stderr}")
+    return json.loads(line)
+
+
+def generator_case(generator):
+    """Case 7: the generator's send rate over memif against l2_echo (Mpps)."""
+    def run():
+        with tempfile.TemporaryDirectory() as d:
+            sock = os.path.join(d, "memif.sock")
+            vdev = lambda role: f"net_memif0,role={role},socket={sock},socket-abstract=no"
+            srv = memif_server("rust", vdev)
+            time.sleep(2)
+            if generator == "rust":
+                # Asked for more than it can send: its schedule runs ahead and it
+                # sends flat out, checking every reply.
+                rate = l2_load(vdev, ["--rate", "100000000", "--duration", str(SECS), "--timeout", "1"],
+                               SECS + 60)["rate_pps"]
+            else:
+                text, _ = run_for(start(["taskset", "-c", "0"] + testpmd_cmd("0@0,1@0", vdev("client"), "flowgen")),
+                                  SECS)
+                rate = median(testpmd_rate(text, "Tx"), "flowgen")
+            stop(*srv)
+            return rate / 1e6
+    return run
+
+
+SEARCHES = {"rust": [], "c": []}
+
+
+def search_case(server):
+    """Case 8: l2_load --search against a memif server; its zero-loss rate (Mpps)."""
+    def run():
+        with tempfile.TemporaryDirectory() as d:
+            sock = os.path.join(d, "memif.sock")
+            vdev = lambda role: f"net_memif0,role={role},socket={sock},socket-abstract=no"
+            srv = memif_server(server, vdev)
+            time.sleep(2)
+            trial = "0.2" if QUICK else "1"
+            report = l2_load(vdev, ["--search", "--rate", "30000000", "--trial", trial, "--resolution", "2",
+                                    "--timeout", "0.5"], 600)
+            stop(*srv)
+            row = report["search"][0]
+            SEARCHES[server].append(row)
+            return row["throughput_pps"] / 1e6
+    return run
+
+
+def search_latency_rows(results):
+    """Case 8's round trips at 50% of each side's own throughput."""
+    def at_half(row, p):
+        half = next((l for l in row["latency"] if l["load_pct"] == 50 and l.get("rtt_ns")), None)
+        return half["rtt_ns"][p] / 1000 if half else 0.0
+    for p in ("p50", "p99"):
+        pairs = [{"rust": at_half(r, p), "c": at_half(c, p)} for r, c in zip(SEARCHES["rust"], SEARCHES["c"])]
+        for pair in pairs:
+            pair["ratio"] = pair["rust"] / pair["c"] if pair["c"] else 0.0
+        res = {"case": f"8. memif, round trip at 50% of zero-loss throughput: {p}", "unit": "us",
+               "rust": statistics.median(x["rust"] for x in pairs), "c": statistics.median(x["c"] for x in pairs),
+               "ratio": statistics.median(x["ratio"] for x in pairs), "pairs": pairs}
+        print_row(res)
+        results.append(res)
 
 
 class VethPair:
@@ -326,7 +408,7 @@ def idle_case(results):
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: run as root (sudo make bench): it uses hugepages and network namespaces")
-    for b in ("l2_echo", "l2_multi_echo", "l2_ping"):
+    for b in ("l2_echo", "l2_multi_echo", "l2_load", "l2_ping"):
         if not os.access(os.path.join(BIN, b), os.X_OK):
             sys.exit(f"bench: {BIN}/{b} missing: run make first")
     if meminfo("HugePages_Free") < 512:
@@ -358,6 +440,14 @@ def main():
         print_row(res)
         results.append(res)
     idle_case(results)
+    gen = alternate("7. memif vs l2_echo: generator send rate, l2_load vs flowgen", generator_case("rust"),
+                    generator_case("c"), "Mpps")
+    results.append(gen)
+    if not QUICK:
+        print(f"  7. l2_load's target, at least 0.9 of flowgen's rate: {'met' if gen['ratio'] >= 0.9 else 'MISSED'}")
+    results.append(alternate("8. memif, l2_load --search: zero-loss throughput, l2_echo vs macswap",
+                             search_case("rust"), search_case("c"), "Mpps"))
+    search_latency_rows(results)
     out_dir = os.path.join(TOP, "target", "bench")
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, time.strftime("bench-%Y%m%d-%H%M%S.json"))

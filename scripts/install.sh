@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install.sh - installs l2_echo, l2_multi_echo and l2_ping, the two setup
+# install.sh - installs l2_echo, l2_multi_echo, l2_load and l2_ping, the two setup
 # scripts as commands (l2echo-setup-hugepages, l2echo-bind-nic), the man pages
 # and the bash completions under PREFIX (inside DESTDIR when given), and lists
 # what it wrote in PREFIX/share/l2echo/installed-files; --uninstall removes
@@ -10,7 +10,7 @@
 #   install.sh [--prefix DIR] [--destdir DIR] [--bin-dir DIR] [--docs-dir DIR] [--no-manifest]
 #   install.sh --uninstall [--prefix DIR] [--destdir DIR]
 #
-# --bin-dir holds the three binaries (default: target/release), --docs-dir
+# --bin-dir holds the four binaries (default: target/release), --docs-dir
 # what packaging/'s l2echo-gen-docs wrote (default: target/docs).
 set -euo pipefail
 
@@ -19,7 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CHECKOUT=$(cd "$HERE/.." && pwd)
 PREFIX=/usr/local DESTDIR="" BIN_DIR=$CHECKOUT/target/release DOCS_DIR=$CHECKOUT/target/docs
 MANIFEST=1 UNINSTALL=0
-BINARIES=(l2_echo l2_multi_echo l2_ping)
+BINARIES=(l2_echo l2_multi_echo l2_load l2_ping)
 # script in scripts/ -> the command it is installed as
 SCRIPTS=(setup_env.sh:l2echo-setup-hugepages bind_nic.sh:l2echo-bind-nic)
 

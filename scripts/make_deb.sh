@@ -61,7 +61,7 @@ root=$work/root
 STRIP="strip"
 [[ $ARCH == "$(dpkg --print-architecture)" ]] || STRIP=$(dpkg-architecture -a"$ARCH" -qDEB_HOST_GNU_TYPE 2>/dev/null)-strip
 command -v "$STRIP" >/dev/null || die "$STRIP not found, to strip the $ARCH binaries: install binutils for $ARCH"
-for b in l2_echo l2_multi_echo l2_ping; do
+for b in l2_echo l2_multi_echo l2_load l2_ping; do
     "$STRIP" --strip-unneeded --remove-section=.comment "$root/usr/bin/$b"
 done
 install -D -m 644 /dev/stdin "$root/usr/share/doc/$PACKAGE/copyright" <<EOF
@@ -79,7 +79,7 @@ mkdir -p "$work/src/debian"
 printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$PACKAGE" "$PACKAGE" > "$work/src/debian/control"
 bins=()
 # Relative to src/, so the same paths hold in a --sysroot's chroot.
-for b in l2_echo l2_multi_echo l2_ping; do bins+=(-e "../root/usr/bin/$b"); done
+for b in l2_echo l2_multi_echo l2_load l2_ping; do bins+=(-e "../root/usr/bin/$b"); done
 if [[ -z $SYSROOT ]]; then
     shlibs=$(cd "$work/src" && DEB_HOST_ARCH=$ARCH dpkg-shlibdeps -O "${bins[@]}" 2>"$work/shlibdeps.log")
 else
@@ -111,8 +111,9 @@ Section: net
 Priority: optional
 Description: ${DESCRIPTION:-DPDK L2 echo servers}
  l2_echo echoes every frame on a DPDK port back to its sender; l2_multi_echo
- does so on one RX/TX queue pair per lcore. l2_ping sends frames to an echo
- port's MAC and checks they come back. l2echo-setup-hugepages reserves
+ does so on one RX/TX queue pair per lcore. l2_load sends frames to an echo
+ at DPDK speed, checks every one that comes back, times its round trip and
+ finds RFC 2544 throughput. l2_ping does so through the kernel (libpcap). l2echo-setup-hugepages reserves
  hugepages; l2echo-bind-nic binds a NIC to a DPDK driver and back.
 EOF
 (cd "$root" && find usr -type f -print0 | sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"

@@ -130,19 +130,27 @@ sh_check "the dlopen'ed PMDs, the buses, the mempool handler and dpdk are instal
               librte-bus-pci librte-bus-vdev librte-mempool-ring; do
          dpkg-query -W -f "\${Status}\n" "$p$abi" | grep -q "install ok installed" || { echo "$p$abi missing"; exit 1; }
      done; command -v dpdk-devbind.py'
-sh_check "l2_echo --version, l2_multi_echo --version, l2_ping --version" \
+sh_check "l2_echo --version, l2_multi_echo --version, l2_load --version, l2_ping --version" \
     'l2_echo --version | grep "built against DPDK" && l2_multi_echo --version | grep "built against DPDK" \
-     && l2_ping --version | grep "^l2_ping "'
+     && l2_load --version | grep "built against DPDK" && l2_ping --version | grep "^l2_ping "'
 sh_check "l2_echo on net_null for 2 s echoes and stops cleanly" \
     'l2_echo -l 0 --no-huge -m 256 --no-pci --file-prefix debtest --vdev net_null0 -- --duration 2 2>&1 \
      | tee /dev/stderr | grep -E "echo: +rx_packets [1-9][0-9]* tx_packets [1-9]"'
 sh_check "l2_multi_echo on net_null for 1 s echoes and stops cleanly" \
     'l2_multi_echo -l 0 --no-huge -m 256 --no-pci --file-prefix debtest2 --vdev net_null0 -- --duration 1 2>&1 \
      | tee /dev/stderr | grep -E "echo: +rx_packets [1-9][0-9]* tx_packets [1-9]"'
-sh_check "man -w finds the three man pages" \
-    'for b in l2_echo l2_multi_echo l2_ping; do [[ $(man -w $b) == /usr/share/man/man1/$b.1.gz ]] || exit 1; done'
+sh_check "l2_load gets every frame back from l2_echo over memif" \
+    'memif="net_memif0,socket=/tmp/deb-memif.sock,socket-abstract=no"
+     l2_echo -l 1 --no-huge -m 256 --no-pci --file-prefix debecho --vdev "$memif,role=server,mac=02:00:00:00:00:e1" \
+         -- --duration 5 >/dev/null 2>&1 &
+     sleep 2
+     l2_load -l 0 --no-huge -m 256 --no-pci --file-prefix debload --vdev "$memif,role=client" \
+         -- --dst 02:00:00:00:00:e1 --rate 10000 --duration 1 --json | tee /dev/stderr \
+         | grep -E "\"sent\":10000,\"received\":10000,\"lost\":0,\"bad\":0"; rc=$?; wait; exit $rc'
+sh_check "man -w finds the four man pages" \
+    'for b in l2_echo l2_multi_echo l2_load l2_ping; do [[ $(man -w $b) == /usr/share/man/man1/$b.1.gz ]] || exit 1; done'
 sh_check "the bash completions load" \
-    'for b in l2_echo l2_multi_echo l2_ping; do . /usr/share/bash-completion/completions/$b && complete -p $b; done'
+    'for b in l2_echo l2_multi_echo l2_load l2_ping; do . /usr/share/bash-completion/completions/$b && complete -p $b; done'
 # What the servers' completion offers for "--m": EAL's --main-lcore before
 # `--`, the server's --mbufs and --mode after it.
 sh_check "the servers' completions: EAL's options before --, theirs after" \

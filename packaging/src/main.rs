@@ -1,7 +1,8 @@
 //! l2echo-gen-docs OUT_DIR: writes OUT_DIR/man/NAME.1 and
 //! OUT_DIR/completions/NAME (bash) for each binary, from the same clap
 //! definitions that parse its command line, so `man` and `--help` agree. The
-//! servers' completions offer EAL's options before `--` and theirs after.
+//! DPDK programs' completions (the servers', l2_load's) offer EAL's options
+//! before `--` and theirs after.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ fn commands() -> Vec<Command> {
     vec![
         Options::command_for("l2_echo", L2_ECHO_ABOUT),
         Options::command_for("l2_multi_echo", L2_MULTI_ECHO_ABOUT),
+        dpdk_echo::load::cli::Options::command(),
         l2_ping::cli::Options::command(),
     ]
 }
