@@ -82,7 +82,7 @@ impl Trial {
 
     /// The last frame left no more than 1% of the trial (or a millisecond)
     /// behind its time: the sender kept 99% of the rate asked or better.
-    pub fn kept_rate(&self) -> bool {
+    fn kept_rate(&self) -> bool {
         self.send_lag_s <= (0.01 * self.duration_s).max(0.001)
     }
 }
@@ -178,4 +178,65 @@ pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit:
     };
     trial.passed = trial.all_back() && trial.kept_rate();
     trial
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A trial of 1000 frames in 1 s that got everything back on time.
+    fn clean() -> Trial {
+        Trial {
+            size: 60,
+            rate_asked: 1000,
+            duration_s: 1.0,
+            planned: 1000,
+            sent: 1000,
+            received: 1000,
+            lost: 0,
+            bad: 0,
+            duplicates: 0,
+            reordered: 0,
+            late: 0,
+            other: 3,
+            rate_pps: 1000.0,
+            passed: false,
+            send_lag_s: 0.0,
+            rtt_ns: None,
+            bad_frames: Vec::new(),
+            distribution: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn all_back_needs_every_frame_sent_and_back_clean() {
+        assert!(clean().all_back(), "frames that were no probe of ours do not count");
+        let spoiled: [fn(&mut Trial); 6] = [
+            |t| t.sent = 999,
+            |t| t.received = 999,
+            |t| t.bad = 1,
+            |t| t.duplicates = 1,
+            |t| t.reordered = 1,
+            |t| t.late = 1,
+        ];
+        for (i, spoil) in spoiled.iter().enumerate() {
+            let mut t = clean();
+            spoil(&mut t);
+            assert!(!t.all_back(), "spoiler {i}");
+        }
+    }
+
+    #[test]
+    fn the_rate_is_kept_within_a_percent_of_the_trial_or_a_millisecond() {
+        let mut t = clean();
+        t.send_lag_s = 0.01;
+        assert!(t.kept_rate(), "1% of 1 s");
+        t.send_lag_s = 0.0101;
+        assert!(!t.kept_rate());
+        t.duration_s = 0.01;
+        t.send_lag_s = 0.001;
+        assert!(t.kept_rate(), "a millisecond, for a short trial");
+        t.send_lag_s = 0.0011;
+        assert!(!t.kept_rate());
+    }
 }
