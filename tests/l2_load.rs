@@ -97,6 +97,14 @@ fn load(eal: &[String], app: &[&str]) -> (Option<i32>, Value, Run) {
     (run.status.code(), json, run)
 }
 
+/// The learning frames l2_load sent before its trial, and got back within it
+/// (the echo counts them too; any that came back later are among `other`).
+fn warmup(s: &Value) -> (u64, u64) {
+    let w = &s["warmup"];
+    assert!(u(w, "sent") >= 1 && u(w, "received") >= 1, "a warm-up that got a frame back: {s}");
+    (u(w, "sent"), u(w, "received"))
+}
+
 fn rtt_is_ordered(s: &Value) {
     let rtt = &s["rtt_ns"];
     let keys = ["min", "p50", "p90", "p99", "p999", "p9999", "max"];
@@ -134,8 +142,17 @@ fn every_frame_comes_back_from_l2_echo_and_the_counts_agree() {
         "{out}"
     );
     assert_eq!((s["src"].as_str(), s["dst"].as_str()), (Some(LOAD_MAC), Some(ECHO_MAC)));
-    assert_eq!(u(&e, "rx_packets"), u(&s, "sent"), "the echo received what l2_load sent: {e}");
-    assert_eq!(u(&e, "tx_packets"), u(&s, "received"), "l2_load received what the echo sent: {e}");
+    let (warm_sent, warm_back) = warmup(&s);
+    assert_eq!(
+        u(&e, "rx_packets"),
+        u(&s, "sent") + warm_sent,
+        "the echo received what l2_load sent: {e}\n{s}"
+    );
+    assert_eq!(
+        u(&e, "tx_packets"),
+        u(&s, "received") + warm_back + u(&s, "other"),
+        "l2_load received what the echo sent: {e}\n{s}"
+    );
     let rate = s["rate_pps"].as_f64().unwrap();
     assert!((19_000.0..=21_000.0).contains(&rate), "the schedule's rate, {rate}: {out}");
     rtt_is_ordered(&s);
@@ -226,10 +243,22 @@ fn the_loss_of_an_echo_that_drops_is_counted_exactly() {
     let e = echoed.summary();
     assert_eq!(code, Some(1), "{out}\n{echoed}");
     assert!(u(&s, "lost") > 0, "the echo dropped nothing, so this proves nothing: {out}\n{e}");
-    assert_eq!(u(&s, "lost"), u(&e, "tx_dropped"), "l2_load's loss is what the echo dropped: {out}\n{e}");
+    // The warm-up's frames the echo dropped are its too: those neither back
+    // in the warm-up nor later (as `other`).
+    let (warm_sent, warm_back) = warmup(&s);
+    let warm_lost = warm_sent - warm_back - u(&s, "other");
+    assert_eq!(
+        u(&s, "lost") + warm_lost,
+        u(&e, "tx_dropped"),
+        "l2_load's loss is what the echo dropped: {out}\n{e}"
+    );
     // Late replies (the sender falls behind its schedule here) came back all the same.
-    assert_eq!(u(&s, "received") + u(&s, "late"), u(&e, "tx_packets"), "{out}\n{e}");
-    assert_eq!(u(&s, "sent"), u(&e, "rx_packets"), "{out}\n{e}");
+    assert_eq!(
+        u(&s, "received") + u(&s, "late") + warm_back + u(&s, "other"),
+        u(&e, "tx_packets"),
+        "{out}\n{e}"
+    );
+    assert_eq!(u(&s, "sent") + warm_sent, u(&e, "rx_packets"), "{out}\n{e}");
     assert_eq!(u(&s, "bad") + u(&s, "duplicates"), 0, "{out}");
 }
 
@@ -390,5 +419,7 @@ fn l2_multi_echo_spreads_flows_over_four_queues_in_order() {
     for q in queues {
         assert!(u(q, "tx_packets") > 0, "every queue echoed some flows: {e}");
     }
-    assert_eq!(queues.iter().map(|q| u(q, "tx_packets")).sum::<u64>(), u(&s, "received"), "{e}");
+    let (_, warm_back) = warmup(&s);
+    let echoed: u64 = queues.iter().map(|q| u(q, "tx_packets")).sum();
+    assert_eq!(echoed, u(&s, "received") + warm_back + u(&s, "other"), "{e}\n{s}");
 }

@@ -152,6 +152,18 @@ impl ProbeSpec {
         self.flows
     }
 
+    pub fn session(&self) -> u32 {
+        self.session
+    }
+
+    /// The same probes under another session id: a new trial's, so that a
+    /// straggler from the last is not taken for one of its own.
+    pub fn with_session(&self, session: u32) -> ProbeSpec {
+        let mut spec = ProbeSpec { session, ..*self };
+        spec.fill_head();
+        spec
+    }
+
     /// The flow probe `seq` belongs to (0 without flows).
     #[inline(always)]
     pub fn flow_of(&self, seq: u64) -> u32 {
@@ -378,6 +390,13 @@ mod tests {
             assert_eq!(s.identify(&f[..40]), None, "truncated");
             let other_run = ProbeSpec::new(US, ECHO, Expect::Reply, 128, flows, 1).unwrap();
             assert_eq!(other_run.identify(&f), None, "another run's probe");
+            let next = s.with_session(1);
+            assert_eq!((next.session(), next.identify(&f)), (1, None), "another trial's probe");
+            let mut g = Vec::new();
+            next.build(7, 123_456, &mut g);
+            assert_eq!((g[..12] == f[..12], g.len()), (true, 128), "only the session differs...");
+            assert_ne!(g, f, "... and it does");
+            assert_eq!(other_run.identify(&g), Some((7, 123_456)));
         }
     }
 

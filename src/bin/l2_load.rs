@@ -5,6 +5,7 @@
 //!     sudo l2_load -l 0 --vdev net_memif0 -- --dst 52:54:00:12:34:56 --rate 1000000
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use dpdk_echo::dpdk::{frame_room, split_args, Eal};
@@ -16,6 +17,9 @@ use dpdk_echo::load::search::{self, SizeResult};
 use dpdk_echo::load::trial::{self, Trial, TrialConfig};
 use dpdk_echo::quit;
 use l2_probe::{Expect, Mac, ProbeSpec};
+
+/// The longest warm-up before the first trial.
+const WARM_UP_LIMIT: Duration = Duration::from_secs(5);
 
 fn main() -> ExitCode {
     // Usage and setup errors: exit status 2; lost or bad frames: 1.
@@ -41,6 +45,20 @@ fn run() -> Result<ExitCode> {
     let port = bring_up_port(&eal, &config, 1)?;
     let local = Mac(port.mac()?.0);
     let mut queue = port.claim_queue(0)?;
+
+    // Learning frames until one comes back: the path is up before a trial starts.
+    let session = l2_probe::new_session();
+    let first = ProbeSpec::new(local, opts.dst, opts.expect, opts.size[0], opts.flows, session)
+        .map_err(|e| anyhow!(e))?;
+    let warmup = trial::warm_up(&mut queue, &first, WARM_UP_LIMIT, quit);
+    if warmup.received == 0 {
+        log::warn!(
+            "no frame came back from {} within {} s of warm-up ({} sent): is the echo there, and is --dst its MAC?",
+            opts.dst,
+            WARM_UP_LIMIT.as_secs(),
+            warmup.sent
+        );
+    }
     let setup = Setup {
         port: opts.port,
         src: local.to_string(),
@@ -50,20 +68,19 @@ fn run() -> Result<ExitCode> {
             Expect::Swap => "swap",
         },
         flows: opts.flows,
+        warmup,
     };
 
     // A trial per size: at the fixed rate, or a search from it down.
-    let session = l2_probe::new_session();
     let mut fixed: Vec<Trial> = Vec::new();
     let mut searched: Vec<SizeResult> = Vec::new();
-    for (i, &size) in opts.size.iter().enumerate() {
+    for &size in &opts.size {
         if quit.is_set() {
             break;
         }
-        // Each size its own session: a straggler from the last is not counted.
-        let spec =
-            ProbeSpec::new(local, opts.dst, opts.expect, size, opts.flows, session.wrapping_add(i as u32))
-                .map_err(|e| anyhow!(e))?;
+        // Each trial gets a session id of its own from this one.
+        let spec = ProbeSpec::new(local, opts.dst, opts.expect, size, opts.flows, session)
+            .map_err(|e| anyhow!(e))?;
         let cfg = TrialConfig {
             size,
             rate: opts.rate(),

@@ -6,7 +6,7 @@ use l2_probe::Percentiles;
 use serde::Serialize;
 
 use super::search::SizeResult;
-use super::trial::Trial;
+use super::trial::{Trial, WarmUp};
 
 /// Who talked to whom, for every report.
 #[derive(Debug, Clone, Serialize)]
@@ -16,6 +16,9 @@ pub struct Setup {
     pub dst: String,
     pub expect: &'static str,
     pub flows: u32,
+    /// The learning frames sent before the first trial, which the echo
+    /// counts too.
+    pub warmup: WarmUp,
 }
 
 /// A fixed-rate run: one size gives its trial's keys at the top level; more

@@ -2,6 +2,7 @@
 //! reply checked and timed, then a drain until all are back or the timeout
 //! passes. The loop alternates a receive and a send, on the cycle counter.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use l2_probe::{Outcome, Percentiles, ProbeSpec, Tally, Verdict};
@@ -87,9 +88,15 @@ impl Trial {
     }
 }
 
+/// Trials run so far in this process: each gets a session id of its own.
+static TRIALS: AtomicU32 = AtomicU32::new(0);
+
 /// Runs one trial on `queue`; Ctrl+C (`quit`) ends the sending early, and the
-/// drain after it short.
+/// drain after it short. The trial's frames carry `spec`'s session id plus
+/// its number, so a late frame of an earlier trial counts as `other`, not as
+/// a bad frame of this one.
 pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit: &QuitFlag) -> Trial {
+    let spec = &spec.with_session(spec.session().wrapping_add(TRIALS.fetch_add(1, Ordering::Relaxed)));
     let hz = tsc_hz();
     let frames = ((cfg.rate as f64 * cfg.duration.as_secs_f64()).round() as u64).max(1);
     let timeout = (cfg.timeout.as_secs_f64() * hz as f64) as u64;
@@ -178,6 +185,60 @@ pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit:
     };
     trial.passed = trial.all_back() && trial.kept_rate();
     trial
+}
+
+/// What the warm-up sent and got back.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct WarmUp {
+    pub sent: u64,
+    pub received: u64,
+}
+
+/// RFC 2544's learning frames: before the first trial, one frame a
+/// millisecond (under a session of its own, never counted in a trial) until
+/// one comes back or `limit` passes, so that a trial does not begin while the
+/// path is still coming up (a memif peer finishing its connection, a switch
+/// learning our address). What it sent and got back is reported, since the
+/// echo counts those frames too.
+pub fn warm_up(queue: &mut QueuePair<'_>, spec: &ProbeSpec, limit: Duration, quit: &QuitFlag) -> WarmUp {
+    let spec = &spec.with_session(!spec.session());
+    let hz = tsc_hz();
+    let (start, gap) = (cycles(), hz / 1000);
+    let end = start + (limit.as_secs_f64() * hz as f64) as u64;
+    let mut burst = MbufBurst::new(queue);
+    let mut done = WarmUp::default();
+    let mut next_send = start;
+    while done.received == 0 && !quit.is_set() {
+        let now = cycles();
+        if now >= end {
+            break;
+        }
+        if now >= next_send {
+            let seq = done.sent;
+            if burst.allocate(1, spec.size() as u16, |_, frame| spec.build_into(seq, 0, frame)) {
+                done.sent += burst.transmit() as u64;
+            }
+            next_send = now + gap;
+        }
+        if burst.receive(1) > 0 {
+            burst.retain_frames(|frame| {
+                done.received += u64::from(spec.identify(frame).is_some());
+                false
+            });
+        }
+    }
+    // The rest of what it sent, back within a millisecond or so: counted, so
+    // that what the echo reports adds up.
+    let settle = cycles() + 2 * gap;
+    while cycles() < settle {
+        if burst.receive(32) > 0 {
+            burst.retain_frames(|frame| {
+                done.received += u64::from(spec.identify(frame).is_some());
+                false
+            });
+        }
+    }
+    done
 }
 
 #[cfg(test)]
