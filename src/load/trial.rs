@@ -149,8 +149,11 @@ pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit:
                     spec.build_into(seq, schedule.stamp(seq), frame)
                 })
             {
-                sent += burst.transmit() as u64;
-                last_send = now;
+                let taken = burst.transmit() as u64;
+                if taken > 0 {
+                    sent += taken;
+                    last_send = now;
+                }
             }
             if sent == frames || quit.is_set() || now > send_until {
                 let wait = if quit.is_set() { timeout.min(hz / 10) } else { timeout };
