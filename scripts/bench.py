@@ -32,6 +32,7 @@ How each figure is derived, the same way for both sides:
 QUICK=1: one pair per case, short runs (checks the script end to end).
 """
 
+import contextlib
 import json
 import os
 import re
@@ -181,25 +182,31 @@ def null_testpmd(lcores, mode, cores=1, memory=False):
     return run
 
 
-def memif_server(server, vdev):
-    """The echo under test as the memif server on CPU 1: l2_echo, or testpmd macswap."""
-    if server == "rust":
-        return start(echo_cmd("l2_echo", "0@1", vdev("server")))
-    return start(testpmd_cmd("0@0,1@1", vdev("server"), "macswap"))
+@contextlib.contextmanager
+def memif_link(server):
+    """A memif socket in a temporary directory, served on CPU 1 by the echo
+    under test (l2_echo, or testpmd macswap); yields the vdev for a role."""
+    with tempfile.TemporaryDirectory() as d:
+        sock = os.path.join(d, "memif.sock")
+        vdev = lambda role: f"net_memif0,role={role},socket={sock},socket-abstract=no"
+        if server == "rust":
+            srv = start(echo_cmd("l2_echo", "0@1", vdev("server")))
+        else:
+            srv = start(testpmd_cmd("0@0,1@1", vdev("server"), "macswap"))
+        time.sleep(2)
+        try:
+            yield vdev
+        finally:
+            stop(*srv)
 
 
 def memif_case(server):
     def run():
-        with tempfile.TemporaryDirectory() as d:
-            sock = os.path.join(d, "memif.sock")
-            vdev = lambda role: f"net_memif0,role={role},socket={sock},socket-abstract=no"
-            srv = memif_server(server, vdev)
-            time.sleep(2)
+        with memif_link(server) as vdev:
             # All of the client on CPU 0, its EAL threads too: on the server's
             # CPU they would preempt its lcore (README: memif and shared CPUs).
             client = start(["taskset", "-c", "0"] + testpmd_cmd("0@0,1@0", vdev("client"), "flowgen"))
             text, _ = run_for(client, SECS)
-            stop(*srv)
             return median(testpmd_rate(text, "Rx"), "memif client") / 1e6
     return run
 
@@ -218,11 +225,7 @@ def l2_load(vdev, args, secs):
 def generator_case(generator):
     """Case 7: the generator's send rate over memif against l2_echo (Mpps)."""
     def run():
-        with tempfile.TemporaryDirectory() as d:
-            sock = os.path.join(d, "memif.sock")
-            vdev = lambda role: f"net_memif0,role={role},socket={sock},socket-abstract=no"
-            srv = memif_server("rust", vdev)
-            time.sleep(2)
+        with memif_link("rust") as vdev:
             if generator == "rust":
                 # Asked for more than it can send: its schedule runs ahead and it
                 # sends flat out, checking every reply.
@@ -232,7 +235,6 @@ def generator_case(generator):
                 text, _ = run_for(start(["taskset", "-c", "0"] + testpmd_cmd("0@0,1@0", vdev("client"), "flowgen")),
                                   SECS)
                 rate = median(testpmd_rate(text, "Tx"), "flowgen")
-            stop(*srv)
             return rate / 1e6
     return run
 
@@ -243,18 +245,13 @@ SEARCHES = {"rust": [], "c": []}
 def search_case(server):
     """Case 8: l2_load --search against a memif server; its zero-loss rate (Mpps)."""
     def run():
-        with tempfile.TemporaryDirectory() as d:
-            sock = os.path.join(d, "memif.sock")
-            vdev = lambda role: f"net_memif0,role={role},socket={sock},socket-abstract=no"
-            srv = memif_server(server, vdev)
-            time.sleep(2)
+        with memif_link(server) as vdev:
             trial = "0.2" if QUICK else "1"
             report = l2_load(vdev, ["--search", "--rate", "30000000", "--trial", trial, "--resolution", "2",
                                     "--timeout", "0.5"], 600)
-            stop(*srv)
-            row = report["search"][0]
-            SEARCHES[server].append(row)
-            return row["throughput_pps"] / 1e6
+        row = report["search"][0]
+        SEARCHES[server].append(row)
+        return row["throughput_pps"] / 1e6
     return run
 
 

@@ -105,6 +105,19 @@ fn warmup(s: &Value) -> (u64, u64) {
     (u(w, "sent"), u(w, "received"))
 }
 
+/// l2_load's EAL options on the peer side of a veth: one lcore on PEER_CPU,
+/// net_af_packet on the peer interface.
+fn peer_af_packet_eal() -> Vec<String> {
+    let mut eal = test_eal_args();
+    eal.extend([
+        "--lcores".into(),
+        format!("0@{PEER_CPU}"),
+        "--vdev".into(),
+        format!("net_af_packet0,iface={PEER_IF}"),
+    ]);
+    eal
+}
+
 fn rtt_is_ordered(s: &Value) {
     let rtt = &s["rtt_ns"];
     let keys = ["min", "p50", "p90", "p99", "p999", "p9999", "max"];
@@ -274,13 +287,7 @@ fn an_echo_killed_mid_run_is_reported() {
     let net = VethPair::new("lk", 1);
     let eal = net.af_packet_eal(1);
     let echo = net.start_echo(L2_ECHO, &eal, &[]);
-    let mut load_eal = test_eal_args();
-    load_eal.extend([
-        "--lcores".into(),
-        format!("0@{PEER_CPU}"),
-        "--vdev".into(),
-        format!("net_af_packet0,iface={PEER_IF}"),
-    ]);
+    let load_eal = peer_af_packet_eal();
     let started = Instant::now();
     let client = spawn_command(net.peer_command(L2_LOAD).args(&load_eal).arg("--").args([
         "--json",
@@ -393,13 +400,7 @@ fn l2_multi_echo_spreads_flows_over_four_queues_in_order() {
     // by an interrupt, which runs ahead of the poller rather than behind it.
     let eal = net.af_packet_eal(4);
     let echo = net.start_echo(L2_MULTI_ECHO, &eal, &["--json"]);
-    let mut load_eal = test_eal_args();
-    load_eal.extend([
-        "--lcores".into(),
-        format!("0@{PEER_CPU}"),
-        "--vdev".into(),
-        format!("net_af_packet0,iface={PEER_IF}"),
-    ]);
+    let load_eal = peer_af_packet_eal();
     let out = net
         .peer_command(L2_LOAD)
         .args(&load_eal)
