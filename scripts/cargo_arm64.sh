@@ -8,7 +8,10 @@
 # The root (ARM64_ROOT, default /var/cache/l2echo/SUITE-arm64, SUITE from
 # ARM64_SUITE: bookworm by default, Debian 12's arm64 DPDK 22.11 and a kernel
 # for the aarch64 guest of make vm-test-arm64; sid for the newest packaged
-# DPDK, 25.11) is made once by scripts/debian_root.sh (needs root; about 5 minutes) and is the sysroot of the build: pkg-config reads its libdpdk.pc,
+# DPDK, 25.11) is made once by scripts/debian_root.sh (needs root; Debian
+# 12's, which the guest boots, is installed under qemu-user in about 5
+# minutes; sid's is only unpacked, in about one) and is the sysroot of the
+# build: pkg-config reads its libdpdk.pc,
 # bindgen its headers (so RTE_CACHE_LINE_SIZE is arm64's 128), the C shim is
 # compiled and everything linked by aarch64-linux-gnu-gcc against it.
 # Test binaries and the binaries they start run under qemu-user (binfmt_misc,
@@ -32,10 +35,12 @@ die() { echo "$PROG: error: $*" >&2; exit 1; }
 
 "$HERE/cross_tools.sh"
 if [[ $EUID -eq 0 ]]; then
-    # The guest's kernel only where the VM test boots: Debian 12's root.
-    kernel=()
-    [[ $SUITE == bookworm ]] && kernel=(--kernel)
-    "$HERE/debian_root.sh" --arch arm64 "${kernel[@]}" "$ROOT" "$SUITE" "${PACKAGES[@]}"
+    # Debian 12's root is the one the VM test boots: installed, with a kernel.
+    # The others are only built against and run from under qemu-user: their
+    # packages unpacked, in seconds instead of minutes of dpkg under emulation.
+    how=(--extract)
+    [[ $SUITE == bookworm ]] && how=(--kernel)
+    "$HERE/debian_root.sh" --arch arm64 "${how[@]}" "$ROOT" "$SUITE" "${PACKAGES[@]}"
 elif [[ ! -f $ROOT/.l2echo-root-complete ]]; then
     die "no arm64 root in $ROOT yet; making it needs root: sudo make build-arm64 (or set ARM64_ROOT)"
 fi

@@ -2,13 +2,15 @@
 # cross_tools.sh - what this x86-64 machine needs to build for arm64 and run
 # arm64 binaries: the aarch64 cross compiler, qemu-user (registered with
 # binfmt_misc, so an arm64 binary runs like any other), QEMU's aarch64 system
-# emulator for the guest, and rustup's aarch64-unknown-linux-gnu target.
+# emulator for the guest, and rustup's aarch64-unknown-linux-gnu target; and
+# what makes the arm64 roots: debootstrap, mmdebstrap, and kmod's depmod for
+# the guest kernel's modules (scripts/debian_root.sh).
 # Installs only what is missing; needs root when something is.
 set -euo pipefail
 
 PROG=${0##*/}
 PACKAGES=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support
-          qemu-system-arm debootstrap)
+          qemu-system-arm debootstrap mmdebstrap kmod)
 TARGET=aarch64-unknown-linux-gnu
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }

@@ -233,10 +233,13 @@ mount_here --bind "$RUST_CARGO" "$ROOT/root/.cargo"   # registry and git caches,
 bind_ro "$RUST_CARGO/bin" "$ROOT/root/.cargo/bin"
 mount_here --bind "$CHECKOUT" "$ROOT$CHECKOUT"
 
-# A clean environment inside: the toolchain mounted above, the separate target dir.
+# A clean environment inside: the toolchain mounted above, the separate target
+# dir, and no LTO: what a DPDK version changes (bindings, layout, behaviour) is
+# the same without it, and each lane's build takes half the time.
 root_env=(/usr/bin/env -i HOME=/root LANG=C.UTF-8 "TERM=${TERM:-dumb}"
           PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-          CARGO_HOME=/root/.cargo RUSTUP_HOME=/root/.rustup "CARGO_TARGET_DIR=$TARGET_DIR")
+          CARGO_HOME=/root/.cargo RUSTUP_HOME=/root/.rustup "CARGO_TARGET_DIR=$TARGET_DIR"
+          CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16)
 for var in RUSTUP_TOOLCHAIN RUST_LOG RUST_BACKTRACE CARGO_TERM_COLOR; do
     [[ -n ${!var:-} ]] && root_env+=("$var=${!var}")
 done
