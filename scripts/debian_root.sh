@@ -95,9 +95,14 @@ say "creating a Debian $SUITE $ARCH root in $ROOT from $MIRROR (once; log: $log)
 include=$(IFS=,; echo "$*")
 if (( EXTRACT )); then
     make_root() {
-        # A mirror may serve a snapshot whose Release has expired, as debootstrap allows.
+        # A mirror may serve a snapshot whose Release has expired, as debootstrap
+        # allows; /bin, /sbin and /lib are links into /usr, as debootstrap makes
+        # them (the loader's path, /lib/ld-linux-*, is in every binary).
+        # shellcheck disable=SC2016 # expanded by mmdebstrap's hook shell
         mmdebstrap --variant=extract --architectures="$ARCH" --include="$include" \
-            --aptopt='Acquire::Check-Valid-Until "false"' "$SUITE" "$ROOT" "$MIRROR"
+            --aptopt='Acquire::Check-Valid-Until "false"' \
+            --setup-hook='for d in bin sbin lib; do mkdir -p "$1/usr/$d"; ln -s "usr/$d" "$1/$d"; done' \
+            "$SUITE" "$ROOT" "$MIRROR"
     }
 else
     make_root() {
