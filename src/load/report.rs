@@ -49,22 +49,25 @@ pub fn json(report: &impl Serialize) -> io::Result<()> {
 /// One line for a trial, then its round trips and what came back bad.
 pub fn trial_lines(t: &Trial, what: &str) -> String {
     let mut out = format!(
-        "{what}{} bytes at {} pps for {} s: sent {} ({:.0} pps), received {}, lost {}, bad {}, duplicates {}, \
-         reordered {}, late {}{}",
+        "{what}{} bytes at {} pps for {} s: sent {} ({:.0} pps): good {}, bad {}, late {}, lost {}; \
+         duplicates {}, reordered {}, unmatched {}, other {}{}",
         t.size,
         t.rate_asked,
         t.duration_s,
         t.sent,
         t.rate_pps,
-        t.received,
-        t.lost,
+        t.good,
         t.bad,
+        t.late,
+        t.lost,
         t.duplicates,
         t.reordered,
-        t.late,
+        t.unmatched,
+        t.other,
         match (t.passed, t.all_back()) {
             (true, _) => ": pass".to_string(),
-            (false, true) => format!(": the sender fell {:.3} s behind its schedule (its own limit)", t.send_lag_s),
+            (false, true) =>
+                format!(": the sender fell {:.3} s behind its schedule (its own limit)", t.send_lag_s),
             (false, false) if t.sent < t.planned => {
                 format!(": FAIL, the port took {} of {} frames (is the echo there?)", t.sent, t.planned)
             }

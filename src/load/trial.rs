@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use l2_probe::{Outcome, Percentiles, ProbeSpec, Tally, Verdict};
+use l2_probe::{Classes, Outcome, Percentiles, ProbeSpec, Tally, Verdict};
 use serde::Serialize;
 
 use super::schedule::Schedule;
@@ -37,7 +37,9 @@ pub struct BadFrame {
     pub offsets: Vec<usize>,
 }
 
-/// What a trial sent and got back.
+/// What a trial sent and got back. Each frame sent is exactly one of good,
+/// bad, late or lost, its first copy back deciding which; duplicates,
+/// unmatched and other frames are counted beside them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Trial {
     pub size: usize,
@@ -47,13 +49,20 @@ pub struct Trial {
     /// Frames the schedule held: the rate times the duration.
     pub planned: u64,
     pub sent: u64,
-    pub received: u64,
-    /// Sent, and neither received nor late by the end of the drain.
-    pub lost: u64,
+    /// Back correct and within --timeout.
+    pub good: u64,
+    /// Back with wrong addresses or bytes.
     pub bad: u64,
-    pub duplicates: u64,
-    pub reordered: u64,
+    /// Back correct, after --timeout.
     pub late: u64,
+    /// Never back by the end of the drain.
+    pub lost: u64,
+    /// Later copies of frames already back.
+    pub duplicates: u64,
+    /// Good or late frames that came after a later one of their own flow.
+    pub reordered: u64,
+    /// Frames of this trial with a sequence number never sent (damaged there).
+    pub unmatched: u64,
     /// Frames that carried none of this trial's probes (another trial's
     /// stragglers, the kernel's own frames on a veth).
     pub other: u64,
@@ -65,6 +74,7 @@ pub struct Trial {
     pub passed: bool,
     /// How far behind its schedule the last frame left, in seconds.
     pub send_lag_s: f64,
+    /// The good replies' round trips.
     pub rtt_ns: Option<Percentiles>,
     pub bad_frames: Vec<BadFrame>,
     /// The percentile distribution, for --plot: (fraction at or below, ns).
@@ -73,12 +83,10 @@ pub struct Trial {
 }
 
 impl Trial {
-    /// Every frame the schedule held was sent, and came back correct, in
-    /// order within its flow, in time.
+    /// Every frame the schedule held was sent, and came back good (correct,
+    /// in time), once, in order within its flow.
     pub fn all_back(&self) -> bool {
-        self.sent == self.planned
-            && self.received == self.sent
-            && self.bad + self.duplicates + self.reordered + self.late == 0
+        self.sent == self.planned && self.good == self.sent && self.duplicates + self.reordered == 0
     }
 
     /// The last frame left no more than 1% of the trial (or a millisecond)
@@ -159,25 +167,27 @@ pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit:
                 let wait = if quit.is_set() { timeout.min(hz / 10) } else { timeout };
                 drain_until = Some(now + wait);
             }
-        } else if tally.received + tally.late == sent || drain_until.is_some_and(|end| now >= end) {
+        } else if tally.back() == sent || drain_until.is_some_and(|end| now >= end) {
             break;
         }
     }
 
     let elapsed = last_send.saturating_sub(schedule.stamp(0));
     let lag = if sent == 0 { 0 } else { last_send.saturating_sub(schedule.stamp(sent - 1)) };
+    let Classes { good, bad, late, lost } = tally.classes(sent);
     let mut trial = Trial {
         size: cfg.size,
         rate_asked: cfg.rate,
         duration_s: cfg.duration.as_secs_f64(),
         planned: frames,
         sent,
-        received: tally.received,
-        lost: sent - tally.received - tally.late,
-        bad: tally.bad,
+        good,
+        bad,
+        late,
+        lost,
         duplicates: tally.duplicates,
         reordered: tally.reordered,
-        late: tally.late,
+        unmatched: tally.unmatched,
         other,
         rate_pps: if elapsed == 0 { 0.0 } else { sent.saturating_sub(1) as f64 * hz as f64 / elapsed as f64 },
         send_lag_s: lag as f64 / hz as f64,
@@ -256,12 +266,13 @@ mod tests {
             duration_s: 1.0,
             planned: 1000,
             sent: 1000,
-            received: 1000,
-            lost: 0,
+            good: 1000,
             bad: 0,
+            late: 0,
+            lost: 0,
             duplicates: 0,
             reordered: 0,
-            late: 0,
+            unmatched: 0,
             other: 3,
             rate_pps: 1000.0,
             passed: false,
@@ -273,15 +284,15 @@ mod tests {
     }
 
     #[test]
-    fn all_back_needs_every_frame_sent_and_back_clean() {
+    fn all_back_needs_every_frame_sent_and_back_good() {
         assert!(clean().all_back(), "frames that were no probe of ours do not count");
         let spoiled: [fn(&mut Trial); 6] = [
-            |t| t.sent = 999,
-            |t| t.received = 999,
-            |t| t.bad = 1,
+            |t| (t.sent, t.good) = (999, 999),
+            |t| (t.good, t.bad) = (999, 1),
+            |t| (t.good, t.late) = (999, 1),
+            |t| (t.good, t.lost) = (999, 1),
             |t| t.duplicates = 1,
             |t| t.reordered = 1,
-            |t| t.late = 1,
         ];
         for (i, spoil) in spoiled.iter().enumerate() {
             let mut t = clean();
