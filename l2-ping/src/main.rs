@@ -34,6 +34,8 @@ struct Summary {
     bad: u64,
     late: u64,
     lost: u64,
+    /// The longest round trip of a late reply (None: none late).
+    late_max_us: Option<f64>,
     /// Later copies of probes already back.
     duplicates: u64,
     /// Good or late replies that came after a later probe of their own flow.
@@ -48,6 +50,7 @@ struct Summary {
     loss_pct: f64,
     rate_pps: f64,
     elapsed_s: f64,
+    /// The good replies' round trips.
     rtt_us: Option<RttSummary>,
 }
 
@@ -172,6 +175,7 @@ fn run(opts: &Options) -> Result<Summary> {
         bad,
         late,
         lost,
+        late_max_us: tally.late_max_ns(1.0).map(|ns| ns as f64 / 1000.0),
         duplicates: tally.duplicates,
         reordered: tally.reordered,
         unmatched: tally.unmatched,
@@ -234,12 +238,13 @@ fn print_summary(s: &Summary, json: bool) {
     }
     println!("--- {} l2_ping statistics ---", s.dst);
     println!(
-        "{} sent: {} good, {} bad, {} late, {} lost ({:.1}% loss); {} duplicates, {} reordered, {} unmatched; \
+        "{} sent: {} good, {} bad, {} late{}, {} lost ({:.1}% loss); {} duplicates, {} reordered, {} unmatched; \
          {:.1} pps",
         s.sent,
         s.good,
         s.bad,
         s.late,
+        s.late_max_us.map_or(String::new(), |us| format!(" (max {us:.1} us)")),
         s.lost,
         s.loss_pct,
         s.duplicates,
@@ -256,7 +261,7 @@ fn print_summary(s: &Summary, json: bool) {
     }
     if let Some(r) = &s.rtt_us {
         println!(
-            "rtt min/p50/p90/p99/p99.9/max = {:.1}/{:.1}/{:.1}/{:.1}/{:.1}/{:.1} us",
+            "rtt of the good replies min/p50/p90/p99/p99.9/max = {:.1}/{:.1}/{:.1}/{:.1}/{:.1}/{:.1} us",
             r.min, r.p50, r.p90, r.p99, r.p999, r.max
         );
     }

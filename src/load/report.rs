@@ -49,7 +49,7 @@ pub fn json(report: &impl Serialize) -> io::Result<()> {
 /// One line for a trial, then its round trips and what came back bad.
 pub fn trial_lines(t: &Trial, what: &str) -> String {
     let mut out = format!(
-        "{what}{} bytes at {} pps for {} s: sent {} ({:.0} pps): good {}, bad {}, late {}, lost {}; \
+        "{what}{} bytes at {} pps for {} s: sent {} ({:.0} pps): good {}, bad {}, {}, lost {}; \
          duplicates {}, reordered {}, unmatched {}, other {}{}",
         t.size,
         t.rate_asked,
@@ -58,7 +58,7 @@ pub fn trial_lines(t: &Trial, what: &str) -> String {
         t.rate_pps,
         t.good,
         t.bad,
-        t.late,
+        late(t),
         t.lost,
         t.duplicates,
         t.reordered,
@@ -75,7 +75,7 @@ pub fn trial_lines(t: &Trial, what: &str) -> String {
         }
     );
     if let Some(p) = &t.rtt_ns {
-        out += &format!("\n    rtt {}", percentiles(p));
+        out += &format!("\n    rtt of the good replies {}", percentiles(p));
     }
     for b in &t.bad_frames {
         let offsets: Vec<String> = b.offsets.iter().map(usize::to_string).collect();
@@ -87,6 +87,15 @@ pub fn trial_lines(t: &Trial, what: &str) -> String {
         );
     }
     out
+}
+
+/// The late count, and the longest of their round trips: the tail the
+/// percentiles, of good replies only, leave out.
+fn late(t: &Trial) -> String {
+    match t.late_max_ns {
+        Some(ns) => format!("late {} (max {:.1} us)", t.late, ns as f64 / 1000.0),
+        None => format!("late {}", t.late),
+    }
 }
 
 pub fn percentiles(p: &Percentiles) -> String {
@@ -126,4 +135,32 @@ pub fn search_table(results: &[SizeResult]) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::trial::tests::clean;
+
+    #[test]
+    fn late_frames_show_their_longest_round_trip_beside_the_good_ones_percentiles() {
+        let mut t = clean();
+        assert!(trial_lines(&t, "").contains(", late 0, lost 0;"), "{}", trial_lines(&t, ""));
+        (t.good, t.late, t.late_max_ns) = (998, 2, Some(1_500_000_000));
+        t.rtt_ns = Some(Percentiles {
+            min: 1000,
+            p50: 2000,
+            p90: 3000,
+            p99: 4000,
+            p999: 5000,
+            p9999: 6000,
+            max: 7000,
+        });
+        let lines = trial_lines(&t, "");
+        assert!(lines.contains(", late 2 (max 1500000.0 us), lost 0;"), "{lines}");
+        assert!(
+            lines.contains("rtt of the good replies min/p50/p90/p99/p99.9/p99.99/max = 1.0/2.0/"),
+            "{lines}"
+        );
+    }
 }

@@ -57,6 +57,8 @@ pub struct Trial {
     pub late: u64,
     /// Never back by the end of the drain.
     pub lost: u64,
+    /// The longest round trip of a late frame (None: none late).
+    pub late_max_ns: Option<u64>,
     /// Later copies of frames already back.
     pub duplicates: u64,
     /// Good or late frames that came after a later one of their own flow.
@@ -74,10 +76,11 @@ pub struct Trial {
     pub passed: bool,
     /// How far behind its schedule the last frame left, in seconds.
     pub send_lag_s: f64,
-    /// The good replies' round trips.
+    /// The good frames' round trips (late ones: `late_max_ns`).
     pub rtt_ns: Option<Percentiles>,
     pub bad_frames: Vec<BadFrame>,
-    /// The percentile distribution, for --plot: (fraction at or below, ns).
+    /// The good frames' percentile distribution, for --plot: (fraction at
+    /// or below, ns).
     #[serde(skip)]
     pub distribution: Vec<(f64, f64)>,
 }
@@ -185,6 +188,7 @@ pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit:
         bad,
         late,
         lost,
+        late_max_ns: tally.late_max_ns(1e9 / hz as f64),
         duplicates: tally.duplicates,
         reordered: tally.reordered,
         unmatched: tally.unmatched,
@@ -255,11 +259,11 @@ pub fn warm_up(queue: &mut QueuePair<'_>, spec: &ProbeSpec, limit: Duration, qui
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A trial of 1000 frames in 1 s that got everything back on time.
-    fn clean() -> Trial {
+    pub(crate) fn clean() -> Trial {
         Trial {
             size: 60,
             rate_asked: 1000,
@@ -270,6 +274,7 @@ mod tests {
             bad: 0,
             late: 0,
             lost: 0,
+            late_max_ns: None,
             duplicates: 0,
             reordered: 0,
             unmatched: 0,
