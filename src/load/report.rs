@@ -66,8 +66,10 @@ pub fn trial_lines(t: &Trial, what: &str) -> String {
         t.other,
         match (t.passed, t.all_back()) {
             (true, _) => ": pass".to_string(),
-            (false, true) =>
-                format!(": the sender fell {:.3} s behind its schedule (its own limit)", t.send_lag_s),
+            (false, true) => format!(
+                ": the sender fell up to {:.3} s behind its schedule (its own limit)",
+                t.send_lag_max_s
+            ),
             (false, false) if t.sent < t.planned => {
                 format!(": FAIL, the port took {} of {} frames (is the echo there?)", t.sent, t.planned)
             }
