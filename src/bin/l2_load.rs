@@ -96,9 +96,17 @@ fn run() -> Result<ExitCode> {
                     println!("{}", report::trial_lines(t, &what));
                 }
             };
-            searched.push(search::throughput(&mut queue, &spec, &cfg, opts.resolution, quit, progress));
+            searched.push(search::throughput(
+                &port,
+                &mut queue,
+                &spec,
+                &cfg,
+                opts.resolution,
+                quit,
+                progress,
+            )?);
         } else {
-            let t = trial::run(&mut queue, &spec, &cfg, quit);
+            let t = trial::run(&port, &mut queue, &spec, &cfg, quit)?;
             if !opts.json {
                 println!("{}", report::trial_lines(&t, ""));
             }

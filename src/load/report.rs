@@ -64,17 +64,7 @@ pub fn trial_lines(t: &Trial, what: &str) -> String {
         t.reordered,
         t.unmatched,
         t.other,
-        match (t.passed, t.all_back()) {
-            (true, _) => ": pass".to_string(),
-            (false, true) => format!(
-                ": the sender fell up to {:.3} s behind its schedule (its own limit)",
-                t.send_lag_max_s
-            ),
-            (false, false) if t.sent < t.planned => {
-                format!(": FAIL, the port took {} of {} frames (is the echo there?)", t.sent, t.planned)
-            }
-            (false, false) => ": FAIL".to_string(),
-        }
+        verdict(t)
     );
     if let Some(p) = &t.rtt_ns {
         out += &format!("\n    rtt of the good replies {}", percentiles(p));
@@ -87,6 +77,27 @@ pub fn trial_lines(t: &Trial, what: &str) -> String {
             b.what,
             offsets.join(", ")
         );
+    }
+    out
+}
+
+/// How a trial's line ends: whether it passed, and if not why, as far as
+/// l2_load can tell; then what its own port dropped, if anything, which is
+/// no fault of the echo's.
+fn verdict(t: &Trial) -> String {
+    let mut out = match (t.passed, t.all_back()) {
+        (true, _) => ": pass".to_string(),
+        (false, true) => {
+            format!(": the sender fell up to {:.3} s behind its schedule (its own limit)", t.send_lag_max_s)
+        }
+        (false, false) if t.sent < t.planned => {
+            format!(": FAIL, the port took {} of {} frames (is the echo there?)", t.sent, t.planned)
+        }
+        (false, false) => ": FAIL".to_string(),
+    };
+    let drops = &t.own_port_drops;
+    if drops.total() > 0 {
+        out += &format!("; l2_load's own port dropped {} frames ({drops}), not the echo", drops.total());
     }
     out
 }
@@ -143,6 +154,45 @@ pub fn search_table(results: &[SizeResult]) -> String {
 mod tests {
     use super::*;
     use crate::load::trial::tests::clean;
+    use crate::load::trial::PortDrops;
+
+    /// `t` as the trial's run would leave it: `passed` as it says.
+    fn judged(mut t: Trial) -> Trial {
+        t.passed = t.passes();
+        t
+    }
+
+    #[test]
+    fn the_verdict_says_why_a_trial_did_not_pass() {
+        assert_eq!(verdict(&judged(clean())), ": pass");
+        let mut stalled = clean();
+        stalled.send_lag_max_s = 0.25;
+        assert_eq!(
+            verdict(&judged(stalled)),
+            ": the sender fell up to 0.250 s behind its schedule (its own limit)"
+        );
+        let mut refused = clean();
+        (refused.sent, refused.good) = (10, 10);
+        assert_eq!(verdict(&judged(refused)), ": FAIL, the port took 10 of 1000 frames (is the echo there?)");
+        let mut late = clean();
+        (late.good, late.late) = (999, 1);
+        assert_eq!(verdict(&judged(late)), ": FAIL");
+    }
+
+    #[test]
+    fn the_verdict_names_the_own_ports_drops_apart_from_the_echos_losses() {
+        let mut t = clean();
+        (t.good, t.lost) = (990, 10);
+        t.own_port_drops = PortDrops { imissed: 7, oerrors: 3, ..PortDrops::default() };
+        let lines = trial_lines(&judged(t), "");
+        assert!(
+            lines.contains(
+                "lost 10; duplicates 0, reordered 0, unmatched 0, other 3: FAIL; \
+                 l2_load's own port dropped 10 frames (imissed 7, oerrors 3), not the echo"
+            ),
+            "{lines}"
+        );
+    }
 
     #[test]
     fn late_frames_show_their_longest_round_trip_beside_the_good_ones_percentiles() {

@@ -2,15 +2,17 @@
 //! reply checked and timed, then a drain until all are back or the timeout
 //! passes. The loop alternates a receive and a send, on the cycle counter.
 
+use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use anyhow::Result;
 use l2_probe::{Classes, Outcome, Percentiles, ProbeSpec, Tally, Verdict};
 use serde::Serialize;
 
 use super::schedule::{Schedule, SendLag};
 use crate::arch::cycles;
-use crate::dpdk::{tsc_hz, MbufBurst, QueuePair};
+use crate::dpdk::{tsc_hz, MbufBurst, Port, PortStats, QueuePair};
 use crate::quit::QuitFlag;
 
 /// Bad frames shown in full (the rest are counted).
@@ -35,6 +37,52 @@ pub struct BadFrame {
     pub what: &'static str,
     /// The first byte offsets that differ from the expected reply.
     pub offsets: Vec<usize>,
+}
+
+/// What l2_load's own port dropped during a trial (its `rte_eth_stats`,
+/// after less before): on this side of the wire, no fault of the echo's. Any
+/// frame counts, this trial's or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PortDrops {
+    /// Received frames the RX ring had no room for.
+    pub imissed: u64,
+    /// Received frames with no mbuf to go into.
+    pub rx_nombuf: u64,
+    /// Received frames in error.
+    pub ierrors: u64,
+    /// Frames the port took to send and did not.
+    pub oerrors: u64,
+}
+
+impl PortDrops {
+    /// The drops from `before` to `after` (none where a counter went back).
+    pub fn between(before: &PortStats, after: &PortStats) -> PortDrops {
+        PortDrops {
+            imissed: after.imissed.saturating_sub(before.imissed),
+            rx_nombuf: after.rx_nombuf.saturating_sub(before.rx_nombuf),
+            ierrors: after.ierrors.saturating_sub(before.ierrors),
+            oerrors: after.oerrors.saturating_sub(before.oerrors),
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.imissed + self.rx_nombuf + self.ierrors + self.oerrors
+    }
+}
+
+/// The counters that are not zero: "imissed 3, oerrors 1".
+impl fmt::Display for PortDrops {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let counters = [
+            ("imissed", self.imissed),
+            ("rx_nombuf", self.rx_nombuf),
+            ("ierrors", self.ierrors),
+            ("oerrors", self.oerrors),
+        ];
+        let shown: Vec<String> =
+            counters.iter().filter(|(_, n)| *n > 0).map(|(name, n)| format!("{name} {n}")).collect();
+        f.write_str(&shown.join(", "))
+    }
 }
 
 /// What a trial sent and got back. Each frame sent is exactly one of good,
@@ -68,6 +116,8 @@ pub struct Trial {
     /// Frames that carried none of this trial's probes (another trial's
     /// stragglers, the kernel's own frames on a veth).
     pub other: u64,
+    /// What l2_load's own port dropped meanwhile, apart from the echo's losses.
+    pub own_port_drops: PortDrops,
     /// The rate achieved: frames sent over the time from the first frame's
     /// schedule to the last send.
     pub rate_pps: f64,
@@ -112,11 +162,17 @@ impl Trial {
 /// Trials run so far in this process: each gets a session id of its own.
 static TRIALS: AtomicU32 = AtomicU32::new(0);
 
-/// Runs one trial on `queue`; Ctrl+C (`quit`) ends the sending early, and the
-/// drain after it short. The trial's frames carry `spec`'s session id plus
-/// its number, so a late frame of an earlier trial counts as `other`, not as
-/// a bad frame of this one.
-pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit: &QuitFlag) -> Trial {
+/// Runs one trial on `queue` of `port`; Ctrl+C (`quit`) ends the sending
+/// early, and the drain after it short. The trial's frames carry `spec`'s
+/// session id plus its number, so a late frame of an earlier trial counts as
+/// `other`, not as a bad frame of this one.
+pub fn run(
+    port: &Port<'_>,
+    queue: &mut QueuePair<'_>,
+    spec: &ProbeSpec,
+    cfg: &TrialConfig,
+    quit: &QuitFlag,
+) -> Result<Trial> {
     let spec = &spec.with_session(spec.session().wrapping_add(TRIALS.fetch_add(1, Ordering::Relaxed)));
     let hz = tsc_hz();
     let frames = ((cfg.rate as f64 * cfg.duration.as_secs_f64()).round() as u64).max(1);
@@ -125,6 +181,7 @@ pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit:
     let mut burst = MbufBurst::new(queue);
     let (mut bad_frames, mut other) = (Vec::new(), 0u64);
     let len = cfg.size as u16;
+    let stats_before = port.stats()?;
 
     let schedule = Schedule::new(cycles(), hz, cfg.rate);
     let (mut sent, mut last_send, mut lag) = (0u64, schedule.stamp(0), SendLag::default());
@@ -186,6 +243,7 @@ pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit:
         }
     }
 
+    let own_port_drops = PortDrops::between(&stats_before, &port.stats()?);
     let elapsed = last_send.saturating_sub(schedule.stamp(0));
     let Classes { good, bad, late, lost } = tally.classes(sent);
     let mut trial = Trial {
@@ -203,6 +261,7 @@ pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit:
         reordered: tally.reordered,
         unmatched: tally.unmatched,
         other,
+        own_port_drops,
         rate_pps: if elapsed == 0 { 0.0 } else { sent.saturating_sub(1) as f64 * hz as f64 / elapsed as f64 },
         send_lag_s: lag.last as f64 / hz as f64,
         send_lag_max_s: lag.worst as f64 / hz as f64,
@@ -212,7 +271,7 @@ pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit:
         passed: false,
     };
     trial.passed = trial.passes();
-    trial
+    Ok(trial)
 }
 
 /// What the warm-up sent and got back.
@@ -290,6 +349,7 @@ pub(crate) mod tests {
             reordered: 0,
             unmatched: 0,
             other: 3,
+            own_port_drops: PortDrops::default(),
             rate_pps: 1000.0,
             passed: false,
             send_lag_s: 0.0,
@@ -316,6 +376,24 @@ pub(crate) mod tests {
             spoil(&mut t);
             assert!(!t.all_back(), "spoiler {i}");
         }
+    }
+
+    #[test]
+    fn the_own_port_drops_are_the_counters_growth() {
+        let before =
+            PortStats { ipackets: 5, imissed: 1, rx_nombuf: 2, ierrors: 3, oerrors: 4, ..Default::default() };
+        let after = PortStats {
+            ipackets: 900,
+            imissed: 11,
+            rx_nombuf: 2,
+            ierrors: 3,
+            oerrors: 9,
+            ..Default::default()
+        };
+        let drops = PortDrops::between(&before, &after);
+        assert_eq!(drops, PortDrops { imissed: 10, rx_nombuf: 0, ierrors: 0, oerrors: 5 });
+        assert_eq!((drops.total(), drops.to_string()), (15, "imissed 10, oerrors 5".to_string()));
+        assert_eq!(PortDrops::between(&after, &before).total(), 0, "a counter that went back");
     }
 
     #[test]
