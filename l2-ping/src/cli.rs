@@ -66,7 +66,8 @@ pub struct Options {
           value_parser = int_in(0, MAX_FLOWS))]
     pub flows: u32,
 
-    /// Seconds to wait for each reply (and after the last probe).
+    /// A reply later than this many seconds is late; after the last probe,
+    /// how long to wait for the rest.
     #[arg(short = 'W', long, value_name = "SECS", default_value = "1", allow_hyphen_values = true,
           value_parser = secs_in(0.001, MAX_SECS))]
     pub timeout: Duration,

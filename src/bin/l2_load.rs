@@ -22,7 +22,7 @@ use l2_probe::{Expect, Mac, ProbeSpec};
 const WARM_UP_LIMIT: Duration = Duration::from_secs(5);
 
 fn main() -> ExitCode {
-    // Usage and setup errors: exit status 2; lost or bad frames: 1.
+    // Usage and setup errors: exit status 2; frames not back good: 1.
     dpdk_echo::main_with_status("l2_load", run, ExitCode::from(2))
 }
 

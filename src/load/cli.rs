@@ -55,9 +55,10 @@ pub struct Options {
           value_parser = secs_in(0.001, MAX_SECS))]
     pub duration: Duration,
 
-    /// RFC 2544 throughput: the highest rate at which a trial loses nothing
-    /// and gets nothing bad, duplicated, reordered or late, by binary search
-    /// from --rate down; then the latency at 10, 50, 90 and 100% of it.
+    /// RFC 2544 throughput: the highest rate at which every frame of a trial
+    /// comes back good, none duplicated or reordered, with l2_load on its
+    /// schedule throughout, by binary search from --rate down; then the
+    /// latency at 10, 50, 90 and 100% of it.
     #[arg(long)]
     pub search: bool,
 

@@ -1,6 +1,7 @@
 //! RFC 2544 throughput by binary search: the highest rate at which a trial
-//! passes (nothing lost, bad, duplicated, reordered or late, and the sender
-//! kept the rate), between 0 and the rate asked for, to a resolution.
+//! passes (every frame back good, nothing duplicated or reordered, and the
+//! sender kept the rate all along), between 0 and the rate asked for, to a
+//! resolution.
 
 use anyhow::Result;
 use l2_probe::ProbeSpec;

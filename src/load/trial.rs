@@ -121,8 +121,7 @@ pub struct Trial {
     /// The rate achieved: frames sent over the time from the first frame's
     /// schedule to the last send.
     pub rate_pps: f64,
-    /// Passed as an RFC 2544 trial: all back, and the sender kept the rate
-    /// (else the rate was the generator's limit, not the echo's).
+    /// Passed as an RFC 2544 trial: [`Trial::passes`].
     pub passed: bool,
     /// How far behind its schedule the last frame left, in seconds.
     pub send_lag_s: f64,
