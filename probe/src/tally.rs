@@ -59,7 +59,7 @@ pub struct Classes {
 /// front. Lives on the receiving thread.
 pub struct Tally {
     /// A bit per probe: a copy of it came back (the first, which classified it).
-    back: Vec<u64>,
+    seen: Vec<u64>,
     capacity: u64,
     flows: u32,
     /// Per flow, one past the highest sequence number received (0: none).
@@ -85,7 +85,7 @@ impl Tally {
     /// A tally for probes 0 to `probes` - 1 over `flows` flows (0: one).
     pub fn new(probes: u64, flows: u32) -> Tally {
         Tally {
-            back: vec![0; probes.div_ceil(64) as usize],
+            seen: vec![0; probes.div_ceil(64) as usize],
             capacity: probes,
             flows: flows.max(1),
             flow_next: vec![0; flows.max(1) as usize],
@@ -141,11 +141,11 @@ impl Tally {
             return Outcome::Unmatched;
         }
         let (word, bit) = ((seq / 64) as usize, 1u64 << (seq % 64));
-        if self.back[word] & bit != 0 {
+        if self.seen[word] & bit != 0 {
             self.duplicates += 1;
             return Outcome::Duplicate;
         }
-        self.back[word] |= bit;
+        self.seen[word] |= bit;
         if verdict != Verdict::Good {
             self.bad += 1;
             return Outcome::Bad;
@@ -177,9 +177,9 @@ impl Tally {
         assert!(sent <= self.capacity, "{sent} probes sent, {} tallied", self.capacity);
         let (whole, rest) = ((sent / 64) as usize, sent % 64);
         let missing = |word: u64| u64::from(word.count_zeros());
-        let mut lost: u64 = self.back[..whole].iter().map(|&w| missing(w)).sum();
+        let mut lost: u64 = self.seen[..whole].iter().map(|&w| missing(w)).sum();
         if rest > 0 {
-            lost += missing(self.back[whole] | !((1u64 << rest) - 1));
+            lost += missing(self.seen[whole] | !((1u64 << rest) - 1));
         }
         lost
     }

@@ -350,7 +350,7 @@ pub(crate) mod tests {
             other: 3,
             own_port_drops: PortDrops::default(),
             rate_pps: 1000.0,
-            passed: false,
+            passed: true,
             send_lag_s: 0.0,
             send_lag_max_s: 0.0,
             rtt_ns: None,
