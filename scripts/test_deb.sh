@@ -146,7 +146,7 @@ sh_check "l2_load gets every frame back from l2_echo over memif" \
      sleep 2
      l2_load -l 0 --no-huge -m 256 --no-pci --file-prefix debload --vdev "$memif,role=client" \
          -- --dst 02:00:00:00:00:e1 --rate 10000 --duration 1 --json | tee /dev/stderr \
-         | grep -E "\"sent\":10000,\"received\":10000,\"lost\":0,\"bad\":0"; rc=$?; wait; exit $rc'
+         | grep -E "\"sent\":10000,\"good\":10000,\"bad\":0,\"late\":0,\"lost\":0"; rc=$?; wait; exit $rc'
 sh_check "man -w finds the four man pages" \
     'for b in l2_echo l2_multi_echo l2_load l2_ping; do [[ $(man -w $b) == /usr/share/man/man1/$b.1.gz ]] || exit 1; done'
 sh_check "the bash completions load" \

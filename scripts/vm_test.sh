@@ -351,7 +351,7 @@ l2ping_brief() {
     local out json
     out=$(cat)
     json=$(grep '^{' <<<"$out" | tail -1 || true)
-    if [[ -n $json ]] && json_eval '"%(sent)d sent, %(received)d came back rewritten, %(lost)d lost, %(bad)d bad; probes %(src)s -> %(dst)s" % d' <<<"$json" 2>/dev/null; then
+    if [[ -n $json ]] && json_eval '"%(sent)d sent, %(good)d came back rewritten, %(bad)d bad, %(late)d late, %(lost)d lost; probes %(src)s -> %(dst)s" % d' <<<"$json" 2>/dev/null; then
         return 0
     fi
     tail -1 <<<"$out"

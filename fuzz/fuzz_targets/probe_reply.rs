@@ -59,14 +59,19 @@ fuzz_target!(|input: Input| {
         }
         if let Some(reply) = tally.judge(&spec, &frame, sent, *now, input.timeout) {
             judged += 1;
-            assert!(reply.outcome != Outcome::Received || usize::try_from(reply.seq).is_ok_and(|s| s < input.sent.len()));
+            let was_sent = usize::try_from(reply.seq).is_ok_and(|s| s < input.sent.len());
+            assert!(reply.outcome == Outcome::Unmatched || was_sent);
             if reply.outcome == Outcome::Bad {
                 let _ = spec.differences(&frame, reply.seq, reply.sent, 8);
             }
         }
     }
-    assert_eq!(tally.received + tally.bad + tally.duplicates + tally.late, judged);
-    assert!(tally.received + tally.late <= input.sent.len() as u64);
-    assert!(tally.reordered <= tally.received + tally.late);
+    assert_eq!(tally.back() + tally.duplicates + tally.unmatched, judged);
+    // Each probe in exactly one class (one never sent has no copy back: lost).
+    let probes = input.sent.len() as u64;
+    let c = tally.classes(probes);
+    assert_eq!(c.good + c.bad + c.late + c.lost, probes);
+    assert!(tally.reordered <= tally.good + tally.late);
     let _ = tally.percentiles(1.0);
+    let _ = tally.late_max_ns(1.0);
 });

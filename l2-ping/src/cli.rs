@@ -66,7 +66,8 @@ pub struct Options {
           value_parser = int_in(0, MAX_FLOWS))]
     pub flows: u32,
 
-    /// Seconds to wait for each reply (and after the last probe).
+    /// A reply later than this many seconds is late; after the last probe,
+    /// how long to wait for the rest.
     #[arg(short = 'W', long, value_name = "SECS", default_value = "1", allow_hyphen_values = true,
           value_parser = secs_in(0.001, MAX_SECS))]
     pub timeout: Duration,
@@ -77,12 +78,13 @@ pub struct Options {
 }
 
 const AFTER_HELP: &str = "\
-A reply counts when it comes back from --dst, addressed to our MAC, with the
-probe's bytes intact; anything else carrying one of our probes is bad.
-Duplicates, and replies later than --timeout, are reported apart.
+Each probe sent is one of: good (back from --dst, addressed to our MAC, its
+bytes intact, within --timeout), bad (back otherwise addressed or with other
+bytes), late (back good, after --timeout) or lost (never back); its first
+copy back decides. Later copies are duplicates, counted apart.
 RTT is taken in user space with a monotonic clock, at send and at receive: it
 includes both kernels' paths (here and the peer's, if it has one) and libpcap.
-Exit status: 0 every probe came back correct, 1 some were lost or bad,
+Exit status: 0 every probe came back good, 1 some were bad, late or lost,
 2 usage or system error.";
 
 impl Options {

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use l2_ping::cli::Options;
 use l2_probe::tally::Judged;
-use l2_probe::{Outcome, Percentiles, ProbeSpec, Tally, Verdict};
+use l2_probe::{Classes, Outcome, Percentiles, ProbeSpec, Tally, Verdict};
 
 #[derive(Debug, Serialize)]
 struct Summary {
@@ -27,13 +27,21 @@ struct Summary {
     size: usize,
     flows: u32,
     sent: u64,
-    received: u64,
-    lost: u64,
+    /// Each probe sent is exactly one of good (back correct and in time),
+    /// bad (back with wrong addresses or bytes), late (back correct after
+    /// --timeout) or lost (never back), its first copy back deciding which.
+    good: u64,
     bad: u64,
-    duplicates: u64,
     late: u64,
-    /// Replies that came after a later probe of their own flow.
+    lost: u64,
+    /// The longest round trip of a late reply (None: none late).
+    late_max_us: Option<f64>,
+    /// Later copies of probes already back.
+    duplicates: u64,
+    /// Good or late replies that came after a later probe of their own flow.
     reordered: u64,
+    /// Frames of this run with a sequence number never sent (damaged there).
+    unmatched: u64,
     /// Replies the kernel dropped before l2_ping could read them: the
     /// capture's ring was full (pcap_stats' ps_drop) ...
     capture_dropped: u64,
@@ -42,6 +50,7 @@ struct Summary {
     loss_pct: f64,
     rate_pps: f64,
     elapsed_s: f64,
+    /// The good replies' round trips.
     rtt_us: Option<RttSummary>,
 }
 
@@ -57,8 +66,7 @@ fn main() -> ExitCode {
         Options::try_parse_from(std::env::args_os()).unwrap_or_else(|e| cli_values::exit_on("l2_ping", e));
     match run(&opts) {
         Ok(summary) => {
-            let all_back = summary.received == summary.sent && summary.bad == 0;
-            if all_back {
+            if summary.good == summary.sent {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
@@ -91,14 +99,15 @@ fn run(opts: &Options) -> Result<Summary> {
 
     let epoch = Instant::now();
     let sent_at: Arc<Vec<AtomicU64>> = Arc::new((0..opts.count).map(|_| AtomicU64::new(0)).collect());
-    let received = Arc::new(AtomicU64::new(0));
+    // Probes back so far (good, bad or late), each once: the wait for the last ends when all are.
+    let back = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     if !opts.json {
         println!("L2PING {} -> {} on {}: {size} bytes, {} probes", local, opts.dst, opts.iface, opts.count);
     }
 
     let receiver = {
-        let (sent_at, received, stop) = (sent_at.clone(), received.clone(), stop.clone());
+        let (sent_at, back, stop) = (sent_at.clone(), back.clone(), stop.clone());
         thread::spawn(move || {
             let mut tally = Tally::new(sent_at.len() as u64, spec.flows());
             // A probe's send time, in ns since `epoch`; 0 while not sent.
@@ -112,10 +121,10 @@ fn run(opts: &Options) -> Result<Summary> {
                 let Some(reply) = tally.judge(&spec, frame, sent, now_ns, timeout_ns) else {
                     continue;
                 };
-                if reply.outcome == Outcome::Received {
-                    received.fetch_add(1, Ordering::Relaxed);
+                if matches!(reply.outcome, Outcome::Good | Outcome::Bad | Outcome::Late) {
+                    back.fetch_add(1, Ordering::Relaxed);
                 }
-                if per_reply_lines || reply.outcome == Outcome::Bad {
+                if per_reply_lines || matches!(reply.outcome, Outcome::Bad | Outcome::Unmatched) {
                     report(&reply, frame.len(), &spec);
                 }
             }
@@ -144,7 +153,7 @@ fn run(opts: &Options) -> Result<Summary> {
     let sending = started.elapsed();
     // The last replies: until all are back, the timeout passes, or Ctrl+C.
     let deadline = Instant::now() + opts.timeout;
-    while received.load(Ordering::Relaxed) < sent
+    while back.load(Ordering::Relaxed) < sent
         && Instant::now() < deadline
         && !INTERRUPTED.load(Ordering::Relaxed)
     {
@@ -153,6 +162,7 @@ fn run(opts: &Options) -> Result<Summary> {
     stop.store(true, Ordering::Relaxed);
     let (tally, drops) = receiver.join().expect("the receiving thread does not panic");
     let drops = drops?;
+    let Classes { good, bad, late, lost } = tally.classes(sent);
 
     let summary = Summary {
         iface: opts.iface.clone(),
@@ -161,15 +171,17 @@ fn run(opts: &Options) -> Result<Summary> {
         size,
         flows: opts.flows,
         sent,
-        received: tally.received,
-        lost: sent - tally.received,
-        bad: tally.bad,
+        good,
+        bad,
+        late,
+        lost,
+        late_max_us: tally.late_max_ns(1.0).map(|ns| ns as f64 / 1000.0),
         duplicates: tally.duplicates,
-        late: tally.late,
         reordered: tally.reordered,
+        unmatched: tally.unmatched,
         capture_dropped: drops.ring,
         interface_dropped: drops.interface,
-        loss_pct: if sent == 0 { 0.0 } else { 100.0 * (sent - tally.received) as f64 / sent as f64 },
+        loss_pct: if sent == 0 { 0.0 } else { 100.0 * lost as f64 / sent as f64 },
         rate_pps: if sent > 1 { (sent - 1) as f64 / sending.as_secs_f64() } else { 0.0 },
         elapsed_s: started.elapsed().as_secs_f64(),
         rtt_us: tally.percentiles(1.0).map(RttSummary::from),
@@ -204,7 +216,7 @@ fn report(reply: &Judged, len: usize, spec: &ProbeSpec) {
     let ms = rtt as f64 / 1e6;
     let remote = spec.remote();
     match (outcome, verdict) {
-        (Outcome::Received, _) => println!("{len} bytes from {remote}: seq={seq} time={ms:.3} ms"),
+        (Outcome::Good, _) => println!("{len} bytes from {remote}: seq={seq} time={ms:.3} ms"),
         (Outcome::Duplicate, _) => println!("{len} bytes from {remote}: seq={seq} time={ms:.3} ms (DUP!)"),
         (Outcome::Late, _) => println!("{len} bytes from {remote}: seq={seq} time={ms:.3} ms (late)"),
         (Outcome::Bad, Verdict::WrongAddresses(dst, src)) => {
@@ -212,6 +224,9 @@ fn report(reply: &Judged, len: usize, spec: &ProbeSpec) {
         }
         (Outcome::Bad, _) => {
             println!("bad reply seq={seq} (stamp {stamp}): bytes differ from the probe sent")
+        }
+        (Outcome::Unmatched, _) => {
+            println!("unmatched reply seq={seq} (stamp {stamp}): no probe with that number was sent")
         }
     }
 }
@@ -223,8 +238,19 @@ fn print_summary(s: &Summary, json: bool) {
     }
     println!("--- {} l2_ping statistics ---", s.dst);
     println!(
-        "{} sent, {} received, {} lost, {} bad, {} duplicates, {} late, {} reordered, {:.1}% loss, {:.1} pps",
-        s.sent, s.received, s.lost, s.bad, s.duplicates, s.late, s.reordered, s.loss_pct, s.rate_pps
+        "{} sent: {} good, {} bad, {} late{}, {} lost ({:.1}% loss); {} duplicates, {} reordered, {} unmatched; \
+         {:.1} pps",
+        s.sent,
+        s.good,
+        s.bad,
+        s.late,
+        s.late_max_us.map_or(String::new(), |us| format!(" (max {us:.1} us)")),
+        s.lost,
+        s.loss_pct,
+        s.duplicates,
+        s.reordered,
+        s.unmatched,
+        s.rate_pps
     );
     if s.capture_dropped + s.interface_dropped > 0 {
         println!(
@@ -235,7 +261,7 @@ fn print_summary(s: &Summary, json: bool) {
     }
     if let Some(r) = &s.rtt_us {
         println!(
-            "rtt min/p50/p90/p99/p99.9/max = {:.1}/{:.1}/{:.1}/{:.1}/{:.1}/{:.1} us",
+            "rtt of the good replies min/p50/p90/p99/p99.9/max = {:.1}/{:.1}/{:.1}/{:.1}/{:.1}/{:.1} us",
             r.min, r.p50, r.p90, r.p99, r.p999, r.max
         );
     }

@@ -4,8 +4,9 @@
 //!
 //! - [`mac`]: Ethernet addresses, parsed and printed.
 //! - [`frame`]: the probe's bytes, built and checked.
-//! - [`tally`]: what came back: received, bad, duplicated, reordered within a
-//!   flow, late; round-trip times in an HDR histogram.
+//! - [`tally`]: what became of each probe sent: good, bad, late or lost;
+//!   duplicates, unmatched frames and reordering beside; round-trip times in
+//!   an HDR histogram.
 
 pub mod frame;
 pub mod mac;
@@ -13,7 +14,7 @@ pub mod tally;
 
 pub use frame::{Expect, ProbeSpec, Verdict};
 pub use mac::Mac;
-pub use tally::{Outcome, Percentiles, Tally};
+pub use tally::{Classes, Outcome, Percentiles, Tally};
 
 /// A new session id, to tell this run's probes from another's on the same
 /// wire: the process id and the clock's nanoseconds.

@@ -1,6 +1,15 @@
-//! Counting replies: received, bad, duplicated, late, reordered within a
-//! flow, and round-trip times in an HDR histogram. Times are in the sender's
-//! ticks (l2_ping: nanoseconds; l2_load: cycles), converted when reported.
+//! Counting replies. Every probe sent ends as exactly one of four classes:
+//! **good** (its first copy back correct and in time), **bad** (its first
+//! copy back with wrong addresses or bytes), **late** (its first copy back
+//! correct after the timeout) or **lost** (never back). The first copy to
+//! come back classifies a probe, whatever follows: every later copy is a
+//! **duplicate**, and a frame of this run whose sequence number was never
+//! sent is **unmatched**; both are counted beside the four, as is
+//! **reordered** (good or late first copies that came after a later probe of
+//! their own flow). Round trips of good replies go into an HDR histogram;
+//! late ones, past the timeout, only into their largest. Times are in the
+//! sender's ticks (l2_ping: nanoseconds; l2_load: cycles), converted when
+//! reported.
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -10,10 +19,17 @@ use crate::frame::{flow_of, ProbeSpec, Verdict};
 /// What a frame carrying one of this run's probes counted as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    Received,
+    /// A probe's first copy, correct and in time.
+    Good,
+    /// A probe's first copy, with wrong addresses or bytes.
     Bad,
-    Duplicate,
+    /// A probe's first copy, correct, after the timeout.
     Late,
+    /// A later copy of a probe already back.
+    Duplicate,
+    /// This run's id, but a sequence number never sent (damaged there): no
+    /// sent probe's copy.
+    Unmatched,
 }
 
 /// A received probe, judged.
@@ -22,7 +38,7 @@ pub struct Judged {
     pub seq: u64,
     /// The stamp the frame itself carries.
     pub stamp: u64,
-    /// The stamp the probe was sent with.
+    /// The stamp the probe was sent with (0 when unmatched).
     pub sent: u64,
     pub verdict: Verdict,
     pub outcome: Outcome,
@@ -30,21 +46,34 @@ pub struct Judged {
     pub rtt: u64,
 }
 
+/// What became of the probes sent: each is in exactly one class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Classes {
+    pub good: u64,
+    pub bad: u64,
+    pub late: u64,
+    pub lost: u64,
+}
+
 /// The replies seen so far, for probes numbered from 0 to a bound set up
 /// front. Lives on the receiving thread.
 pub struct Tally {
-    /// A bit per probe: its first copy came back.
-    replied: Vec<u64>,
+    /// A bit per probe: a copy of it came back (the first, which classified it).
+    seen: Vec<u64>,
     capacity: u64,
     flows: u32,
     /// Per flow, one past the highest sequence number received (0: none).
     flow_next: Vec<u64>,
-    pub received: u64,
+    pub good: u64,
     pub bad: u64,
-    pub duplicates: u64,
     pub late: u64,
-    /// First copies that came after a later probe of their own flow.
+    pub duplicates: u64,
+    pub unmatched: u64,
+    /// Good or late first copies that came after a later probe of their own flow.
     pub reordered: u64,
+    /// The longest round trip of a late reply, in ticks (0: none late).
+    late_max: u64,
+    /// The good replies' round trips.
     rtt: Histogram<u64>,
 }
 
@@ -56,15 +85,17 @@ impl Tally {
     /// A tally for probes 0 to `probes` - 1 over `flows` flows (0: one).
     pub fn new(probes: u64, flows: u32) -> Tally {
         Tally {
-            replied: vec![0; probes.div_ceil(64) as usize],
+            seen: vec![0; probes.div_ceil(64) as usize],
             capacity: probes,
             flows: flows.max(1),
             flow_next: vec![0; flows.max(1) as usize],
-            received: 0,
+            good: 0,
             bad: 0,
-            duplicates: 0,
             late: 0,
+            duplicates: 0,
+            unmatched: 0,
             reordered: 0,
+            late_max: 0,
             // 1 tick to RTT_MAX at 3 significant digits.
             rtt: Histogram::new_with_bounds(1, RTT_MAX, 3).expect("valid bounds"),
         }
@@ -85,13 +116,13 @@ impl Tally {
     ) -> Option<Judged> {
         let (seq, stamp) = spec.identify(frame)?;
         let Some(sent) = sent(seq) else {
-            self.bad += 1; // a sequence number we never sent
+            self.unmatched += 1;
             return Some(Judged {
                 seq,
                 stamp,
                 sent: 0,
                 verdict: Verdict::Corrupt,
-                outcome: Outcome::Bad,
+                outcome: Outcome::Unmatched,
                 rtt: 0,
             });
         };
@@ -101,19 +132,24 @@ impl Tally {
         Some(Judged { seq, stamp, sent, verdict, outcome, rtt })
     }
 
-    /// Counts the reply to probe `seq`, `rtt` ticks after it was sent.
+    /// Counts a copy of probe `seq`, judged `verdict`, `rtt` ticks after it
+    /// was sent.
     #[inline(always)]
     pub fn record(&mut self, seq: u64, verdict: Verdict, rtt: u64, timeout: u64) -> Outcome {
-        if verdict != Verdict::Good || seq >= self.capacity {
-            self.bad += 1;
-            return Outcome::Bad;
+        if seq >= self.capacity {
+            self.unmatched += 1;
+            return Outcome::Unmatched;
         }
         let (word, bit) = ((seq / 64) as usize, 1u64 << (seq % 64));
-        if self.replied[word] & bit != 0 {
+        if self.seen[word] & bit != 0 {
             self.duplicates += 1;
             return Outcome::Duplicate;
         }
-        self.replied[word] |= bit; // a second copy is a duplicate, late or not
+        self.seen[word] |= bit;
+        if verdict != Verdict::Good {
+            self.bad += 1;
+            return Outcome::Bad;
+        }
         let next = &mut self.flow_next[flow_of(seq, self.flows) as usize];
         if seq < *next {
             self.reordered += 1;
@@ -122,14 +158,51 @@ impl Tally {
         }
         if rtt > timeout {
             self.late += 1;
+            self.late_max = self.late_max.max(rtt);
             return Outcome::Late;
         }
-        self.received += 1;
+        self.good += 1;
         self.rtt.saturating_record(rtt.clamp(1, RTT_MAX));
-        Outcome::Received
+        Outcome::Good
     }
 
-    /// The received replies' round trips in nanoseconds, at `ns_per_tick`.
+    /// Probes back so far, each once: good, bad or late.
+    pub fn back(&self) -> u64 {
+        self.good + self.bad + self.late
+    }
+
+    /// Of probes 0 to `sent` - 1, those no copy of came back: read from the
+    /// bitset, not from the other counts.
+    pub fn lost(&self, sent: u64) -> u64 {
+        assert!(sent <= self.capacity, "{sent} probes sent, {} tallied", self.capacity);
+        let (whole, rest) = ((sent / 64) as usize, sent % 64);
+        let missing = |word: u64| u64::from(word.count_zeros());
+        let mut lost: u64 = self.seen[..whole].iter().map(|&w| missing(w)).sum();
+        if rest > 0 {
+            lost += missing(self.seen[whole] | !((1u64 << rest) - 1));
+        }
+        lost
+    }
+
+    /// What became of probes 0 to `sent` - 1 (those, and no others, sent).
+    pub fn classes(&self, sent: u64) -> Classes {
+        let classes = Classes { good: self.good, bad: self.bad, late: self.late, lost: self.lost(sent) };
+        debug_assert_eq!(
+            classes.good + classes.bad + classes.late + classes.lost,
+            sent,
+            "each probe sent in exactly one class: {classes:?}"
+        );
+        classes
+    }
+
+    /// The longest round trip of a late reply in nanoseconds, at
+    /// `ns_per_tick`; None when none was late.
+    pub fn late_max_ns(&self, ns_per_tick: f64) -> Option<u64> {
+        (self.late > 0).then(|| (self.late_max as f64 * ns_per_tick).round() as u64)
+    }
+
+    /// The good replies' round trips in nanoseconds, at `ns_per_tick` (late
+    /// ones are not among them: see [`late_max_ns`](Self::late_max_ns)).
     pub fn percentiles(&self, ns_per_tick: f64) -> Option<Percentiles> {
         let h = &self.rtt;
         let ns = |ticks: u64| (ticks as f64 * ns_per_tick).round() as u64;
@@ -144,7 +217,7 @@ impl Tally {
         })
     }
 
-    /// The histogram's percentile distribution, HdrHistogram's way: (the
+    /// The good replies' percentile distribution, HdrHistogram's way: (the
     /// fraction of replies at or below, that round trip in nanoseconds), at
     /// `ticks_per_half` points per halving of the remaining fraction.
     pub fn distribution(&self, ns_per_tick: f64, ticks_per_half: u32) -> Vec<(f64, f64)> {
@@ -176,37 +249,102 @@ mod tests {
     const T: u64 = 1_000_000_000;
     const MS: u64 = 1_000_000;
 
+    /// The classes of `sent` probes, and that they add up to it.
+    fn classes_adding_up(t: &Tally, sent: u64) -> Classes {
+        let c = t.classes(sent);
+        assert_eq!(c.good + c.bad + c.late + c.lost, sent, "{c:?}");
+        c
+    }
+
     #[test]
-    fn replies_duplicates_late_and_bad_are_counted_apart() {
-        let mut t = Tally::new(4, 0);
-        assert_eq!(t.record(0, Verdict::Good, MS, T), Outcome::Received);
-        assert_eq!(t.record(0, Verdict::Good, 2 * MS, T), Outcome::Duplicate);
-        assert_eq!(t.record(1, Verdict::Good, 1500 * MS, T), Outcome::Late);
-        assert_eq!(t.record(1, Verdict::Good, 1600 * MS, T), Outcome::Duplicate);
-        assert_eq!(t.record(2, Verdict::Corrupt, MS, T), Outcome::Bad);
+    fn each_probe_sent_is_good_bad_late_or_lost() {
+        let mut t = Tally::new(8, 0);
+        assert_eq!(t.record(0, Verdict::Good, MS, T), Outcome::Good);
+        assert_eq!(t.record(1, Verdict::Corrupt, MS, T), Outcome::Bad);
         let m = Mac([0; 6]);
-        assert_eq!(t.record(3, Verdict::WrongAddresses(m, m), MS, T), Outcome::Bad);
-        assert_eq!(t.record(4, Verdict::Good, MS, T), Outcome::Bad, "never sent");
-        assert_eq!((t.received, t.duplicates, t.late, t.bad, t.reordered), (1, 2, 1, 3, 0));
+        assert_eq!(t.record(2, Verdict::WrongAddresses(m, m), MS, T), Outcome::Bad);
+        assert_eq!(t.record(3, Verdict::Good, 1500 * MS, T), Outcome::Late);
+        // 4 and 5 never come back.
+        assert_eq!(classes_adding_up(&t, 6), Classes { good: 1, bad: 2, late: 1, lost: 2 });
+        assert_eq!(t.lost(4), 0, "a bad reply is not lost, nor is a late one");
+    }
+
+    #[test]
+    fn lost_is_read_from_the_bitset_not_from_the_other_counts() {
+        let mut t = Tally::new(200, 0);
+        for seq in (0..200).filter(|seq| seq % 3 != 0) {
+            t.record(seq, Verdict::Good, 1, T);
+        }
+        assert_eq!(t.lost(200), 67, "0, 3, ... 198");
+        assert_eq!((t.lost(0), t.lost(1), t.lost(64), t.lost(65), t.lost(128)), (0, 1, 22, 22, 43));
+        t.good -= 1;
+        assert_eq!(t.lost(200), 67, "lost does not follow the other counts");
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "each probe sent in exactly one class")]
+    fn counts_that_do_not_add_up_to_the_probes_sent_are_caught() {
+        let mut t = Tally::new(2, 0);
+        t.record(0, Verdict::Good, MS, T);
+        t.good += 1;
+        t.classes(2);
+    }
+
+    #[test]
+    fn the_first_copy_classifies_a_probe_and_later_ones_are_duplicates() {
+        let mut t = Tally::new(4, 0);
+        assert_eq!(t.record(0, Verdict::Corrupt, MS, T), Outcome::Bad);
+        assert_eq!(t.record(0, Verdict::Good, 2 * MS, T), Outcome::Duplicate, "bad, then good");
+        assert_eq!(t.record(1, Verdict::Good, MS, T), Outcome::Good);
+        assert_eq!(t.record(1, Verdict::Corrupt, 2 * MS, T), Outcome::Duplicate, "good, then bad");
+        assert_eq!(t.record(2, Verdict::Good, 1500 * MS, T), Outcome::Late);
+        assert_eq!(t.record(2, Verdict::Good, 1600 * MS, T), Outcome::Duplicate, "late, then late");
+        assert_eq!((t.duplicates, t.unmatched), (3, 0));
+        assert_eq!(classes_adding_up(&t, 4), Classes { good: 1, bad: 1, late: 1, lost: 1 });
+    }
+
+    #[test]
+    fn unmatched_and_duplicates_are_counted_beside_the_classes() {
+        let mut t = Tally::new(2, 0);
+        assert_eq!(t.record(0, Verdict::Good, MS, T), Outcome::Good);
+        assert_eq!(t.record(0, Verdict::Good, MS, T), Outcome::Duplicate);
+        assert_eq!(t.record(2, Verdict::Good, MS, T), Outcome::Unmatched, "never sent");
+        assert_eq!(t.record(u64::MAX, Verdict::Corrupt, MS, T), Outcome::Unmatched);
+        assert_eq!((t.duplicates, t.unmatched), (1, 2));
+        assert_eq!(classes_adding_up(&t, 2), Classes { good: 1, bad: 0, late: 0, lost: 1 });
+        assert_eq!(t.back(), 1);
+    }
+
+    #[test]
+    fn late_replies_keep_their_largest_round_trip_out_of_the_percentiles() {
+        let mut t = Tally::new(4, 0);
+        assert_eq!(t.late_max_ns(1.0), None);
+        t.record(0, Verdict::Good, MS, T);
+        t.record(1, Verdict::Good, 3000 * MS, T);
+        t.record(2, Verdict::Good, 2000 * MS, T);
+        assert_eq!(t.late_max_ns(0.5), Some(1500 * MS));
+        let p = t.percentiles(1.0).unwrap();
+        assert!(p.max.abs_diff(MS) < MS / 100, "good replies only: {p:?}");
     }
 
     #[test]
     fn a_reply_at_the_timeout_is_not_late() {
         let mut t = Tally::new(1, 0);
-        assert_eq!(t.record(0, Verdict::Good, T, T), Outcome::Received);
+        assert_eq!(t.record(0, Verdict::Good, T, T), Outcome::Good);
     }
 
     #[test]
     fn the_bitset_keeps_probes_apart_across_words() {
         let mut t = Tally::new(200, 0);
         for seq in [0, 63, 64, 127, 128, 199] {
-            assert_eq!(t.record(seq, Verdict::Good, 1, T), Outcome::Received, "{seq}");
+            assert_eq!(t.record(seq, Verdict::Good, 1, T), Outcome::Good, "{seq}");
         }
         for seq in [1, 62, 65, 126, 129, 198] {
-            assert_eq!(t.record(seq, Verdict::Good, 1, T), Outcome::Received, "{seq}");
+            assert_eq!(t.record(seq, Verdict::Good, 1, T), Outcome::Good, "{seq}");
         }
         assert_eq!(t.record(64, Verdict::Good, 1, T), Outcome::Duplicate);
-        assert_eq!(t.record(200, Verdict::Good, 1, T), Outcome::Bad);
+        assert_eq!(t.record(200, Verdict::Good, 1, T), Outcome::Unmatched);
     }
 
     #[test]
@@ -226,7 +364,7 @@ mod tests {
         for seq in [0, 2, 1, 3] {
             t.record(seq, Verdict::Good, 1, T);
         }
-        assert_eq!((t.received, t.reordered), (4, 1));
+        assert_eq!((t.good, t.reordered), (4, 1));
         t.record(1, Verdict::Good, 1, T);
         assert_eq!((t.duplicates, t.reordered), (1, 1), "a duplicate is not reordered");
     }
@@ -235,7 +373,7 @@ mod tests {
     fn frames_are_judged_against_what_was_sent_and_when() {
         let (us, echo) = (Mac([2, 0, 0, 0, 0, 1]), Mac([2, 0, 0, 0, 0, 2]));
         let spec = ProbeSpec::new(us, echo, Expect::Reply, 64, 0, 7).unwrap();
-        let sent_at = [0u64, 0, 1_000, 0];
+        let sent_at = [0u64, 2_000, 1_000, 0];
         let sent = |seq: u64| sent_at.get(seq as usize).copied().filter(|&t| t != 0);
         let (mut t, mut frame) = (Tally::new(4, 0), Vec::new());
         let reply = |frame: &mut Vec<u8>| {
@@ -247,13 +385,13 @@ mod tests {
         let j = t.judge(&spec, &frame, sent, 5_000, T).expect("a probe");
         assert_eq!(
             (j.seq, j.stamp, j.verdict, j.outcome, j.rtt),
-            (2, 1_000, Verdict::Good, Outcome::Received, 4_000)
+            (2, 1_000, Verdict::Good, Outcome::Good, 4_000)
         );
         spec.build(3, 1_000, &mut frame);
         reply(&mut frame);
         let j = t.judge(&spec, &frame, sent, 5_000, T).expect("a probe");
-        assert_eq!((j.verdict, j.outcome), (Verdict::Corrupt, Outcome::Bad), "probe 3 was never sent");
-        spec.build(2, 999, &mut frame);
+        assert_eq!((j.verdict, j.outcome), (Verdict::Corrupt, Outcome::Unmatched), "probe 3 was never sent");
+        spec.build(1, 999, &mut frame);
         reply(&mut frame);
         let j = t.judge(&spec, &frame, sent, 5_000, T).expect("a probe");
         assert_eq!(
@@ -262,11 +400,11 @@ mod tests {
             "not the stamp it was sent with"
         );
         assert!(t.judge(&spec, &[0; 64], sent, 5_000, T).is_none(), "not a probe");
-        assert_eq!((t.received, t.bad), (1, 2));
+        assert_eq!((t.good, t.bad, t.unmatched), (1, 1, 1));
     }
 
     #[test]
-    fn percentiles_come_from_the_received_replies_in_ns() {
+    fn percentiles_come_from_the_good_replies_in_ns() {
         let mut t = Tally::new(1000, 0);
         assert!(t.percentiles(1.0).is_none());
         for seq in 0..1000 {

@@ -22,7 +22,7 @@ use l2_probe::{Expect, Mac, ProbeSpec};
 const WARM_UP_LIMIT: Duration = Duration::from_secs(5);
 
 fn main() -> ExitCode {
-    // Usage and setup errors: exit status 2; lost or bad frames: 1.
+    // Usage and setup errors: exit status 2; frames not back good: 1.
     dpdk_echo::main_with_status("l2_load", run, ExitCode::from(2))
 }
 
@@ -96,9 +96,17 @@ fn run() -> Result<ExitCode> {
                     println!("{}", report::trial_lines(t, &what));
                 }
             };
-            searched.push(search::throughput(&mut queue, &spec, &cfg, opts.resolution, quit, progress));
+            searched.push(search::throughput(
+                &port,
+                &mut queue,
+                &spec,
+                &cfg,
+                opts.resolution,
+                quit,
+                progress,
+            )?);
         } else {
-            let t = trial::run(&mut queue, &spec, &cfg, quit);
+            let t = trial::run(&port, &mut queue, &spec, &cfg, quit)?;
             if !opts.json {
                 println!("{}", report::trial_lines(&t, ""));
             }

@@ -55,9 +55,10 @@ pub struct Options {
           value_parser = secs_in(0.001, MAX_SECS))]
     pub duration: Duration,
 
-    /// RFC 2544 throughput: the highest rate at which a trial loses nothing
-    /// and gets nothing bad, duplicated, reordered or late, by binary search
-    /// from --rate down; then the latency at 10, 50, 90 and 100% of it.
+    /// RFC 2544 throughput: the highest rate at which every frame of a trial
+    /// comes back good, none duplicated or reordered, with l2_load on its
+    /// schedule throughout, by binary search from --rate down; then the
+    /// latency at 10, 50, 90 and 100% of it.
     #[arg(long)]
     pub search: bool,
 
@@ -89,7 +90,7 @@ pub struct Options {
           value_parser = int_in(1, MAX_BURST as u16))]
     pub burst: u16,
 
-    /// A reply later than this is counted late, not received; after the last
+    /// A reply later than this is counted late, not good; after the last
     /// frame, how long to wait for the rest.
     #[arg(long, value_name = "SECS", default_value = "1", allow_hyphen_values = true,
           value_parser = secs_in(0.000001, MAX_SECS))]
@@ -112,11 +113,13 @@ EAL options come first, l2_load's after `--`:
 
 Each frame carries a session id, a sequence number, its flow and its scheduled
 send time (the cycle counter); each frame received is checked: from the echo,
-addressed back to us as --expect says, every other byte as sent. Frames leave
-on an open-loop schedule: an echo that stalls shows as latency, not as a
-slower sender. Round trips go into an HDR histogram (min to p99.99).
-Exit status: 0 every frame came back correct (--search: a rate was found),
-1 frames were lost, bad, duplicated, reordered within a flow or late,
+addressed back to us as --expect says, every other byte as sent. Each frame
+sent is good, bad, late or lost (never back), its first copy back deciding;
+later copies are duplicates, counted apart. Frames leave on an open-loop
+schedule: an echo that stalls shows as latency, not as a slower sender.
+Round trips go into an HDR histogram (min to p99.99).
+Exit status: 0 every frame came back good (--search: a rate was found),
+1 frames were bad, late, lost, duplicated or reordered within a flow,
 2 a usage or setup error.";
 
 impl Options {

@@ -49,7 +49,7 @@ pub fn draw(path: &Path, series: &[Series], throughput: Option<&[(usize, u64)]>)
     let y_max = us().fold(1.0, f64::max) * 2.0;
     let y_min = us().fold(y_max, f64::min).max(0.01) / 2.0;
     let mut chart = ChartBuilder::on(&left)
-        .caption("Round trip by percentile", ("sans-serif", 20))
+        .caption("Round trip by percentile, good replies", ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(60)

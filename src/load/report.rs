@@ -49,30 +49,25 @@ pub fn json(report: &impl Serialize) -> io::Result<()> {
 /// One line for a trial, then its round trips and what came back bad.
 pub fn trial_lines(t: &Trial, what: &str) -> String {
     let mut out = format!(
-        "{what}{} bytes at {} pps for {} s: sent {} ({:.0} pps), received {}, lost {}, bad {}, duplicates {}, \
-         reordered {}, late {}{}",
+        "{what}{} bytes at {} pps for {} s: sent {} ({:.0} pps): good {}, bad {}, {}, lost {}; \
+         duplicates {}, reordered {}, unmatched {}, other {}{}",
         t.size,
         t.rate_asked,
         t.duration_s,
         t.sent,
         t.rate_pps,
-        t.received,
-        t.lost,
+        t.good,
         t.bad,
+        late(t),
+        t.lost,
         t.duplicates,
         t.reordered,
-        t.late,
-        match (t.passed, t.all_back()) {
-            (true, _) => ": pass".to_string(),
-            (false, true) => format!(": the sender fell {:.3} s behind its schedule (its own limit)", t.send_lag_s),
-            (false, false) if t.sent < t.planned => {
-                format!(": FAIL, the port took {} of {} frames (is the echo there?)", t.sent, t.planned)
-            }
-            (false, false) => ": FAIL".to_string(),
-        }
+        t.unmatched,
+        t.other,
+        verdict(t)
     );
     if let Some(p) = &t.rtt_ns {
-        out += &format!("\n    rtt {}", percentiles(p));
+        out += &format!("\n    rtt of the good replies {}", percentiles(p));
     }
     for b in &t.bad_frames {
         let offsets: Vec<String> = b.offsets.iter().map(usize::to_string).collect();
@@ -84,6 +79,36 @@ pub fn trial_lines(t: &Trial, what: &str) -> String {
         );
     }
     out
+}
+
+/// How a trial's line ends: whether it passed, and if not why, as far as
+/// l2_load can tell; then what its own port dropped, if anything, which is
+/// no fault of the echo's.
+fn verdict(t: &Trial) -> String {
+    let mut out = match (t.passed, t.all_back()) {
+        (true, _) => ": pass".to_string(),
+        (false, true) => {
+            format!(": the sender fell up to {:.3} s behind its schedule (its own limit)", t.send_lag_max_s)
+        }
+        (false, false) if t.sent < t.planned => {
+            format!(": FAIL, the port took {} of {} frames (is the echo there?)", t.sent, t.planned)
+        }
+        (false, false) => ": FAIL".to_string(),
+    };
+    let drops = &t.own_port_drops;
+    if drops.total() > 0 {
+        out += &format!("; l2_load's own port dropped {} frames ({drops}), not the echo", drops.total());
+    }
+    out
+}
+
+/// The late count, and the longest of their round trips: the tail the
+/// percentiles, of good replies only, leave out.
+fn late(t: &Trial) -> String {
+    match t.late_max_ns {
+        Some(ns) => format!("late {} (max {:.1} us)", t.late, ns as f64 / 1000.0),
+        None => format!("late {}", t.late),
+    }
 }
 
 pub fn percentiles(p: &Percentiles) -> String {
@@ -123,4 +148,71 @@ pub fn search_table(results: &[SizeResult]) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::trial::tests::clean;
+    use crate::load::trial::PortDrops;
+
+    /// `t` as the trial's run would leave it: `passed` as it says.
+    fn judged(mut t: Trial) -> Trial {
+        t.passed = t.passes();
+        t
+    }
+
+    #[test]
+    fn the_verdict_says_why_a_trial_did_not_pass() {
+        assert_eq!(verdict(&judged(clean())), ": pass");
+        let mut stalled = clean();
+        stalled.send_lag_max_s = 0.25;
+        assert_eq!(
+            verdict(&judged(stalled)),
+            ": the sender fell up to 0.250 s behind its schedule (its own limit)"
+        );
+        let mut refused = clean();
+        (refused.sent, refused.good) = (10, 10);
+        assert_eq!(verdict(&judged(refused)), ": FAIL, the port took 10 of 1000 frames (is the echo there?)");
+        let mut late = clean();
+        (late.good, late.late) = (999, 1);
+        assert_eq!(verdict(&judged(late)), ": FAIL");
+    }
+
+    #[test]
+    fn the_verdict_names_the_own_ports_drops_apart_from_the_echos_losses() {
+        let mut t = clean();
+        (t.good, t.lost) = (990, 10);
+        t.own_port_drops = PortDrops { imissed: 7, oerrors: 3, ..PortDrops::default() };
+        let lines = trial_lines(&judged(t), "");
+        assert!(
+            lines.contains(
+                "lost 10; duplicates 0, reordered 0, unmatched 0, other 3: FAIL; \
+                 l2_load's own port dropped 10 frames (imissed 7, oerrors 3), not the echo"
+            ),
+            "{lines}"
+        );
+    }
+
+    #[test]
+    fn late_frames_show_their_longest_round_trip_beside_the_good_ones_percentiles() {
+        let mut t = clean();
+        assert!(trial_lines(&t, "").contains(", late 0, lost 0;"), "{}", trial_lines(&t, ""));
+        (t.good, t.late, t.late_max_ns) = (998, 2, Some(1_500_000_000));
+        t.rtt_ns = Some(Percentiles {
+            min: 1000,
+            p50: 2000,
+            p90: 3000,
+            p99: 4000,
+            p999: 5000,
+            p9999: 6000,
+            max: 7000,
+        });
+        let lines = trial_lines(&t, "");
+        assert!(lines.contains(", late 2 (max 1500000.0 us), lost 0;"), "{lines}");
+        assert!(
+            lines.contains("rtt of the good replies min/p50/p90/p99/p99.9/p99.99/max = 1.0/2.0/"),
+            "{lines}"
+        );
+    }
 }

@@ -52,6 +52,25 @@ impl Schedule {
     }
 }
 
+/// How far behind its schedule the sender ran, in cycles: at worst over a
+/// trial, and at its last send. A stall the sender then caught up on shows in
+/// the worst, not in the last.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendLag {
+    pub worst: u64,
+    pub last: u64,
+}
+
+impl SendLag {
+    /// Frames `first` to `last` left at `now`, in one burst: its first frame
+    /// is the one most behind. Two stamps and a compare per burst.
+    #[inline(always)]
+    pub fn sent(&mut self, schedule: &Schedule, first: u64, last: u64, now: u64) {
+        self.worst = self.worst.max(now.saturating_sub(schedule.stamp(first)));
+        self.last = now.saturating_sub(schedule.stamp(last));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +100,25 @@ mod tests {
                 assert_eq!(s.due(at - 1), seq, "{hz} Hz, {rate} pps, just before {seq}");
             }
         }
+    }
+
+    #[test]
+    fn a_stall_the_sender_caught_up_on_stays_its_worst_lag() {
+        // 1000 frames a second on a 1 MHz counter, one every 1000 cycles,
+        // polled every 10 cycles, sent 32 at most at a time, as the trial's
+        // loop does; nothing leaves from cycle 100_000 to 200_000.
+        let s = Schedule::new(0, 1_000_000, 1000);
+        let (mut lag, mut sent) = (SendLag::default(), 0u64);
+        for now in (0..1_000_000).step_by(10).filter(|now| !(100_000..200_000).contains(now)) {
+            let count = (s.due(now).min(1000) - sent).min(32);
+            if count > 0 {
+                lag.sent(&s, sent, sent + count - 1, now);
+                sent += count;
+            }
+        }
+        assert_eq!(sent, 1000);
+        assert_eq!(lag.worst, 100_000, "frame 100 left at 200_000");
+        assert_eq!(lag.last, 0, "caught up: the last frame left on time");
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! RFC 2544 throughput by binary search: the highest rate at which a trial
-//! passes (nothing lost, bad, duplicated, reordered or late, and the sender
-//! kept the rate), between 0 and the rate asked for, to a resolution.
+//! passes (every frame back good, nothing duplicated or reordered, and the
+//! sender kept the rate all along), between 0 and the rate asked for, to a
+//! resolution.
 
+use anyhow::Result;
 use l2_probe::ProbeSpec;
 
 use super::trial::{self, Trial, TrialConfig};
-use crate::dpdk::QueuePair;
+use crate::dpdk::{Port, QueuePair};
 use crate::quit::QuitFlag;
 
 /// Most trials one search runs: 2^-30 of the top rate is finer than any
@@ -87,20 +89,21 @@ pub struct LatencyTrial {
 /// `cfg.duration` each, then measures the latency at fractions of it.
 /// `each` sees every trial as it ends (progress for people).
 pub fn throughput(
+    port: &Port<'_>,
     queue: &mut QueuePair<'_>,
     spec: &ProbeSpec,
     cfg: &TrialConfig,
     resolution_pct: f64,
     quit: &QuitFlag,
     mut each: impl FnMut(&Trial, Option<u64>),
-) -> SizeResult {
+) -> Result<SizeResult> {
     let mut search = Search::new(cfg.rate, resolution_pct);
     let mut trials = Vec::new();
     while let Some(rate) = search.next_rate() {
         if quit.is_set() {
             break;
         }
-        let trial = trial::run(queue, spec, &TrialConfig { rate, ..*cfg }, quit);
+        let trial = trial::run(port, queue, spec, &TrialConfig { rate, ..*cfg }, quit)?;
         search.record(rate, trial.passed);
         each(&trial, None);
         trials.push(trial);
@@ -112,11 +115,11 @@ pub fn throughput(
         if rate == 0 || quit.is_set() {
             continue;
         }
-        let trial = trial::run(queue, spec, &TrialConfig { rate, ..*cfg }, quit);
+        let trial = trial::run(port, queue, spec, &TrialConfig { rate, ..*cfg }, quit)?;
         each(&trial, Some(load_pct));
         latency.push(LatencyTrial { load_pct, trial });
     }
-    SizeResult { size: cfg.size, throughput_pps: found, trials, latency }
+    Ok(SizeResult { size: cfg.size, throughput_pps: found, trials, latency })
 }
 
 #[cfg(test)]

@@ -2,15 +2,17 @@
 //! reply checked and timed, then a drain until all are back or the timeout
 //! passes. The loop alternates a receive and a send, on the cycle counter.
 
+use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use l2_probe::{Outcome, Percentiles, ProbeSpec, Tally, Verdict};
+use anyhow::Result;
+use l2_probe::{Classes, Outcome, Percentiles, ProbeSpec, Tally, Verdict};
 use serde::Serialize;
 
-use super::schedule::Schedule;
+use super::schedule::{Schedule, SendLag};
 use crate::arch::cycles;
-use crate::dpdk::{tsc_hz, MbufBurst, QueuePair};
+use crate::dpdk::{tsc_hz, MbufBurst, Port, PortStats, QueuePair};
 use crate::quit::QuitFlag;
 
 /// Bad frames shown in full (the rest are counted).
@@ -37,7 +39,55 @@ pub struct BadFrame {
     pub offsets: Vec<usize>,
 }
 
-/// What a trial sent and got back.
+/// What l2_load's own port dropped during a trial (its `rte_eth_stats`,
+/// after less before): on this side of the wire, no fault of the echo's. Any
+/// frame counts, this trial's or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PortDrops {
+    /// Received frames the RX ring had no room for.
+    pub imissed: u64,
+    /// Received frames with no mbuf to go into.
+    pub rx_nombuf: u64,
+    /// Received frames in error.
+    pub ierrors: u64,
+    /// Frames the port took to send and did not.
+    pub oerrors: u64,
+}
+
+impl PortDrops {
+    /// The drops from `before` to `after` (none where a counter went back).
+    pub fn between(before: &PortStats, after: &PortStats) -> PortDrops {
+        PortDrops {
+            imissed: after.imissed.saturating_sub(before.imissed),
+            rx_nombuf: after.rx_nombuf.saturating_sub(before.rx_nombuf),
+            ierrors: after.ierrors.saturating_sub(before.ierrors),
+            oerrors: after.oerrors.saturating_sub(before.oerrors),
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.imissed + self.rx_nombuf + self.ierrors + self.oerrors
+    }
+}
+
+/// The counters that are not zero: "imissed 3, oerrors 1".
+impl fmt::Display for PortDrops {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let counters = [
+            ("imissed", self.imissed),
+            ("rx_nombuf", self.rx_nombuf),
+            ("ierrors", self.ierrors),
+            ("oerrors", self.oerrors),
+        ];
+        let shown: Vec<String> =
+            counters.iter().filter(|(_, n)| *n > 0).map(|(name, n)| format!("{name} {n}")).collect();
+        f.write_str(&shown.join(", "))
+    }
+}
+
+/// What a trial sent and got back. Each frame sent is exactly one of good,
+/// bad, late or lost, its first copy back deciding which; duplicates,
+/// unmatched and other frames are counted beside them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Trial {
     pub size: usize,
@@ -47,55 +97,81 @@ pub struct Trial {
     /// Frames the schedule held: the rate times the duration.
     pub planned: u64,
     pub sent: u64,
-    pub received: u64,
-    /// Sent, and neither received nor late by the end of the drain.
-    pub lost: u64,
+    /// Back correct and within --timeout.
+    pub good: u64,
+    /// Back with wrong addresses or bytes.
     pub bad: u64,
-    pub duplicates: u64,
-    pub reordered: u64,
+    /// Back correct, after --timeout.
     pub late: u64,
+    /// Never back by the end of the drain.
+    pub lost: u64,
+    /// The longest round trip of a late frame (None: none late).
+    pub late_max_ns: Option<u64>,
+    /// Later copies of frames already back.
+    pub duplicates: u64,
+    /// Good or late frames that came after a later one of their own flow.
+    pub reordered: u64,
+    /// Frames of this trial with a sequence number never sent (damaged there).
+    pub unmatched: u64,
     /// Frames that carried none of this trial's probes (another trial's
     /// stragglers, the kernel's own frames on a veth).
     pub other: u64,
+    /// What l2_load's own port dropped meanwhile, apart from the echo's losses.
+    pub own_port_drops: PortDrops,
     /// The rate achieved: frames sent over the time from the first frame's
     /// schedule to the last send.
     pub rate_pps: f64,
-    /// Passed as an RFC 2544 trial: all back, and the sender kept the rate
-    /// (else the rate was the generator's limit, not the echo's).
+    /// Passed as an RFC 2544 trial: [`Trial::passes`].
     pub passed: bool,
     /// How far behind its schedule the last frame left, in seconds.
     pub send_lag_s: f64,
+    /// How far behind its schedule the sender ran at worst, in seconds: a
+    /// stall it caught up on shows here, not in `send_lag_s`.
+    pub send_lag_max_s: f64,
+    /// The good frames' round trips (late ones: `late_max_ns`).
     pub rtt_ns: Option<Percentiles>,
     pub bad_frames: Vec<BadFrame>,
-    /// The percentile distribution, for --plot: (fraction at or below, ns).
+    /// The good frames' percentile distribution, for --plot: (fraction at
+    /// or below, ns).
     #[serde(skip)]
     pub distribution: Vec<(f64, f64)>,
 }
 
 impl Trial {
-    /// Every frame the schedule held was sent, and came back correct, in
-    /// order within its flow, in time.
+    /// Every frame the schedule held was sent, and came back good (correct,
+    /// in time), once, in order within its flow.
     pub fn all_back(&self) -> bool {
-        self.sent == self.planned
-            && self.received == self.sent
-            && self.bad + self.duplicates + self.reordered + self.late == 0
+        self.sent == self.planned && self.good == self.sent && self.duplicates + self.reordered == 0
     }
 
-    /// The last frame left no more than 1% of the trial (or a millisecond)
-    /// behind its time: the sender kept 99% of the rate asked or better.
-    fn kept_rate(&self) -> bool {
-        self.send_lag_s <= (0.01 * self.duration_s).max(0.001)
+    /// The sender never ran more than 1% of the trial (or a millisecond)
+    /// behind its schedule, a stall it caught up on included: it kept 99% of
+    /// the rate asked or better all along.
+    pub fn kept_rate(&self) -> bool {
+        self.send_lag_max_s <= (0.01 * self.duration_s).max(0.001)
+    }
+
+    /// Passes as an RFC 2544 trial: everything back good, and the rate was
+    /// the echo's to keep, not the sender's limit.
+    pub fn passes(&self) -> bool {
+        self.all_back() && self.kept_rate()
     }
 }
 
 /// Trials run so far in this process: each gets a session id of its own.
 static TRIALS: AtomicU32 = AtomicU32::new(0);
 
-/// Runs one trial on `queue`; Ctrl+C (`quit`) ends the sending early, and the
-/// drain after it short. The trial's frames carry `spec`'s session id plus
-/// its number, so a late frame of an earlier trial counts as `other`, not as
-/// a bad frame of this one.
-pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit: &QuitFlag) -> Trial {
+/// Runs one trial on `queue` of `port`; Ctrl+C (`quit`) ends the sending
+/// early, and the drain after it short. The trial's frames carry `spec`'s
+/// session id plus its number, so a late frame of an earlier trial counts as
+/// `other`, not as a bad frame of this one.
+pub fn run(
+    port: &Port<'_>,
+    queue: &mut QueuePair<'_>,
+    spec: &ProbeSpec,
+    cfg: &TrialConfig,
+    quit: &QuitFlag,
+) -> Result<Trial> {
     let spec = &spec.with_session(spec.session().wrapping_add(TRIALS.fetch_add(1, Ordering::Relaxed)));
     let hz = tsc_hz();
     let frames = ((cfg.rate as f64 * cfg.duration.as_secs_f64()).round() as u64).max(1);
@@ -104,9 +180,10 @@ pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit:
     let mut burst = MbufBurst::new(queue);
     let (mut bad_frames, mut other) = (Vec::new(), 0u64);
     let len = cfg.size as u16;
+    let stats_before = port.stats()?;
 
     let schedule = Schedule::new(cycles(), hz, cfg.rate);
-    let (mut sent, mut last_send) = (0u64, schedule.stamp(0));
+    let (mut sent, mut last_send, mut lag) = (0u64, schedule.stamp(0), SendLag::default());
     // A port that takes nothing (an echo gone, a memif peer that left) ends
     // the sending a timeout after the last frame was due.
     let send_until = schedule.stamp(frames - 1) + timeout;
@@ -151,6 +228,7 @@ pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit:
             {
                 let taken = burst.transmit() as u64;
                 if taken > 0 {
+                    lag.sent(&schedule, sent, sent + taken - 1, now);
                     sent += taken;
                     last_send = now;
                 }
@@ -159,35 +237,40 @@ pub fn run(queue: &mut QueuePair<'_>, spec: &ProbeSpec, cfg: &TrialConfig, quit:
                 let wait = if quit.is_set() { timeout.min(hz / 10) } else { timeout };
                 drain_until = Some(now + wait);
             }
-        } else if tally.received + tally.late == sent || drain_until.is_some_and(|end| now >= end) {
+        } else if tally.back() == sent || drain_until.is_some_and(|end| now >= end) {
             break;
         }
     }
 
+    let own_port_drops = PortDrops::between(&stats_before, &port.stats()?);
     let elapsed = last_send.saturating_sub(schedule.stamp(0));
-    let lag = if sent == 0 { 0 } else { last_send.saturating_sub(schedule.stamp(sent - 1)) };
+    let Classes { good, bad, late, lost } = tally.classes(sent);
     let mut trial = Trial {
         size: cfg.size,
         rate_asked: cfg.rate,
         duration_s: cfg.duration.as_secs_f64(),
         planned: frames,
         sent,
-        received: tally.received,
-        lost: sent - tally.received - tally.late,
-        bad: tally.bad,
+        good,
+        bad,
+        late,
+        lost,
+        late_max_ns: tally.late_max_ns(1e9 / hz as f64),
         duplicates: tally.duplicates,
         reordered: tally.reordered,
-        late: tally.late,
+        unmatched: tally.unmatched,
         other,
+        own_port_drops,
         rate_pps: if elapsed == 0 { 0.0 } else { sent.saturating_sub(1) as f64 * hz as f64 / elapsed as f64 },
-        send_lag_s: lag as f64 / hz as f64,
+        send_lag_s: lag.last as f64 / hz as f64,
+        send_lag_max_s: lag.worst as f64 / hz as f64,
         rtt_ns: tally.percentiles(1e9 / hz as f64),
         bad_frames,
         distribution: tally.distribution(1e9 / hz as f64, 5),
         passed: false,
     };
-    trial.passed = trial.all_back() && trial.kept_rate();
-    trial
+    trial.passed = trial.passes();
+    Ok(trial)
 }
 
 /// What the warm-up sent and got back.
@@ -245,27 +328,31 @@ pub fn warm_up(queue: &mut QueuePair<'_>, spec: &ProbeSpec, limit: Duration, qui
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A trial of 1000 frames in 1 s that got everything back on time.
-    fn clean() -> Trial {
+    pub(crate) fn clean() -> Trial {
         Trial {
             size: 60,
             rate_asked: 1000,
             duration_s: 1.0,
             planned: 1000,
             sent: 1000,
-            received: 1000,
-            lost: 0,
+            good: 1000,
             bad: 0,
+            late: 0,
+            lost: 0,
+            late_max_ns: None,
             duplicates: 0,
             reordered: 0,
-            late: 0,
+            unmatched: 0,
             other: 3,
+            own_port_drops: PortDrops::default(),
             rate_pps: 1000.0,
-            passed: false,
+            passed: true,
             send_lag_s: 0.0,
+            send_lag_max_s: 0.0,
             rtt_ns: None,
             bad_frames: Vec::new(),
             distribution: Vec::new(),
@@ -273,15 +360,15 @@ mod tests {
     }
 
     #[test]
-    fn all_back_needs_every_frame_sent_and_back_clean() {
+    fn all_back_needs_every_frame_sent_and_back_good() {
         assert!(clean().all_back(), "frames that were no probe of ours do not count");
         let spoiled: [fn(&mut Trial); 6] = [
-            |t| t.sent = 999,
-            |t| t.received = 999,
-            |t| t.bad = 1,
+            |t| (t.sent, t.good) = (999, 999),
+            |t| (t.good, t.bad) = (999, 1),
+            |t| (t.good, t.late) = (999, 1),
+            |t| (t.good, t.lost) = (999, 1),
             |t| t.duplicates = 1,
             |t| t.reordered = 1,
-            |t| t.late = 1,
         ];
         for (i, spoil) in spoiled.iter().enumerate() {
             let mut t = clean();
@@ -291,16 +378,49 @@ mod tests {
     }
 
     #[test]
+    fn the_own_port_drops_are_the_counters_growth() {
+        let before =
+            PortStats { ipackets: 5, imissed: 1, rx_nombuf: 2, ierrors: 3, oerrors: 4, ..Default::default() };
+        let after = PortStats {
+            ipackets: 900,
+            imissed: 11,
+            rx_nombuf: 2,
+            ierrors: 3,
+            oerrors: 9,
+            ..Default::default()
+        };
+        let drops = PortDrops::between(&before, &after);
+        assert_eq!(drops, PortDrops { imissed: 10, rx_nombuf: 0, ierrors: 0, oerrors: 5 });
+        assert_eq!((drops.total(), drops.to_string()), (15, "imissed 10, oerrors 5".to_string()));
+        assert_eq!(PortDrops::between(&after, &before).total(), 0, "a counter that went back");
+    }
+
+    #[test]
     fn the_rate_is_kept_within_a_percent_of_the_trial_or_a_millisecond() {
         let mut t = clean();
-        t.send_lag_s = 0.01;
+        t.send_lag_max_s = 0.01;
         assert!(t.kept_rate(), "1% of 1 s");
-        t.send_lag_s = 0.0101;
+        t.send_lag_max_s = 0.0101;
         assert!(!t.kept_rate());
         t.duration_s = 0.01;
-        t.send_lag_s = 0.001;
+        t.send_lag_max_s = 0.001;
         assert!(t.kept_rate(), "a millisecond, for a short trial");
-        t.send_lag_s = 0.0011;
+        t.send_lag_max_s = 0.0011;
         assert!(!t.kept_rate());
+    }
+
+    #[test]
+    fn a_stall_in_the_middle_that_the_sender_caught_up_on_fails_the_trial() {
+        let mut t = clean();
+        assert!(t.passes());
+        (t.send_lag_s, t.send_lag_max_s) = (0.0, 0.5);
+        assert!(t.all_back() && !t.passes(), "on time at the end, half a second behind in the middle");
+    }
+
+    #[test]
+    fn a_late_frame_fails_the_trial() {
+        let mut t = clean();
+        (t.good, t.late) = (999, 1);
+        assert!(!t.passes());
     }
 }
