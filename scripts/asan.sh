@@ -24,8 +24,12 @@ flags="-Zsanitizer=address"
 [[ $host == x86_64-* ]] && flags+=" -Ctarget-cpu=x86-64-v2"
 args=()
 for t in "${TESTS[@]}"; do args+=(--test "$t"); done
+# As root, the root-only tests too (tests/common: require_root).
+harness=()
+[[ $EUID -eq 0 ]] && harness=(--include-ignored)
+[[ ${#harness[@]} -eq 0 || " $* " == *" -- "* ]] || harness=(-- "${harness[@]}")
 # --target keeps build scripts uninstrumented; no LTO: a quicker build, the same checks.
 RUSTFLAGS=$flags CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo +nightly test --release --workspace --target "$host" --target-dir "$REPO/target/asan" \
-    --no-fail-fast --lib --bins "${args[@]}" "$@"
+    --no-fail-fast --lib --bins "${args[@]}" "$@" "${harness[@]}"
 echo "$PROG: PASSED under AddressSanitizer: unit tests, ${TESTS[*]}"

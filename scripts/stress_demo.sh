@@ -21,7 +21,7 @@ RUNS=${STRESS_RUNS:-20}
 LOADS=none,cpu,writeback
 # The tests that send frames over a veth and count what comes back.
 VETH_TESTS=(--test demo --test l2_ping --test idle --test l2_multi_echo --test reliability --
-            --exact the_demo_proves_the_bypass every_probe_comes_back_from_l2_echo
+            --include-ignored --exact the_demo_proves_the_bypass every_probe_comes_back_from_l2_echo
             frames_returned_unchanged_are_bad adaptive_idle_answers_every_probe_even_after_a_quiet_spell
             adaptive_idle_on_every_queue_of_l2_multi_echo
             af_packet_over_a_four_queue_veth_spreads_udp_flows_over_every_queue

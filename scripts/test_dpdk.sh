@@ -263,11 +263,14 @@ distro=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$ROOT/etc/os-r
 say "testing against DPDK $version ($distro in $ROOT), target dir $TARGET_DIR"
 
 log=$ROOT/tmp/cargo-test.log   # on this run's tmpfs
+# Root runs the root-only tests too (tests/common: require_root).
+harness=(--include-ignored)
+[[ " $* " == *" -- "* ]] || harness=(-- "${harness[@]}")
 status=0
 # shellcheck disable=SC2016 # expanded by the inner bash
 in_background chroot "$ROOT" "${root_env[@]}" bash -c \
     'set -o pipefail; cd "$1" && shift && cargo test --release --workspace --no-fail-fast "$@" 2>&1 | tee /tmp/cargo-test.log' \
-    bash "$CHECKOUT" "$@" || status=$?
+    bash "$CHECKOUT" "$@" "${harness[@]}" || status=$?
 
 sum() { awk -v k="$1" '/^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ "^" k) n += $i } END { print n + 0 }' "$log"; }
 passed=$(sum passed) failed=$(sum failed) ignored=$(sum ignored)

@@ -167,10 +167,9 @@ fn in_private_mounts(script: &str) -> Run {
 }
 
 #[test]
+#[ignore = "needs root (a private mount namespace): sudo make test runs it"]
 fn no_hugepages_reserved_says_how_to_reserve_them() {
-    if !root_or_skip("a private mount namespace") {
-        return;
-    }
+    require_root("a private mount namespace");
     // An empty hugepage sysfs: nothing reserved, of any size.
     let run = in_private_mounts("mount -t tmpfs none /sys/kernel/mm/hugepages");
     run.assert_fails_saying(
@@ -180,10 +179,9 @@ fn no_hugepages_reserved_says_how_to_reserve_them() {
 }
 
 #[test]
+#[ignore = "needs root (a private mount namespace): sudo make test runs it"]
 fn no_hugetlbfs_mounted_says_how_to_mount_one() {
-    if !root_or_skip("a private mount namespace") {
-        return;
-    }
+    require_root("a private mount namespace");
     let run = in_private_mounts(
         "mount -t tmpfs none /sys/kernel/mm/hugepages && mkdir /sys/kernel/mm/hugepages/hugepages-2048kB \
          && echo 512 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages \
@@ -214,19 +212,17 @@ fn run_as_nobody(name: &str, mode: u32, args: &[&str]) -> (Run, std::path::PathB
 }
 
 #[test]
+#[ignore = "needs root (dropping privileges): sudo make test runs it"]
 fn not_root_without_no_huge_says_to_use_sudo() {
-    if !root_or_skip("dropping privileges") {
-        return;
-    }
+    require_root("dropping privileges");
     let (run, _) = run_as_nobody("nonroot", 0o1777, &["-l", "0", "--vdev", "net_null0"]);
     run.assert_fails_saying("not running as root: use sudo");
 }
 
 #[test]
+#[ignore = "needs root (dropping privileges): sudo make test runs it"]
 fn a_runtime_dir_it_cannot_create_is_named_with_sudo_as_the_fix() {
-    if !root_or_skip("dropping privileges") {
-        return;
-    }
+    require_root("dropping privileges");
     // XDG_RUNTIME_DIR owned by root, mode 0755: `nobody` cannot make dpdk/ in it,
     // as when a /tmp/dpdk left by another user is in the way.
     let args = ["--no-huge", "-m", "256", "-l", "0", "--vdev", "net_null0", "--", "--duration", "1"];

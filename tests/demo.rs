@@ -7,10 +7,9 @@ use common::*;
 use std::process::Command;
 
 #[test]
+#[ignore = "needs root (network namespaces): sudo make test runs it"]
 fn the_demo_proves_the_bypass() {
-    if !veth_or_skip() {
-        return;
-    }
+    require_veth();
     let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/demo.sh"))
         .env("L2_ECHO", L2_ECHO)
         .env("L2_MULTI_ECHO", L2_MULTI_ECHO)

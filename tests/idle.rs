@@ -19,10 +19,9 @@ fn l2_ping(net: &VethPair, args: &[&str]) -> Value {
 }
 
 #[test]
+#[ignore = "needs root (network namespaces): sudo make test runs it"]
 fn adaptive_idle_answers_every_probe_even_after_a_quiet_spell() {
-    if !veth_or_skip() {
-        return;
-    }
+    require_veth();
     let net = VethPair::new("id", 1);
     // The lcore off PEER_CPU, l2_ping on it: it sleeps, but even polling it could not starve l2_ping.
     let eal = net.af_packet_eal(1);
@@ -61,10 +60,9 @@ fn adaptive_idle_answers_every_probe_even_after_a_quiet_spell() {
 /// l2_multi_echo: each lcore backs off on its own queue, from deep sleep too,
 /// and wakes for the flows RSS (af_packet's fanout) gives it.
 #[test]
+#[ignore = "needs root (network namespaces): sudo make test runs it"]
 fn adaptive_idle_on_every_queue_of_l2_multi_echo() {
-    if !veth_or_skip() {
-        return;
-    }
+    require_veth();
     let net = VethPair::new("idm", 4);
     // Four lcores taking turns on the CPUs off PEER_CPU; the UDP sender on PEER_CPU.
     let eal = net.af_packet_eal(4);
@@ -98,7 +96,9 @@ fn adaptive_idle_never_sleeps_under_load() {
     let q = &s["queues"][0];
     assert_eq!(q["slept_s"].as_f64(), Some(0.0), "{q}");
     assert!(u(&s, "rx_packets") > 0);
-    assert_eq!(u(&s, "rx_packets"), u(&s, "tx_packets") + u(&s, "tx_dropped"), "{s}");
+    // The loop's counts against the port's: a frame the loop lost track of shows.
+    assert_eq!(u(&s, "rx_packets"), u(&s, "ipackets"), "{s}");
+    assert_eq!(u(&s, "tx_packets"), u(&s, "opackets"), "{s}");
 }
 
 /// poll, the default, never sleeps either, even with nothing to do.

@@ -118,12 +118,14 @@ fn peer_af_packet_eal() -> Vec<String> {
     eal
 }
 
-fn rtt_is_ordered(s: &Value) {
+fn rtt_within_the_timeout(s: &Value, timeout_s: f64) {
     let rtt = &s["rtt_ns"];
-    let keys = ["min", "p50", "p90", "p99", "p999", "p9999", "max"];
-    let values: Vec<u64> =
-        keys.iter().map(|k| rtt[k].as_u64().unwrap_or_else(|| panic!("rtt_ns.{k} in {s}"))).collect();
-    assert!(values[0] > 0 && values.windows(2).all(|w| w[0] <= w[1]), "percentiles in order: {rtt}");
+    let ns = |k: &str| rtt[k].as_u64().unwrap_or_else(|| panic!("rtt_ns.{k} in {s}"));
+    // The histogram holds good replies only, each back within the timeout (to
+    // its 3 significant digits); a late reply or a round trip measured wrong
+    // (from another frame's stamp, in the wrong unit) lands outside.
+    assert!(ns("min") > 0, "a round trip of 0: {rtt}");
+    assert!(ns("max") as f64 <= timeout_s * 1e9 * 1.001, "past the timeout of {timeout_s} s: {rtt}");
 }
 
 /// Every frame back from l2_echo, each checked; l2_load's counts are the
@@ -169,7 +171,7 @@ fn every_frame_comes_back_from_l2_echo_and_the_counts_agree() {
     );
     let rate = s["rate_pps"].as_f64().unwrap();
     assert!((19_000.0..=21_000.0).contains(&rate), "the schedule's rate, {rate}: {out}");
-    rtt_is_ordered(&s);
+    rtt_within_the_timeout(&s, 1.0);
 }
 
 /// testpmd in io mode returns each frame untouched: every one is bad (sent
@@ -282,10 +284,9 @@ fn the_loss_of_an_echo_that_drops_is_counted_exactly() {
 /// mid-run crashes the other side inside DPDK's memif (its disconnect race,
 /// the README's "memif and shared CPUs"), whatever the program.
 #[test]
+#[ignore = "needs root (network namespaces): sudo make test runs it"]
 fn an_echo_killed_mid_run_is_reported() {
-    if !veth_or_skip() {
-        return;
-    }
+    require_veth();
     let net = VethPair::new("lk", 1);
     let eal = net.af_packet_eal(1);
     let echo = net.start_echo(L2_ECHO, &eal, &[]);
@@ -375,7 +376,7 @@ fn search_finds_the_throughput_and_reports_every_trial() {
         assert_eq!(loads, [10, 50, 90, 100], "{row}");
         for l in row["latency"].as_array().unwrap() {
             assert_eq!(u(l, "rate_asked"), found * u(l, "load_pct") / 100, "{l}");
-            rtt_is_ordered(l);
+            rtt_within_the_timeout(l, 0.2);
         }
     }
     let svg = std::fs::read_to_string(&plot).expect("--plot wrote the SVG");
@@ -390,10 +391,9 @@ fn search_finds_the_throughput_and_reports_every_trial() {
 /// flows as RSS would): l2_load in the peer namespace sends 64 flows; every
 /// frame back, every queue busy, nothing reordered within a flow.
 #[test]
+#[ignore = "needs root (network namespaces): sudo make test runs it"]
 fn l2_multi_echo_spreads_flows_over_four_queues_in_order() {
-    if !veth_or_skip() {
-        return;
-    }
+    require_veth();
     let net = VethPair::new("ld", 4);
     // Four polling lcores on the CPUs off PEER_CPU; l2_load, the peer, polls
     // on it. Nothing here waits for a thread to be woken: l2_load's frames

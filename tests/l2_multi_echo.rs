@@ -71,10 +71,9 @@ fn too_few_device_queues_is_explained() {
 }
 
 #[test]
+#[ignore = "needs root (network namespaces): sudo make test runs it"]
 fn af_packet_over_a_four_queue_veth_spreads_udp_flows_over_every_queue() {
-    if !veth_or_skip() {
-        return;
-    }
+    require_veth();
     let net = VethPair::new("mq", 4);
     // Four polling lcores taking turns on the CPUs off PEER_CPU (a function
     // test); the UDP sender and the peer's receive work on PEER_CPU.

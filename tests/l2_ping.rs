@@ -22,10 +22,9 @@ fn ping(net: &VethPair, args: &[&str]) -> (Option<i32>, Value, String) {
 }
 
 #[test]
+#[ignore = "needs root (network namespaces): sudo make test runs it"]
 fn every_probe_comes_back_from_l2_echo() {
-    if !veth_or_skip() {
-        return;
-    }
+    require_veth();
     let net = VethPair::new("pe", 1);
     // The polling lcore off PEER_CPU, l2_ping and the peer's receive work on it.
     let eal = net.af_packet_eal(1);
@@ -57,10 +56,9 @@ fn every_probe_comes_back_from_l2_echo() {
 }
 
 #[test]
+#[ignore = "needs root (network namespaces): sudo make test runs it"]
 fn a_silent_peer_loses_everything_within_the_timeout() {
-    if !veth_or_skip() {
-        return;
-    }
+    require_veth();
     let net = VethPair::new("ps", 1);
     let started = Instant::now();
     let (code, s, out) = ping(&net, &["-c", "5", "-i", "0.05", "-W", "0.5"]);
@@ -71,10 +69,9 @@ fn a_silent_peer_loses_everything_within_the_timeout() {
 }
 
 #[test]
+#[ignore = "needs root (network namespaces): sudo make test runs it"]
 fn frames_returned_unchanged_are_bad() {
-    if !veth_or_skip() {
-        return;
-    }
+    require_veth();
     let net = VethPair::new("pt", 1);
     // testpmd's two lcores off PEER_CPU, l2_ping on it.
     let eal = net.af_packet_eal(2);

@@ -31,10 +31,7 @@ fn cpu_list(list: &str) -> Vec<u32> {
 
 #[test]
 fn the_monitor_runs_beside_the_eal_threads_not_on_the_lcore() {
-    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
-        println!("skipped: needs 2 CPUs");
-        return;
-    }
+    require_cpus(2, "the monitor's CPU apart from the lcore's");
     let mut eal = test_eal_args();
     eal.extend(["--lcores", "0@0", "--vdev", "net_null0"].map(String::from));
     let echo = spawn(L2_ECHO, &eal, &["--stats", "1"]);

@@ -296,26 +296,38 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// True as root; otherwise says the test is skipped, and why.
-pub fn root_or_skip(needs: &str) -> bool {
-    if !is_root() {
-        eprintln!("skipped: needs root for {needs}");
-    }
-    is_root()
+/// Fails, saying why, unless the test runs as root. Such a test is
+/// `#[ignore = "needs root (...): sudo make test runs it"]`, so that a user's
+/// `cargo test` counts it as ignored, with the reason, and a root run passes
+/// `--include-ignored` (the Makefile, scripts/asan.sh, test_dpdk.sh,
+/// test_arm64.sh): a test that cannot run is never counted as passed.
+pub fn require_root(needs: &str) {
+    assert!(is_root(), "needs root for {needs}: run it as root, as sudo make test does (--include-ignored)");
 }
 
-/// True as root where net_af_packet and libpcap work on a veth; otherwise says
-/// the test is skipped, and why. Under qemu-user (scripts/test_arm64.sh sets
-/// L2ECHO_UNDER_QEMU_USER) they do not: it lacks the ioctls both need.
-pub fn veth_or_skip() -> bool {
-    if std::env::var_os("L2ECHO_UNDER_QEMU_USER").is_some() {
-        eprintln!(
-            "skipped under qemu-user: it lacks the ioctls net_af_packet and libpcap need \
-             (make vm-test-arm64 runs these paths in an arm64 guest)"
-        );
-        return false;
-    }
-    root_or_skip("network namespaces")
+/// The tests run under qemu-user (scripts/test_arm64.sh sets
+/// L2ECHO_UNDER_QEMU_USER), which lacks the ioctls net_af_packet and libpcap
+/// need.
+pub fn under_qemu_user() -> bool {
+    std::env::var_os("L2ECHO_UNDER_QEMU_USER").is_some()
+}
+
+/// Fails, saying why, unless net_af_packet and libpcap can work on a veth
+/// here: as root, and not under qemu-user, whose lane filters these tests out
+/// by name (test_arm64.sh: QEMU_USER_CANNOT) and counts them so.
+pub fn require_veth() {
+    assert!(
+        !under_qemu_user(),
+        "qemu-user lacks the ioctls net_af_packet and libpcap need: scripts/test_arm64.sh must \
+         filter this test out (QEMU_USER_CANNOT); make vm-test-arm64 runs these paths in an arm64 guest"
+    );
+    require_root("network namespaces");
+}
+
+/// Fails, saying why, on a machine with fewer than `n` CPUs.
+pub fn require_cpus(n: usize, why: &str) {
+    let cpus = std::thread::available_parallelism().map_or(1, |c| c.get());
+    assert!(cpus >= n, "needs {n} CPUs ({why}); this machine has {cpus}");
 }
 
 /// The path of a DPDK program (dpdk-proc-info, dpdk-dumpcap, ...) built from
