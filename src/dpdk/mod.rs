@@ -32,7 +32,7 @@ pub mod telemetry;
 
 pub use eal::{library_version, split_args, Eal};
 pub use error::{errno_text, rte_errno};
-pub use lcore::{report_lcore_usage, run_on_lcores, tsc_hz, ControlCpus, Lcore};
+pub use lcore::{report_lcore_usage, tsc_hz, ControlCpus, Lcore};
 pub use mbuf::{frame_room, MbufBurst, MAX_BURST};
 pub use mempool::Mempool;
 pub use port::{MacAddr, Port, PortStats, QueuePair, RssConfig, MAX_PORT_ID};
