@@ -12,6 +12,7 @@ use anyhow::{bail, Context, Result};
 
 use super::error::{errno_text, rte_errno};
 use super::lcore::{ControlCpus, Lcore};
+use super::mempool::RetiredPools;
 
 /// Splits `prog [EAL options] [-- app options]` into the EAL's arguments and
 /// the application's, each starting with the program name.
@@ -51,6 +52,8 @@ pub struct Eal {
     ports: RefCell<Vec<u16>>,
     /// Whether `run_on_lcores` is running (on this thread: the Eal is not `Sync`).
     pub(super) launching: Cell<bool>,
+    /// The pools of the ports closed so far, freed before `rte_eal_cleanup`.
+    pub(super) retired_pools: RetiredPools,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -107,6 +110,7 @@ impl Eal {
             capture: false,
             ports: RefCell::new(Vec::new()),
             launching: Cell::new(false),
+            retired_pools: RetiredPools::default(),
             _not_send: PhantomData,
         })
     }
@@ -175,6 +179,8 @@ impl Drop for Eal {
             // SAFETY: initialised by enable_packet_capture.
             unsafe { dpdk_sys::rte_pdump_uninit() };
         }
+        // No port or burst is left (they borrow the Eal): their pools can go.
+        self.retired_pools.free_all();
         // SAFETY: every DPDK object borrows the Eal, so none is alive any more.
         let ret = unsafe { dpdk_sys::rte_eal_cleanup() };
         if ret != 0 {

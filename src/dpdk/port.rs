@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::ffi::{c_char, CStr};
 use std::fmt;
-use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -11,7 +10,7 @@ use anyhow::{bail, ensure, Result};
 
 use super::eal::Eal;
 use super::error::errno_text;
-use super::mempool::Mempool;
+use super::mempool::{Mempool, RetiredPools};
 
 /// The highest port id this DPDK build can have (RTE_MAX_ETHPORTS - 1).
 pub const MAX_PORT_ID: u16 = dpdk_sys::RTE_MAX_ETHPORTS as u16 - 1;
@@ -61,9 +60,10 @@ pub struct PortStats {
     pub rx_nombuf: u64,
 }
 
-/// An Ethernet port, opened once per EAL. Borrows the
-/// EAL, owns the mempools its RX queues fill from, and stops and closes the
-/// device before those pools are freed. What changes the port takes `&mut`;
+/// An Ethernet port, opened once per EAL. Borrows the EAL, owns the mempools
+/// its RX queues fill from, and stops and closes the device before it hands
+/// them to the `Eal`, which frees them when it is cleaned up (an mbuf may
+/// have gone to another port meanwhile). What changes the port takes `&mut`;
 /// lcores share `&Port` to claim their queues and read counters.
 ///
 /// ```compile_fail,E0596
@@ -90,7 +90,8 @@ pub struct Port<'eal> {
     /// closed: a queue DPDK set up keeps filling from its pool until it is
     /// set up again, and keeps it across a `configure` that keeps its number.
     pools: Vec<Mempool<'eal>>,
-    _eal: PhantomData<fn() -> &'eal Eal>,
+    /// The Eal's, to free the pools when it is cleaned up.
+    retired_pools: &'eal RetiredPools,
 }
 
 /// A queue pair since the last `configure`.
@@ -127,7 +128,13 @@ impl<'eal> Port<'eal> {
             bail!("port {id} does not exist; the ports are: {} (choose with --port)", list.join(", "));
         }
         ensure!(eal.claim_port(id), "port {id} is already open in this process");
-        Ok(Port { id, started: false, queues: Vec::new(), pools: Vec::new(), _eal: PhantomData })
+        Ok(Port {
+            id,
+            started: false,
+            queues: Vec::new(),
+            pools: Vec::new(),
+            retired_pools: &eal.retired_pools,
+        })
     }
 
     pub fn id(&self) -> u16 {
@@ -373,7 +380,7 @@ impl<'eal> Port<'eal> {
 impl Drop for Port<'_> {
     fn drop(&mut self) {
         // SAFETY: no QueuePair outlives the port (they borrow it), so no lcore
-        // polls it any more; the pools are freed after this, as fields drop.
+        // polls it any more.
         let stop = if self.started { unsafe { dpdk_sys::rte_eth_dev_stop(self.id) } } else { 0 };
         if stop != 0 {
             // A device that did not stop may still write into its mbufs: its
@@ -390,6 +397,9 @@ impl Drop for Port<'_> {
         let ret = unsafe { dpdk_sys::rte_eth_dev_close(self.id) };
         if ret != 0 {
             log::warn!("rte_eth_dev_close(port {}): {}", self.id, errno_text(ret));
+        }
+        for pool in self.pools.drain(..) {
+            self.retired_pools.keep(pool);
         }
     }
 }
