@@ -83,6 +83,7 @@ impl<'q> MbufBurst<'q> {
     /// `len` bytes and lets `fill(i, frame)` write the `i`th; they join the
     /// burst after what it holds. False when the pool has fewer free, or the
     /// burst less room. `len` must fit an mbuf's data room ([`frame_room`]).
+    /// If `fill` panics, the new mbufs go back to the pool.
     #[inline(always)]
     pub fn allocate(&mut self, count: usize, len: u16, mut fill: impl FnMut(usize, &mut [u8])) -> bool {
         assert!(usize::from(len) <= frame_room(), "{len} bytes do not fit one mbuf");
@@ -95,7 +96,10 @@ impl<'q> MbufBurst<'q> {
         if unsafe { dpdk_sys::rte_pktmbuf_alloc_bulk(self.pool, new.as_mut_ptr(), count as u32) } != 0 {
             return false;
         }
-        for (i, &m) in new.iter().enumerate() {
+        // The burst takes them only once all are filled; until then this
+        // frees them, should `fill` panic.
+        let unfilled = FreeOnDrop(new);
+        for (i, &m) in unfilled.0.iter().enumerate() {
             // SAFETY: freshly allocated (reset: one segment, headroom reserved,
             // length 0), owned by this burst; `len` fits its data room.
             unsafe {
@@ -104,6 +108,7 @@ impl<'q> MbufBurst<'q> {
                 fill(i, first_segment(m));
             }
         }
+        std::mem::forget(unfilled);
         self.len += count;
         true
     }
@@ -170,6 +175,15 @@ pub fn frame_room() -> usize {
 unsafe fn first_segment<'a>(m: *mut rte_mbuf) -> &'a mut [u8] {
     let data = (*mbuf_field::buf_addr(m)).cast::<u8>().add(usize::from(*mbuf_field::data_off(m)));
     slice::from_raw_parts_mut(data, usize::from(*mbuf_field::data_len(m)))
+}
+
+/// Mbufs freed when this drops, unless it is forgotten.
+struct FreeOnDrop<'a>(&'a mut [*mut rte_mbuf]);
+
+impl Drop for FreeOnDrop<'_> {
+    fn drop(&mut self) {
+        free_bulk(self.0);
+    }
 }
 
 #[inline(always)]
