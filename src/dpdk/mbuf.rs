@@ -15,16 +15,23 @@ pub const MAX_BURST: usize = 512;
 
 /// Up to [`MAX_BURST`] mbufs owned by the caller between RX and TX on one
 /// queue pair, which it borrows mutably: while a burst holds mbufs, nothing
-/// else can poll its queues, and neither the queue pair nor its port (whose
-/// pools the mbufs belong to) can go away. Dropping it frees what it holds.
+/// else can poll its queues, and neither the queue pair nor its port can go
+/// away. Dropping it frees what it holds.
+///
+/// Its mbufs come from the pools of the port that received them, or from a
+/// port that passed them to it through the driver (two net_ring ports on
+/// shared rings do): a port keeps its pools until it closes, and the `Eal`
+/// keeps them from then until it is cleaned up, which no burst outlives.
+/// Not `Send`, like its queue pair: it stays on the lcore that claimed it.
 ///
 /// ```compile_fail,E0505
 /// # use dpdk_echo::dpdk::{Eal, MbufBurst, Port};
 /// # fn f(eal: &Eal) -> anyhow::Result<()> {
 /// let port = Port::open(eal, 0)?;
-/// let mut queue = port.claim_queue(0)?;
+/// // Never dropped: only the burst can keep the port borrowed here.
+/// let mut queue = std::mem::ManuallyDrop::new(port.claim_queue(0)?);
 /// let burst = MbufBurst::new(&mut queue);
-/// drop(port); // error: the burst's mbufs come from the port's pools
+/// drop(port); // error: the burst borrows the port, through its queue pair
 /// drop(burst);
 /// # Ok(()) }
 /// ```
@@ -36,6 +43,17 @@ pub const MAX_BURST: usize = 512;
 /// let first = MbufBurst::new(&mut queue);
 /// let second = MbufBurst::new(&mut queue); // error: one burst polls a queue at a time
 /// drop(first);
+/// # Ok(()) }
+/// ```
+/// ```compile_fail,E0277
+/// # use dpdk_echo::dpdk::{Eal, MbufBurst, Port};
+/// # fn f(eal: &Eal) -> anyhow::Result<()> {
+/// let port = Port::open(eal, 0)?;
+/// let mut queue = port.claim_queue(0)?;
+/// let burst = MbufBurst::new(&mut queue);
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(burst)); // error: a burst is not Send
+/// });
 /// # Ok(()) }
 /// ```
 pub struct MbufBurst<'q> {

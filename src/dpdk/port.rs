@@ -81,6 +81,15 @@ pub struct PortStats {
 /// drop(queue);
 /// # Ok(()) }
 /// ```
+/// ```compile_fail,E0505
+/// # use dpdk_echo::dpdk::{Eal, Port};
+/// # fn f(args: &[std::ffi::OsString]) -> anyhow::Result<()> {
+/// let eal = Eal::init(args)?;
+/// let port = Port::open(&eal, 0)?;
+/// drop(eal); // error: the port borrows the Eal
+/// drop(port);
+/// # Ok(()) }
+/// ```
 pub struct Port<'eal> {
     id: u16,
     started: bool,
@@ -404,7 +413,19 @@ impl Drop for Port<'_> {
     }
 }
 
-/// One RX queue and the TX queue of the same number, held by one lcore.
+/// One RX queue and the TX queue of the same number, held by one lcore. Not
+/// `Send`: the lcore that claimed it polls it.
+///
+/// ```compile_fail,E0277
+/// # use dpdk_echo::dpdk::{Eal, Port};
+/// # fn f(eal: &Eal) -> anyhow::Result<()> {
+/// let port = Port::open(eal, 0)?;
+/// let queue = port.claim_queue(0)?;
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(queue)); // error: a queue pair is not Send
+/// });
+/// # Ok(()) }
+/// ```
 pub struct QueuePair<'p> {
     pub(super) port: u16,
     pub(super) queue: u16,
