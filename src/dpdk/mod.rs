@@ -3,8 +3,12 @@
 //!
 //! Lifetimes keep the objects in DPDK's order: a pool and a port borrow the
 //! [`Eal`], a [`QueuePair`] its port, an [`MbufBurst`] its queue pair; each is
-//! gone before what it borrows is cleaned up. Misuse does not compile (see the
-//! `compile_fail` examples on each type); this is the order that does:
+//! gone before what it borrows is cleaned up. Lcores come from the `Eal`, and
+//! only the `Eal`, on its own thread, launches them. Misuse does not compile
+//! (see the `compile_fail` examples on each type); what the types cannot say
+//! (a port opened twice, a queue claimed twice or before it is set up, a
+//! launch that comes back from a job) is refused at run time, once per setup
+//! or claim, never per packet. This is the order that compiles:
 //!
 //! ```no_run
 //! use dpdk_echo::dpdk::{Eal, MbufBurst, Mempool, Port};
