@@ -257,9 +257,10 @@ impl<'eal> Port<'eal> {
         // Kept from here on: whatever happens below, DPDK may refer to it.
         self.pools.push(pool);
         let pool_index = self.pools.len() - 1;
-        let socket = self.socket() as u32; // SOCKET_ID_ANY stays -1
-                                           // SAFETY: configured port, queue < the configured count; null conf =
-                                           // driver defaults; the pool outlives the queue because the port keeps it.
+        // -1 (SOCKET_ID_ANY) as u32 is still what DPDK reads as any socket.
+        let socket = self.socket() as u32;
+        // SAFETY: configured port, queue < the configured count; null conf =
+        // driver defaults; the pool outlives the queue because the port keeps it.
         let ret = unsafe {
             dpdk_sys::rte_eth_rx_queue_setup(
                 self.id,
