@@ -58,7 +58,7 @@ fn main() {
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
         .allowlist_function("rs_.*")
         .allowlist_var("rs_.*")
-        .allowlist_function("rte_eal_(init|cleanup|remote_launch|wait_lcore)")
+        .allowlist_function("rte_eal_(init|cleanup|remote_launch|wait_lcore|mp_wait_lcore)")
         .allowlist_function("rte_(lcore_index|lcore_cpuset|get_main_lcore|get_next_lcore)")
         .allowlist_function("rte_strerror")
         .allowlist_function("rte_version")

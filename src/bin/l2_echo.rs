@@ -30,14 +30,17 @@ fn run() -> Result<()> {
     // The main lcore alone echoes; any other lcore given with -l stays idle.
     let main_lcore = eal.main_lcore();
     if eal.lcores().len() > 1 {
-        log::warn!("l2_echo echoes on the main lcore {} only; l2_multi_echo uses every lcore", main_lcore.id);
+        log::warn!(
+            "l2_echo echoes on the main lcore {} only; l2_multi_echo uses every lcore",
+            main_lcore.id()
+        );
     }
 
     // One RX/TX queue pair on the port, started and promiscuous.
     let port = bring_up_port(&eal, &opts.port_config(), 1)?;
 
     // Echo until Ctrl+C, SIGTERM, --duration or a failing thread.
-    let run = serve(&port, &[main_lcore], eal.control_cpus(), &opts.echo_config(), quit)?;
+    let run = serve(&eal, &port, &[main_lcore], &opts.echo_config(), quit)?;
 
     // Stop and close the port (a pcap TX file is complete after this), then
     // report; a thread that failed makes the exit status non-zero.

@@ -37,7 +37,7 @@ fn run() -> Result<ExitCode> {
     // Initialise the EAL; l2_load runs on the main lcore alone.
     let eal = Eal::init(&eal_args)?;
     if eal.lcores().len() > 1 {
-        log::warn!("l2_load sends and receives on the main lcore {} only", eal.main_lcore().id);
+        log::warn!("l2_load sends and receives on the main lcore {} only", eal.main_lcore().id());
     }
 
     // One RX/TX queue pair, started; our source address is the port's MAC.

@@ -37,7 +37,7 @@ fn run() -> Result<()> {
     let port = bring_up_port(&eal, &opts.port_config(), queues)?;
 
     // Echo on every lcore until Ctrl+C, SIGTERM, --duration or a failing thread.
-    let run = serve(&port, &lcores, eal.control_cpus(), &opts.echo_config(), quit)?;
+    let run = serve(&eal, &port, &lcores, &opts.echo_config(), quit)?;
 
     // Stop and close the port (a pcap TX file is complete after this), then
     // report; a thread that failed makes the exit status non-zero.

@@ -1,7 +1,7 @@
 //! The Environment Abstraction Layer: initialised once per process from the EAL
 //! part of the command line, cleaned up on drop.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, c_int, CString, OsString};
 use std::marker::PhantomData;
 use std::os::unix::ffi::OsStrExt;
@@ -12,6 +12,7 @@ use anyhow::{bail, Context, Result};
 
 use super::error::{errno_text, rte_errno};
 use super::lcore::{ControlCpus, Lcore};
+use super::mempool::RetiredPools;
 
 /// Splits `prog [EAL options] [-- app options]` into the EAL's arguments and
 /// the application's, each starting with the program name.
@@ -39,7 +40,8 @@ pub fn split_args(args: impl IntoIterator<Item = OsString>) -> (Vec<OsString>, V
 }
 
 /// The initialised EAL. Everything DPDK hands out borrows it, so it is cleaned
-/// up last. Not `Send`: it belongs to the main lcore's thread.
+/// up last. Neither `Send` nor `Sync`: it belongs to the main lcore's thread
+/// (the one that called `rte_eal_init`), the only one that launches lcores.
 pub struct Eal {
     // rte_eal_init may keep pointers into argv: keep the strings alive.
     _argv: Vec<CString>,
@@ -48,6 +50,10 @@ pub struct Eal {
     capture: bool,
     /// Port ids a `Port` was made for: each once.
     ports: RefCell<Vec<u16>>,
+    /// Whether `run_on_lcores` is running (on this thread: the Eal is not `Sync`).
+    pub(super) launching: Cell<bool>,
+    /// The pools of the ports closed so far, freed before `rte_eal_cleanup`.
+    pub(super) retired_pools: RetiredPools,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -103,6 +109,8 @@ impl Eal {
             cpus_before_init,
             capture: false,
             ports: RefCell::new(Vec::new()),
+            launching: Cell::new(false),
+            retired_pools: RetiredPools::default(),
             _not_send: PhantomData,
         })
     }
@@ -138,7 +146,7 @@ impl Eal {
             }
             lcores.push(Lcore::from_id(id));
         }
-        lcores.sort_by_key(|l| l.index);
+        lcores.sort_by_key(Lcore::index);
         lcores
     }
 
@@ -163,10 +171,16 @@ impl Eal {
 
 impl Drop for Eal {
     fn drop(&mut self) {
+        // `run_on_lcores` waits for its workers before it returns, even on an
+        // unwind; this is the last line, should a worker be busy all the same.
+        // SAFETY: called on the main lcore, which launches nothing meanwhile.
+        unsafe { dpdk_sys::rte_eal_mp_wait_lcore() };
         if self.capture {
             // SAFETY: initialised by enable_packet_capture.
             unsafe { dpdk_sys::rte_pdump_uninit() };
         }
+        // No port or burst is left (they borrow the Eal): their pools can go.
+        self.retired_pools.free_all();
         // SAFETY: every DPDK object borrows the Eal, so none is alive any more.
         let ret = unsafe { dpdk_sys::rte_eal_cleanup() };
         if ret != 0 {

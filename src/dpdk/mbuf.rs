@@ -15,16 +15,23 @@ pub const MAX_BURST: usize = 512;
 
 /// Up to [`MAX_BURST`] mbufs owned by the caller between RX and TX on one
 /// queue pair, which it borrows mutably: while a burst holds mbufs, nothing
-/// else can poll its queues, and neither the queue pair nor its port (whose
-/// pools the mbufs belong to) can go away. Dropping it frees what it holds.
+/// else can poll its queues, and neither the queue pair nor its port can go
+/// away. Dropping it frees what it holds.
+///
+/// Its mbufs come from the pools of the port that received them, or from a
+/// port that passed them to it through the driver (two net_ring ports on
+/// shared rings do): a port keeps its pools until it closes, and the `Eal`
+/// keeps them from then until it is cleaned up, which no burst outlives.
+/// Not `Send`, like its queue pair: it stays on the lcore that claimed it.
 ///
 /// ```compile_fail,E0505
 /// # use dpdk_echo::dpdk::{Eal, MbufBurst, Port};
 /// # fn f(eal: &Eal) -> anyhow::Result<()> {
 /// let port = Port::open(eal, 0)?;
-/// let mut queue = port.claim_queue(0)?;
+/// // Never dropped: only the burst can keep the port borrowed here.
+/// let mut queue = std::mem::ManuallyDrop::new(port.claim_queue(0)?);
 /// let burst = MbufBurst::new(&mut queue);
-/// drop(port); // error: the burst's mbufs come from the port's pools
+/// drop(port); // error: the burst borrows the port, through its queue pair
 /// drop(burst);
 /// # Ok(()) }
 /// ```
@@ -36,6 +43,17 @@ pub const MAX_BURST: usize = 512;
 /// let first = MbufBurst::new(&mut queue);
 /// let second = MbufBurst::new(&mut queue); // error: one burst polls a queue at a time
 /// drop(first);
+/// # Ok(()) }
+/// ```
+/// ```compile_fail,E0277
+/// # use dpdk_echo::dpdk::{Eal, MbufBurst, Port};
+/// # fn f(eal: &Eal) -> anyhow::Result<()> {
+/// let port = Port::open(eal, 0)?;
+/// let mut queue = port.claim_queue(0)?;
+/// let burst = MbufBurst::new(&mut queue);
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(burst)); // error: a burst is not Send
+/// });
 /// # Ok(()) }
 /// ```
 pub struct MbufBurst<'q> {
@@ -83,6 +101,7 @@ impl<'q> MbufBurst<'q> {
     /// `len` bytes and lets `fill(i, frame)` write the `i`th; they join the
     /// burst after what it holds. False when the pool has fewer free, or the
     /// burst less room. `len` must fit an mbuf's data room ([`frame_room`]).
+    /// If `fill` panics, the new mbufs go back to the pool.
     #[inline(always)]
     pub fn allocate(&mut self, count: usize, len: u16, mut fill: impl FnMut(usize, &mut [u8])) -> bool {
         assert!(usize::from(len) <= frame_room(), "{len} bytes do not fit one mbuf");
@@ -95,7 +114,10 @@ impl<'q> MbufBurst<'q> {
         if unsafe { dpdk_sys::rte_pktmbuf_alloc_bulk(self.pool, new.as_mut_ptr(), count as u32) } != 0 {
             return false;
         }
-        for (i, &m) in new.iter().enumerate() {
+        // The burst takes them only once all are filled; until then this
+        // frees them, should `fill` panic.
+        let unfilled = FreeOnDrop(new);
+        for (i, &m) in unfilled.0.iter().enumerate() {
             // SAFETY: freshly allocated (reset: one segment, headroom reserved,
             // length 0), owned by this burst; `len` fits its data room.
             unsafe {
@@ -104,6 +126,7 @@ impl<'q> MbufBurst<'q> {
                 fill(i, first_segment(m));
             }
         }
+        std::mem::forget(unfilled);
         self.len += count;
         true
     }
@@ -170,6 +193,15 @@ pub fn frame_room() -> usize {
 unsafe fn first_segment<'a>(m: *mut rte_mbuf) -> &'a mut [u8] {
     let data = (*mbuf_field::buf_addr(m)).cast::<u8>().add(usize::from(*mbuf_field::data_off(m)));
     slice::from_raw_parts_mut(data, usize::from(*mbuf_field::data_len(m)))
+}
+
+/// Mbufs freed when this drops, unless it is forgotten.
+struct FreeOnDrop<'a>(&'a mut [*mut rte_mbuf]);
+
+impl Drop for FreeOnDrop<'_> {
+    fn drop(&mut self) {
+        free_bulk(self.0);
+    }
 }
 
 #[inline(always)]

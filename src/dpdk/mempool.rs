@@ -2,7 +2,9 @@
 
 use std::ffi::CString;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::{bail, Context, Result};
 
@@ -11,7 +13,9 @@ use super::error::{errno_text, rte_errno};
 
 /// A pool of packet buffers with DPDK's default data room (2176 bytes). It
 /// borrows the EAL, whose memory it lives in: it can be made only after
-/// `rte_eal_init` and is freed before `rte_eal_cleanup`.
+/// `rte_eal_init` and is freed before `rte_eal_cleanup`. Dropped, it is freed
+/// at once; given to a port, it stays allocated until the `Eal` is cleaned
+/// up, since its mbufs may have gone to another port.
 ///
 /// ```compile_fail,E0505
 /// # use dpdk_echo::dpdk::{Eal, Mempool};
@@ -81,8 +85,42 @@ impl<'eal> Mempool<'eal> {
 
 impl Drop for Mempool<'_> {
     fn drop(&mut self) {
-        // SAFETY: the EAL is alive (borrowed); the port that used the pool
-        // stopped before its pools drop, or leaked them (Port's Drop).
+        // SAFETY: the EAL is alive (borrowed); no queue ever filled from this
+        // pool (a port keeps those it is given, then retires them), so none of
+        // its mbufs is out.
         unsafe { dpdk_sys::rte_mempool_free(self.raw.as_ptr()) }
+    }
+}
+
+/// The pools of closed ports, freed by the `Eal` just before
+/// `rte_eal_cleanup`. An mbuf can leave the port whose pool it came from: a
+/// driver may pass it to another port of the process (two net_ring ports on
+/// the same rings do), where a burst holds it for as long as that port lives.
+/// Every burst borrows the `Eal`, though, so a pool kept until the `Eal` is
+/// cleaned up outlives every mbuf of it that a burst can hold.
+#[derive(Default)]
+pub(super) struct RetiredPools(Mutex<Vec<RetiredPool>>);
+
+struct RetiredPool(NonNull<dpdk_sys::rte_mempool>);
+
+// SAFETY: a pool pointer, kept to be freed once, by the Eal's thread.
+unsafe impl Send for RetiredPool {}
+
+impl RetiredPools {
+    /// Keeps `pool` until the `Eal` is cleaned up.
+    pub(super) fn keep(&self, pool: Mempool<'_>) {
+        let pool = ManuallyDrop::new(pool);
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).push(RetiredPool(pool.raw));
+    }
+
+    /// Frees every pool kept. Only the `Eal` holds a `RetiredPools`, and it
+    /// lends `&mut` only when nothing borrows it any more: no port, so no
+    /// burst, is left to hold their mbufs.
+    pub(super) fn free_all(&mut self) {
+        for pool in self.0.get_mut().unwrap_or_else(PoisonError::into_inner).drain(..) {
+            // SAFETY: a live pool (kept, not freed), none of whose mbufs a
+            // port or a burst can still hold (see above).
+            unsafe { dpdk_sys::rte_mempool_free(pool.0.as_ptr()) }
+        }
     }
 }

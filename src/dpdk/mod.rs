@@ -3,8 +3,12 @@
 //!
 //! Lifetimes keep the objects in DPDK's order: a pool and a port borrow the
 //! [`Eal`], a [`QueuePair`] its port, an [`MbufBurst`] its queue pair; each is
-//! gone before what it borrows is cleaned up. Misuse does not compile (see the
-//! `compile_fail` examples on each type); this is the order that does:
+//! gone before what it borrows is cleaned up. Lcores come from the `Eal`, and
+//! only the `Eal`, on its own thread, launches them. Misuse does not compile
+//! (see the `compile_fail` examples on each type); what the types cannot say
+//! (a port opened twice, a queue claimed twice or before it is set up, a
+//! launch that comes back from a job) is refused at run time, once per setup
+//! or claim, never per packet. This is the order that compiles:
 //!
 //! ```no_run
 //! use dpdk_echo::dpdk::{Eal, MbufBurst, Mempool, Port};
@@ -32,7 +36,7 @@ pub mod telemetry;
 
 pub use eal::{library_version, split_args, Eal};
 pub use error::{errno_text, rte_errno};
-pub use lcore::{report_lcore_usage, run_on_lcores, tsc_hz, ControlCpus, Lcore};
+pub use lcore::{report_lcore_usage, tsc_hz, ControlCpus, Lcore};
 pub use mbuf::{frame_room, MbufBurst, MAX_BURST};
 pub use mempool::Mempool;
 pub use port::{MacAddr, Port, PortStats, QueuePair, RssConfig, MAX_PORT_ID};

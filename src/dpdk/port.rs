@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::ffi::{c_char, CStr};
 use std::fmt;
-use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -11,7 +10,7 @@ use anyhow::{bail, ensure, Result};
 
 use super::eal::Eal;
 use super::error::errno_text;
-use super::mempool::Mempool;
+use super::mempool::{Mempool, RetiredPools};
 
 /// The highest port id this DPDK build can have (RTE_MAX_ETHPORTS - 1).
 pub const MAX_PORT_ID: u16 = dpdk_sys::RTE_MAX_ETHPORTS as u16 - 1;
@@ -61,9 +60,10 @@ pub struct PortStats {
     pub rx_nombuf: u64,
 }
 
-/// An Ethernet port, opened once per EAL. Borrows the
-/// EAL, owns the mempools its RX queues fill from, and stops and closes the
-/// device before those pools are freed. What changes the port takes `&mut`;
+/// An Ethernet port, opened once per EAL. Borrows the EAL, owns the mempools
+/// its RX queues fill from, and stops and closes the device before it hands
+/// them to the `Eal`, which frees them when it is cleaned up (an mbuf may
+/// have gone to another port meanwhile). What changes the port takes `&mut`;
 /// lcores share `&Port` to claim their queues and read counters.
 ///
 /// ```compile_fail,E0596
@@ -81,13 +81,36 @@ pub struct PortStats {
 /// drop(queue);
 /// # Ok(()) }
 /// ```
+/// ```compile_fail,E0505
+/// # use dpdk_echo::dpdk::{Eal, Port};
+/// # fn f(args: &[std::ffi::OsString]) -> anyhow::Result<()> {
+/// let eal = Eal::init(args)?;
+/// let port = Port::open(&eal, 0)?;
+/// drop(eal); // error: the port borrows the Eal
+/// drop(port);
+/// # Ok(()) }
+/// ```
 pub struct Port<'eal> {
     id: u16,
     started: bool,
-    claimed: Vec<AtomicBool>,
-    /// Each RX queue's pool, by queue number; the TX side allocates from it too.
-    pools: Vec<(u16, Mempool<'eal>)>,
-    _eal: PhantomData<fn() -> &'eal Eal>,
+    /// The queue pairs the last `configure` made, each as set up since.
+    queues: Vec<QueueState>,
+    /// Every pool a queue of this port was given, kept until the device is
+    /// closed: a queue DPDK set up keeps filling from its pool until it is
+    /// set up again, and keeps it across a `configure` that keeps its number.
+    pools: Vec<Mempool<'eal>>,
+    /// The Eal's, to free the pools when it is cleaned up.
+    retired_pools: &'eal RetiredPools,
+}
+
+/// A queue pair since the last `configure`.
+#[derive(Default)]
+struct QueueState {
+    /// The pool its RX queue fills from (in `pools`), once its RX and its TX
+    /// queue are both set up; `None` until then.
+    pool: Option<usize>,
+    /// Whether a `QueuePair` holds it.
+    claimed: AtomicBool,
 }
 
 impl<'eal> Port<'eal> {
@@ -114,7 +137,13 @@ impl<'eal> Port<'eal> {
             bail!("port {id} does not exist; the ports are: {} (choose with --port)", list.join(", "));
         }
         ensure!(eal.claim_port(id), "port {id} is already open in this process");
-        Ok(Port { id, started: false, claimed: Vec::new(), pools: Vec::new(), _eal: PhantomData })
+        Ok(Port {
+            id,
+            started: false,
+            queues: Vec::new(),
+            pools: Vec::new(),
+            retired_pools: &eal.retired_pools,
+        })
     }
 
     pub fn id(&self) -> u16 {
@@ -182,7 +211,8 @@ impl<'eal> Port<'eal> {
 
     /// Configures `queues` RX and TX queues, with RSS over `rss_hf` when it is
     /// non-zero and the TX offloads `tx_offloads` on every queue, and returns
-    /// the ring sizes adjusted to the driver's limits.
+    /// the ring sizes adjusted to the driver's limits. Every queue must be set
+    /// up (again) after it, before the port starts.
     pub fn configure(
         &mut self,
         queues: u16,
@@ -191,6 +221,9 @@ impl<'eal> Port<'eal> {
         rxd: u16,
         txd: u16,
     ) -> Result<(u16, u16)> {
+        // DPDK takes 0 as "the driver's default count", which would leave
+        // queues this port does not know of.
+        ensure!(queues > 0, "port {}: configure needs at least one queue pair", self.id);
         // SAFETY: rte_eth_conf is plain data; all-zero is DPDK's default config.
         let mut conf: dpdk_sys::rte_eth_conf = unsafe { MaybeUninit::zeroed().assume_init() };
         if rss_hf != 0 {
@@ -198,10 +231,14 @@ impl<'eal> Port<'eal> {
             conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
         }
         conf.txmode.offloads = tx_offloads;
+        // No queue counts as set up from here: DPDK releases those past the
+        // new count (all of them if it fails), and the ones it keeps still
+        // fill from their old pools, which the next setup replaces.
+        self.queues = Vec::new();
         // SAFETY: valid port, stopped; conf is read during the call only.
         let ret = unsafe { dpdk_sys::rte_eth_dev_configure(self.id, queues, queues, &conf) };
         ensure!(ret == 0, "rte_eth_dev_configure(port {}, {queues} queues): {}", self.id, errno_text(ret));
-        self.claimed = (0..queues).map(|_| AtomicBool::new(false)).collect();
+        self.queues = (0..queues).map(|_| QueueState::default()).collect();
         let (mut rxd, mut txd) = (rxd, txd);
         // SAFETY: valid, configured port; the sizes are ours.
         let ret = unsafe { dpdk_sys::rte_eth_dev_adjust_nb_rx_tx_desc(self.id, &mut rxd, &mut txd) };
@@ -209,14 +246,30 @@ impl<'eal> Port<'eal> {
         Ok((rxd, txd))
     }
 
-    /// Sets up RX and TX queue `queue`; the RX queue fills from `pool`, which
-    /// the port keeps until it is closed.
+    /// Sets up RX and TX queue `queue` of those `configure` made; the RX queue
+    /// fills from `pool`, which the port keeps until it is closed. The pair
+    /// can be claimed only once both halves are set up.
     pub fn setup_queue_pair(&mut self, queue: u16, rxd: u16, txd: u16, pool: Mempool<'eal>) -> Result<()> {
-        let socket = self.socket() as u32; // SOCKET_ID_ANY stays -1
-                                           // SAFETY: configured port; null conf = driver defaults; the pool
-                                           // outlives the queue because the port owns it.
+        let Some(state) = self.queues.get_mut(usize::from(queue)) else {
+            bail!("port {} has no queue {queue} (configured with {})", self.id, self.queues.len())
+        };
+        state.pool = None;
+        // Kept from here on: whatever happens below, DPDK may refer to it.
+        self.pools.push(pool);
+        let pool_index = self.pools.len() - 1;
+        // -1 (SOCKET_ID_ANY) as u32 is still what DPDK reads as any socket.
+        let socket = self.socket() as u32;
+        // SAFETY: configured port, queue < the configured count; null conf =
+        // driver defaults; the pool outlives the queue because the port keeps it.
         let ret = unsafe {
-            dpdk_sys::rte_eth_rx_queue_setup(self.id, queue, rxd, socket, std::ptr::null(), pool.as_ptr())
+            dpdk_sys::rte_eth_rx_queue_setup(
+                self.id,
+                queue,
+                rxd,
+                socket,
+                std::ptr::null(),
+                self.pools[pool_index].as_ptr(),
+            )
         };
         ensure!(
             ret == 0,
@@ -224,7 +277,6 @@ impl<'eal> Port<'eal> {
             self.id,
             errno_text(ret)
         );
-        self.pools.push((queue, pool));
         // SAFETY: as above.
         let ret = unsafe { dpdk_sys::rte_eth_tx_queue_setup(self.id, queue, txd, socket, std::ptr::null()) };
         ensure!(
@@ -233,10 +285,17 @@ impl<'eal> Port<'eal> {
             self.id,
             errno_text(ret)
         );
+        self.queues[usize::from(queue)].pool = Some(pool_index);
         Ok(())
     }
 
+    /// Starts the port, once every queue `configure` made is set up: a
+    /// started port's driver may touch any of its queues.
     pub fn start(&mut self) -> Result<()> {
+        ensure!(!self.queues.is_empty(), "port {} is not configured", self.id);
+        if let Some(queue) = self.queues.iter().position(|q| q.pool.is_none()) {
+            bail!("queue {queue} of port {} is not set up", self.id);
+        }
         // SAFETY: configured port with its queues set up.
         let ret = unsafe { dpdk_sys::rte_eth_dev_start(self.id) };
         ensure!(ret == 0, "rte_eth_dev_start(port {}): {}", self.id, errno_text(ret));
@@ -301,32 +360,37 @@ impl<'eal> Port<'eal> {
 
     /// Mbufs out of the port's pools right now (in rings, in flight, or lost).
     pub fn mbufs_in_use(&self) -> u64 {
-        self.pools.iter().map(|(_, p)| u64::from(p.in_use())).sum()
+        self.pools.iter().map(|p| u64::from(p.in_use())).sum()
     }
 
     /// Total mbufs in the port's pools.
     pub fn mbufs_total(&self) -> u64 {
-        self.pools.iter().map(|(_, p)| u64::from(p.size())).sum()
+        self.pools.iter().map(|p| u64::from(p.size())).sum()
     }
 
     /// Exclusive use of RX/TX queue `queue` until the returned handle drops:
     /// DPDK queues are not thread-safe, so one lcore at a time polls each.
+    /// Checked here, once: the port is started and the queue set up (both
+    /// halves, since the last `configure`) and not held.
     pub fn claim_queue(&self, queue: u16) -> Result<QueuePair<'_>> {
         ensure!(self.started, "port {} is not started", self.id);
-        let flag = self.claimed.get(usize::from(queue));
-        let Some(flag) = flag else { bail!("port {} has no queue {queue}", self.id) };
-        let Some((_, pool)) = self.pools.iter().find(|(q, _)| *q == queue) else {
-            bail!("queue {queue} of port {} has no mbuf pool", self.id)
+        let Some(state) = self.queues.get(usize::from(queue)) else {
+            bail!("port {} has no queue {queue}", self.id)
         };
-        ensure!(!flag.swap(true, Ordering::Acquire), "queue {queue} of port {} is already in use", self.id);
-        Ok(QueuePair { port: self.id, queue, pool: pool.as_ptr(), claim: flag })
+        let Some(pool) = state.pool else { bail!("queue {queue} of port {} is not set up", self.id) };
+        ensure!(
+            !state.claimed.swap(true, Ordering::Acquire),
+            "queue {queue} of port {} is already in use",
+            self.id
+        );
+        Ok(QueuePair { port: self.id, queue, pool: self.pools[pool].as_ptr(), claim: &state.claimed })
     }
 }
 
 impl Drop for Port<'_> {
     fn drop(&mut self) {
         // SAFETY: no QueuePair outlives the port (they borrow it), so no lcore
-        // polls it any more; the pools are freed after this, as fields drop.
+        // polls it any more.
         let stop = if self.started { unsafe { dpdk_sys::rte_eth_dev_stop(self.id) } } else { 0 };
         if stop != 0 {
             // A device that did not stop may still write into its mbufs: its
@@ -344,10 +408,25 @@ impl Drop for Port<'_> {
         if ret != 0 {
             log::warn!("rte_eth_dev_close(port {}): {}", self.id, errno_text(ret));
         }
+        for pool in self.pools.drain(..) {
+            self.retired_pools.keep(pool);
+        }
     }
 }
 
-/// One RX queue and the TX queue of the same number, held by one lcore.
+/// One RX queue and the TX queue of the same number, held by one lcore. Not
+/// `Send`: the lcore that claimed it polls it.
+///
+/// ```compile_fail,E0277
+/// # use dpdk_echo::dpdk::{Eal, Port};
+/// # fn f(eal: &Eal) -> anyhow::Result<()> {
+/// let port = Port::open(eal, 0)?;
+/// let queue = port.claim_queue(0)?;
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(queue)); // error: a queue pair is not Send
+/// });
+/// # Ok(()) }
+/// ```
 pub struct QueuePair<'p> {
     pub(super) port: u16,
     pub(super) queue: u16,

@@ -99,7 +99,7 @@ impl telemetry::Command for StatsCommand {
 /// EAL's question: (total, busy) cycles of `lcore_id`, if it echoes.
 fn lcore_usage(lcore_id: u32) -> Option<(u64, u64)> {
     let run = live()?;
-    let queue = run.lcores.iter().position(|l| l.id == lcore_id)?;
+    let queue = run.lcores.iter().position(|l| l.id() == lcore_id)?;
     let summary = QueueSummary::read(queue, run.lcores[queue], &run.counters[queue], run.tsc_hz, None);
     Some((summary.total_cycles, summary.counts.busy_cycles))
 }

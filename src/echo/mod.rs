@@ -26,7 +26,7 @@ pub use setup::{bring_up_port, pool_size, PortConfig, MAX_MBUFS};
 pub use summary::{MbufUse, QueueSummary, Summary};
 
 use crate::arch;
-use crate::dpdk::{run_on_lcores, tsc_hz, ControlCpus, Lcore, Port};
+use crate::dpdk::{tsc_hz, Eal, Lcore, Port};
 use crate::fault::Fault;
 use crate::panic;
 use crate::quit::QuitFlag;
@@ -75,24 +75,26 @@ impl EchoRun {
 /// Echoes on `port` with one queue pair per lcore (queue i on `lcores[i]`,
 /// the calling main lcore among them) until `quit` is set, then returns the
 /// run's summary. The port must have been brought up with that many queues.
-/// The monitor thread runs on `control_cpus`, so it never preempts a loop.
+/// The monitor thread runs on the EAL's control CPUs, so it never preempts a
+/// loop.
 ///
 /// If any thread fails, by error or panic, it sets `quit`: every loop stops
 /// within a burst, and the run comes back with the failure and the summary
 /// of what was counted until then.
 pub fn serve(
+    eal: &Eal,
     port: &Port<'_>,
     lcores: &[Lcore],
-    control_cpus: ControlCpus,
     config: &EchoConfig,
     quit: &QuitFlag,
 ) -> Result<EchoRun> {
     let fault = Fault::from_env()?;
+    let control_cpus = eal.control_cpus();
     let mac = port.mac()?;
     let counters: Arc<[QueueCounters]> = lcores.iter().map(|_| QueueCounters::default()).collect();
     let mut out = io::stdout().lock();
     for (queue, lcore) in lcores.iter().enumerate() {
-        writeln!(out, "Core {} echoing port {} queue {queue}. [Ctrl+C to quit]", lcore.id, port.id())
+        writeln!(out, "Core {} echoing port {} queue {queue}. [Ctrl+C to quit]", lcore.id(), port.id())
             .and_then(|()| out.flush())
             .context("cannot write to stdout")?;
     }
@@ -128,7 +130,7 @@ pub fn serve(
                 result
             })
             .context("cannot start the monitor thread")?;
-        let lcore_results = run_on_lcores(lcores, quit, |queue, _lcore| {
+        let lcore_results = eal.run_on_lcores(lcores, quit, |queue, _lcore| {
             if let Some(fault) = Fault::for_thread(&fault, &format!("queue{queue}")) {
                 while !fault.is_due(started) && !quit.is_set() {
                     thread::sleep(Duration::from_millis(1));
@@ -139,9 +141,9 @@ pub fn serve(
             echo_queue(queue_pair, config, mac, &counters[queue], quit);
             Ok(())
         });
-        quit.set(); // every loop has returned: release the monitor
+        quit.set(); // every loop has returned (or none started): release the monitor
         let monitor_result = monitor.join().unwrap_or_else(|_| Err(anyhow!("panicked")));
-        anyhow::Ok((lcore_results, monitor_result))
+        anyhow::Ok((lcore_results?, monitor_result))
     })?;
     let elapsed = started.elapsed();
     let stopped = arch::cycles();
@@ -150,7 +152,7 @@ pub fn serve(
     let mut failures = Vec::new();
     for (queue, (lcore, result)) in lcore_results.iter().enumerate() {
         if let Err(e) = result {
-            failures.push(anyhow!("lcore {} (queue {queue}) failed: {e:#}", lcore.id));
+            failures.push(anyhow!("lcore {} (queue {queue}) failed: {e:#}", lcore.id()));
         }
     }
     if let Err(e) = monitor_result {

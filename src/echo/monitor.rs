@@ -99,7 +99,7 @@ fn print_rates(
             writeln!(
                 out,
                 "[{at:7.1} s] queue {queue} (lcore {}): rx {} tx {} dropped {}; {}",
-                lcore.id,
+                lcore.id(),
                 rate(b.rx_packets, n.rx_packets),
                 rate(b.tx_packets, n.tx_packets),
                 (n.tx_dropped + n.runt_dropped) - (b.tx_dropped + b.runt_dropped),

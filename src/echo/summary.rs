@@ -52,7 +52,7 @@ impl QueueSummary {
         let load = Load { busy_cycles: counts.busy_cycles, total_cycles, packets: counts.rx_packets };
         QueueSummary {
             queue: queue as u16,
-            lcore: lcore.id,
+            lcore: lcore.id(),
             counts,
             total_cycles: load.total_cycles,
             busy_pct: round1(load.busy_pct()),
