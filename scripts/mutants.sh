@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # mutants.sh - cargo-mutants over the pure code (make mutants): every small
 # change it makes to the numbers from the command line, the probe format,
-# checks and tally (probe/, l2_ping's and l2_load's), l2_load's schedule,
-# search and options, the rewrite, the counters, the idle schedule and the pool
+# checks and tally (probe/, l2_ping's and l2_load's), l2_load's modules
+# (src/load/: schedule, search, options, trial verdicts, report, plot), the rewrite, the counters, the idle schedule and the pool
 # sizing must make a unit test fail. Runs the workspace's unit tests (--lib)
 # for each mutant; prints the counts and the mutants no test noticed, which are
 # also in target/mutants/mutants.out/missed.txt. Installs cargo-mutants when
@@ -21,15 +21,16 @@ files=(
     "cli-values/src/*.rs"
     "probe/src/*.rs" l2-ping/src/cli.rs
     src/cli.rs src/echo/rewrite.rs src/echo/counters.rs src/echo/idle.rs src/echo/setup.rs
-    src/load/cli.rs src/load/schedule.rs src/load/search.rs src/load/trial.rs
+    "src/load/*.rs"
 )
 args=()
 for f in "${files[@]}"; do args+=(--file "$f"); done
 status=0
-# bring_up_port, a trial's loop and the search's trials drive a real port: the
-# integration tests cover them, not --lib.
+# bring_up_port, a trial's loop, the warm-up and the search's trials drive a
+# real port, and report::json writes stdout: the integration tests cover
+# them, not --lib.
 cargo mutants --workspace --test-workspace=true "${args[@]}" \
-    --exclude-re 'bring_up_port|trial::run|search::throughput' \
+    --exclude-re 'bring_up_port|trial::run|trial::warm_up|search::throughput|report::json' \
     --output target/mutants -j 1 "$@" -- --lib || status=$?
 out=target/mutants/mutants.out
 count() { if [[ -s $out/$1.txt ]]; then grep -c . "$out/$1.txt"; else echo 0; fi; }
