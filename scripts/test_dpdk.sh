@@ -212,10 +212,11 @@ build_from_source() {
     tar -xJf "$tarball" -C "$new/usr/local/src/dpdk" --strip-components=1
     : >"$log"
     for p in "${patches[@]}"; do
-        # --forward: a patch DPDK already has is an error, not silently reversed;
-        # no .orig or .rej files are left in the tree.
-        if ! patch -d "$new/usr/local/src/dpdk" -p1 --batch --forward --no-backup-if-mismatch \
-                --reject-file=- <"$p" >>"$log" 2>&1; then
+        # --fuzz=0: a patch made for another release fails instead of landing
+        # in the wrong place; --forward: one DPDK already has is an error, not
+        # silently reversed; no .orig or .rej files are left in the tree.
+        if ! patch -d "$new/usr/local/src/dpdk" -p1 --batch --forward --fuzz=0 \
+                --no-backup-if-mismatch --reject-file=- <"$p" >>"$log" 2>&1; then
             tail -n 20 "$log" >&2
             die "dpdk-patches/$VERSION/${p##*/} does not apply to DPDK $VERSION ($tarball): refresh it against that release, or remove it if DPDK has taken it (see $log)"
         fi
