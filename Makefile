@@ -24,9 +24,7 @@
 #   make build-arm64    the cross-build alone: target/aarch64-unknown-linux-gnu/release
 #   make bench   l2_echo/l2_multi_echo vs DPDK's testpmd, ratios (root; QUICK=1: short)
 #   make soak    the reliability tests with long overload runs (SOAK_SECS, default 30)
-#   make memif-stress  memif clients leaving a polling l2_echo in a loop: its crashes
-#                per 1000 disconnects (root; DPDK=V: in that lane's root, e.g. 26.07
-#                with dpdk-patches/26.07; MEMIF_STRESS_ARGS: scripts/memif_stress.sh's)
+#   make memif-stress  l2_echo's deaths per 1000 memif client departures (root; DPDK=V: in that lane)
 #   make stress-demo  the demo and the veth tests STRESS_RUNS times (default 20)
 #                under no load, a CPU-bound neighbour and heavy writeback (root)
 #   make fuzz    the cargo-fuzz targets, FUZZ_SECS each (default 60; nightly toolchain)
