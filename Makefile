@@ -24,6 +24,7 @@
 #   make build-arm64    the cross-build alone: target/aarch64-unknown-linux-gnu/release
 #   make bench   l2_echo/l2_multi_echo vs DPDK's testpmd, ratios (root; QUICK=1: short)
 #   make soak    the reliability tests with long overload runs (SOAK_SECS, default 30)
+#   make memif-stress  l2_echo's deaths per 1000 memif client departures (root; DPDK=V: in that lane)
 #   make stress-demo  the demo and the veth tests STRESS_RUNS times (default 20)
 #                under no load, a CPU-bound neighbour and heavy writeback (root)
 #   make fuzz    the cargo-fuzz targets, FUZZ_SECS each (default 60; nightly toolchain)
@@ -69,7 +70,8 @@ RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml)
 export PATH := $(PATH):$(HOME)/.cargo/bin:/usr/local/sbin:/usr/sbin:/sbin
 
 .PHONY: all build build-arm64 deps demo test test-dpdk test-dpdk-all test-arm64 vm-test vm-test-arm64 \
-	soak stress-demo bench fuzz asan lint clean rust docs install uninstall deb deb-arm64 test-deb mutants callgrind
+	soak stress-demo bench fuzz asan lint clean rust docs install uninstall deb deb-arm64 test-deb mutants callgrind \
+	memif-stress
 
 all: build
 
@@ -153,6 +155,16 @@ bench: build
 # The reliability tests with 30 s of overload per memif client (make test: 3 s).
 soak: deps
 	SOAK_SECS=$${SOAK_SECS:-30} $(CARGO) test --release --test reliability -- --nocapture $(ROOT_TESTS)
+
+# DPDK's memif disconnect race (#29), measured: a memif client connects to
+# l2_echo, floods it and leaves, 1000 times, and the server's deaths are
+# counted (scripts/memif_stress.sh; root; at most 600 s). DPDK=VERSION runs it
+# in that lane's root, against the DPDK built there (with dpdk-patches/VERSION
+# when from source): scripts/test_dpdk.sh VERSION --exec, which builds there.
+# No $(MAKE) in the recipe, so that make -n only prints it.
+memif-stress: $(if $(DPDK),,build)
+	@if [ -n "$(DPDK)" ]; then scripts/test_dpdk.sh $(DPDK) --exec scripts/memif_stress.sh $(MEMIF_STRESS_ARGS); \
+	 else scripts/memif_stress.sh $(MEMIF_STRESS_ARGS); fi
 
 # cargo-mutants over the pure code: what no unit test would notice (scripts/mutants.sh).
 mutants: deps

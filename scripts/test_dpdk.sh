@@ -3,13 +3,14 @@
 # one DPDK release, in a Debian root that holds it the way users get it:
 #
 #   test_dpdk.sh VERSION [CARGO_TEST_ARGS...]
+#   test_dpdk.sh VERSION --exec COMMAND [ARGS...]
 #
 #   VERSION   how it comes                       the root, under /var/cache/l2echo
 #   24.11     Debian 13's packages (trixie)      dpdk-24.11-trixie
 #   25.11     Debian sid's packages              dpdk-25.11-sid
-#   23.11.7   from source (Ubuntu 24.04's line)  dpdk-23.11.7-SHA, on Debian 12
-#   24.03     from source (the original's)       dpdk-24.03-SHA, on Debian 12
-#   26.07     from source (the newest)           dpdk-26.07-SHA, on Debian 12
+#   23.11.7   from source (Ubuntu 24.04's line)  dpdk-23.11.7-SHA-pPATCHES, on Debian 12
+#   24.03     from source (the original's)       dpdk-24.03-SHA-pPATCHES, on Debian 12
+#   26.07     from source (the newest)           dpdk-26.07-SHA-pPATCHES, on Debian 12
 #
 # From source is the original's README's way: meson -Dplatform=generic (here
 # with the drivers and apps the project and its tests use, DPDK_DRIVERS and
@@ -21,6 +22,14 @@
 # ones by scripts/debian_root.sh, the built ones copied from a Debian 12 build
 # root and named by the tarball's SHA-256, so another tarball makes another.
 #
+# A from-source DPDK is patched before meson runs: every
+# dpdk-patches/VERSION/*.patch of the checkout, in name order, with patch -p1
+# (now net/memif's fix of issue #29, which DPDK has not taken yet: see
+# docs/dpdk-memif-disconnect-race.md). A patch that does not apply stops the
+# build, naming it. The root's name carries a hash of the patches (PATCHES,
+# beside the tarball's SHA), so a changed patch builds a new root; a version
+# without patches keeps the plain name.
+#
 # Each run happens in a mount namespace of its own: /proc, /sys, /dev, this
 # machine's Rust toolchain (~/.rustup read-only, ~/.cargo with its bin/
 # read-only) and the checkout are bind-mounted into the root, /run and /tmp
@@ -29,7 +38,9 @@
 # so builds against different DPDKs never mix. Everything is unmounted on
 # exit, failure or Ctrl+C, and nothing mounted here reaches the host's mount
 # table. Arguments after VERSION go to cargo test. It prints the DPDK version
-# it tested and the counts.
+# it tested and the counts. With --exec, it builds the workspace (cargo build
+# --release) and runs COMMAND in the root instead, from the checkout, with
+# L2ECHO_DPDK_PATCHES naming the patches applied (make memif-stress DPDK=V).
 #
 # Needs root (debootstrap, chroot, mounts); as another user it says it skipped
 # and exits 0.
@@ -63,9 +74,19 @@ case $VERSION in
     24.11) SUITE=trixie ;;
     25.11) SUITE=sid ;;
     23.11.7|24.03|26.07) SUITE= ;;
-    *) die "usage: $PROG VERSION [CARGO_TEST_ARGS...]: VERSION is 24.11 or 25.11 (Debian's packages), or 23.11.7, 24.03 or 26.07 (from source)" ;;
+    *) die "usage: $PROG VERSION [CARGO_TEST_ARGS...] or $PROG VERSION --exec COMMAND [ARGS...]: VERSION is 24.11 or 25.11 (Debian's packages), or 23.11.7, 24.03 or 26.07 (from source)" ;;
 esac
 TARGET_DIR=$CHECKOUT/target/dpdk-$VERSION
+if [[ ${1:-} == --exec ]]; then
+    (( $# > 1 )) || die "--exec needs a command to run in the root: $PROG $VERSION --exec COMMAND [ARGS...]"
+fi
+# The local patches a from-source DPDK is built with, in the order applied.
+patches=()
+if [[ -z $SUITE && -d $CHECKOUT/dpdk-patches/$VERSION ]]; then
+    shopt -s nullglob
+    patches=("$CHECKOUT/dpdk-patches/$VERSION"/*.patch)
+    shopt -u nullglob
+fi
 
 if [[ $EUID -ne 0 ]]; then
     say "skipped: testing against DPDK $VERSION needs root (debootstrap, chroot, bind mounts); run: sudo make test-dpdk-all"
@@ -77,6 +98,9 @@ fi
 for tool in unshare chroot mount umount findmnt flock sha256sum; do
     command -v "$tool" >/dev/null || die "$tool not found (apt-get install util-linux mount coreutils)"
 done
+if (( ${#patches[@]} )); then
+    command -v patch >/dev/null || die "patch not found, needed for dpdk-patches/$VERSION (apt-get install patch)"
+fi
 
 # Everything below runs in a mount namespace of its own whose mounts are slaves
 # of the host's: what is mounted or unmounted here never propagates back, and
@@ -165,10 +189,20 @@ fetch_source() {
     echo "$file"
 }
 
+# A hash of the patches' names and contents, for the root's name.
+patches_id() {
+    local p
+    for p in "${patches[@]}"; do
+        printf '%s\n' "${p##*/}"
+        cat "$p"
+    done | sha256sum | cut -c1-12
+}
+
 # build_from_source TARBALL ROOT: a copy of the Debian 12 build root with the
-# tarball built and installed into its /usr/local, as the original's README does.
+# tarball, patched with dpdk-patches/VERSION, built and installed into its
+# /usr/local, as the original's README does.
 build_from_source() {
-    local tarball=$1 root=$2 base=$CACHE/bookworm-dpdk-build started=$SECONDS
+    local tarball=$1 root=$2 base=$CACHE/bookworm-dpdk-build started=$SECONDS p
     "$HERE/debian_root.sh" "$base" bookworm "${PACKAGES[@]}" "${BUILD_PACKAGES[@]}"
     local new=$root.new log=$root.build.log
     rm -rf --one-file-system "$new"
@@ -176,6 +210,18 @@ build_from_source() {
     rm -f "$new/.l2echo-root-complete"
     mkdir -p "$new/usr/local/src/dpdk"
     tar -xJf "$tarball" -C "$new/usr/local/src/dpdk" --strip-components=1
+    : >"$log"
+    for p in "${patches[@]}"; do
+        # --fuzz=0: a patch made for another release fails instead of landing
+        # in the wrong place; --forward: one DPDK already has is an error, not
+        # silently reversed; no .orig or .rej files are left in the tree.
+        if ! patch -d "$new/usr/local/src/dpdk" -p1 --batch --forward --fuzz=0 \
+                --no-backup-if-mismatch --reject-file=- <"$p" >>"$log" 2>&1; then
+            tail -n 20 "$log" >&2
+            die "dpdk-patches/$VERSION/${p##*/} does not apply to DPDK $VERSION ($tarball): refresh it against that release, or remove it if DPDK has taken it (see $log)"
+        fi
+        say "applied dpdk-patches/$VERSION/${p##*/}"
+    done
     say "building DPDK $VERSION from source in $new (once; about 6 minutes on 2 cores; log: $log)"
     mount -t proc proc "$new/proc"
     local status=0
@@ -186,14 +232,14 @@ build_from_source() {
                      -Dtests=false -Dexamples=
                  ninja -C build
                  ninja -C build install
-                 ldconfig' bash "$DPDK_DRIVERS" "$DPDK_APPS" >"$log" 2>&1 || status=$?
+                 ldconfig' bash "$DPDK_DRIVERS" "$DPDK_APPS" >>"$log" 2>&1 || status=$?
     umount "$new/proc"
     if (( status != 0 )); then
         tail -n 20 "$log" >&2
         die "building DPDK $VERSION failed (see $log); the next run starts over"
     fi
     rm -rf "$new/usr/local/src/dpdk"
-    echo "$VERSION $tarball" > "$new/.l2echo-root-complete"
+    echo "$VERSION $tarball ${patches[*]##*/}" > "$new/.l2echo-root-complete"
     mv "$new" "$root"
     say "DPDK $VERSION built and installed into $root/usr/local in $(( SECONDS - started )) s"
 }
@@ -206,6 +252,7 @@ else
     tarball=$(fetch_source)
     sha=$(sha256sum "$tarball" | cut -c1-12)
     ROOT=$CACHE/dpdk-$VERSION-$sha
+    (( ${#patches[@]} )) && ROOT+=-p$(patches_id)
     exec 9>"$ROOT.lock"
     flock 9   # one builder at a time; runs share a finished root
     [[ -f $ROOT/.l2echo-root-complete ]] || build_from_source "$tarball" "$ROOT"
@@ -260,7 +307,21 @@ fi
 
 version=$(in_root pkg-config --modversion libdpdk) || die "pkg-config finds no libdpdk in $ROOT"
 distro=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$ROOT/etc/os-release")
-say "testing against DPDK $version ($distro in $ROOT), target dir $TARGET_DIR"
+patched=
+(( ${#patches[@]} )) && patched=", patched with dpdk-patches/$VERSION: ${patches[*]##*/}"
+
+if [[ ${1:-} == --exec ]]; then
+    shift
+    say "running $* against DPDK $version ($distro in $ROOT$patched), target dir $TARGET_DIR"
+    root_env+=("L2ECHO_DPDK_PATCHES=${patches[*]##*/}")
+    status=0
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    in_background chroot "$ROOT" "${root_env[@]}" bash -c \
+        'cd "$1" && shift && cargo build --release --workspace && "$@"' bash "$CHECKOUT" "$@" || status=$?
+    (( status == 0 )) || die "DPDK $version: $1 failed (exit status $status)"
+    exit 0
+fi
+say "testing against DPDK $version ($distro in $ROOT$patched), target dir $TARGET_DIR"
 
 log=$ROOT/tmp/cargo-test.log   # on this run's tmpfs
 # Root runs the root-only tests too (tests/common: require_root).
