@@ -6,9 +6,9 @@ set -euo pipefail
 PROG=${0##*/}
 # libdpdk-dev: headers and pkg-config; dpdk: dpdk-devbind.py; dpdk-dev: dpdk-testpmd;
 # clang/libclang-dev: bindgen; libpcap-dev: l2_ping; dpkg-dev: make deb (dpkg-shlibdeps);
-# the rest: tests, demo and script checks.
+# patch: dpdk-patches/ for the from-source lanes; the rest: tests, demo and script checks.
 PACKAGES=(libdpdk-dev dpdk dpdk-dev pkg-config clang libclang-dev gcc libc6-dev make libpcap-dev dpkg-dev
-          iproute2 iputils-ping util-linux procps shellcheck python3 tcpdump)
+          iproute2 iputils-ping util-linux procps shellcheck python3 tcpdump patch)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -32,7 +32,12 @@ pub fn install_hook() {
 pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
         let recorded = LAST_PANIC.with(|last| last.borrow_mut().take());
-        anyhow!(recorded.unwrap_or_else(|| format!("panicked: {}", payload_text(&*payload))))
+        let text = recorded.unwrap_or_else(|| format!("panicked: {}", payload_text(&*payload)));
+        // Dropped before the error exists: a payload whose drop panics then
+        // unwinds past a plain String, not past a returned error that would
+        // leak (rust-lang/rust#47949).
+        drop(payload);
+        anyhow!(text)
     })
 }
 
