@@ -135,17 +135,17 @@ test:
 	@$(STAGE) --begin
 	@$(STAGE) deps-lint 120 $(MAKE) --no-print-directory deps lint
 	@$(STAGE) suite 420 $(CARGO) test --release --workspace -- $(ROOT_TESTS)
-	@$(STAGE) fuzz 240 scripts/fuzz.sh 5
-	@$(STAGE) asan 360 scripts/asan.sh
-	@if [ "$$(id -u)" -eq 0 ]; then $(STAGE) bench-quick 150 env QUICK=1 scripts/bench.py; \
+	@$(STAGE) fuzz 180 scripts/fuzz.sh 5
+	@$(STAGE) asan 270 scripts/asan.sh
+	@if [ "$$(id -u)" -eq 0 ]; then $(STAGE) bench-quick 120 env QUICK=1 scripts/bench.py; \
 	 else echo "bench.py QUICK=1: skipped: needs root (hugepages, namespaces)"; fi
-	@$(STAGE) dpdk-23.11.7 720 scripts/test_dpdk.sh 23.11.7 $(DPDK_LANE_TESTS)
-	@$(STAGE) dpdk-26.07 480 scripts/test_dpdk.sh 26.07 $(DPDK_LANE_TESTS)
-	@$(STAGE) deb 150 $(MAKE) --no-print-directory test-deb
-	@$(STAGE) vm-x86_64 300 $(MAKE) --no-print-directory vm-test
-	@$(STAGE) arm64-22.11 720 scripts/test_arm64.sh $(ARM64_REST_TESTS)
-	@$(STAGE) arm64-25.11 600 env $(ARM64_SID) scripts/test_arm64.sh $(DPDK_LANE_TESTS)
-	@$(STAGE) vm-aarch64 360 scripts/vm_test.sh --arch aarch64
+	@$(STAGE) dpdk-23.11.7 510 scripts/test_dpdk.sh 23.11.7 $(DPDK_LANE_TESTS)
+	@$(STAGE) dpdk-26.07 720 scripts/test_dpdk.sh 26.07 $(DPDK_LANE_TESTS)
+	@$(STAGE) deb 120 $(MAKE) --no-print-directory test-deb
+	@$(STAGE) vm-x86_64 180 $(MAKE) --no-print-directory vm-test
+	@$(STAGE) arm64-22.11 600 scripts/test_arm64.sh $(ARM64_REST_TESTS)
+	@$(STAGE) arm64-25.11 420 env $(ARM64_SID) scripts/test_arm64.sh $(DPDK_LANE_TESTS)
+	@$(STAGE) vm-aarch64 270 scripts/vm_test.sh --arch aarch64
 	@$(STAGE) --report
 
 # Rust vs testpmd, side by side (root, a quiet machine; QUICK=1: a short run).

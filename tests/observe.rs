@@ -250,7 +250,10 @@ fn secondary_gets_no_vdevs(output: &str) -> bool {
              that regression",
             dpdk_echo::DPDK_VERSION
         );
-        assert!(std::env::var_os("CI").is_none(), "under CI nothing skips: DPDK 24.03's secondaries attach to no vdev");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "under CI nothing skips: DPDK 24.03's secondaries attach to no vdev"
+        );
         println!(
             "skipped: this DPDK's vdev bus gives a secondary none of the primary's vdevs \
              (`failed to add vdev`: DPDK 24.03's regression, reverted in 24.07)"
