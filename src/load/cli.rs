@@ -213,6 +213,14 @@ mod tests {
     }
 
     #[test]
+    fn at_most_max_sizes_sizes() {
+        let sizes = |n: usize| vec!["64"; n].join(",");
+        assert_eq!(parse(&["--rate", "1", "--size", &sizes(MAX_SIZES)]).unwrap().size.len(), MAX_SIZES);
+        let err = parse(&["--rate", "1", "--size", &sizes(MAX_SIZES + 1)]).unwrap_err();
+        assert_eq!(cli_values::one_line(&err), format!("error: --size: at most {MAX_SIZES} sizes"));
+    }
+
+    #[test]
     fn a_trial_must_fit_its_bitset() {
         assert!(parse(&["--rate", "100000000", "--duration", "10"]).is_ok());
         let err = parse(&["--rate", "100000000", "--duration", "11"]).unwrap_err();
