@@ -24,7 +24,8 @@
 #   make build-arm64    the cross-build alone: target/aarch64-unknown-linux-gnu/release
 #   make bench   l2_echo/l2_multi_echo vs DPDK's testpmd, ratios (root; QUICK=1: short)
 #   make soak    the reliability tests with long overload runs (SOAK_SECS, default 30)
-#   make memif-stress  l2_echo's deaths per 1000 memif client departures (root; DPDK=V: in that lane)
+#   make memif-stress  l2_echo's deaths per 1000 memif client departures (root; DPDK=V: in that lane,
+#                UNPATCHED=1: that release without dpdk-patches/V)
 #   make stress-demo  the demo and the veth tests STRESS_RUNS times (default 20)
 #                under no load, a CPU-bound neighbour and heavy writeback (root)
 #   make fuzz    the cargo-fuzz targets, FUZZ_SECS each (default 60; nightly toolchain)
@@ -163,7 +164,7 @@ soak: deps
 # when from source): scripts/test_dpdk.sh VERSION --exec, which builds there.
 # No $(MAKE) in the recipe, so that make -n only prints it.
 memif-stress: $(if $(DPDK),,build)
-	@if [ -n "$(DPDK)" ]; then scripts/test_dpdk.sh $(DPDK) --exec scripts/memif_stress.sh $(MEMIF_STRESS_ARGS); \
+	@if [ -n "$(DPDK)" ]; then L2ECHO_DPDK_UNPATCHED=$(UNPATCHED) scripts/test_dpdk.sh $(DPDK) --exec scripts/memif_stress.sh $(MEMIF_STRESS_ARGS); \
 	 else scripts/memif_stress.sh $(MEMIF_STRESS_ARGS); fi
 
 # cargo-mutants over the pure code: what no unit test would notice (scripts/mutants.sh).

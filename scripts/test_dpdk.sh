@@ -28,7 +28,9 @@
 # docs/dpdk-memif-disconnect-race.md). A patch that does not apply stops the
 # build, naming it. The root's name carries a hash of the patches (PATCHES,
 # beside the tarball's SHA), so a changed patch builds a new root; a version
-# without patches keeps the plain name.
+# without patches keeps the plain name. L2ECHO_DPDK_UNPATCHED=1 builds and
+# uses the release as DPDK ships it (the plain name): the same stress on the
+# same release with and without the fix (make memif-stress DPDK=V UNPATCHED=1).
 #
 # Each run happens in a mount namespace of its own: /proc, /sys, /dev, this
 # machine's Rust toolchain (~/.rustup read-only, ~/.cargo with its bin/
@@ -82,7 +84,7 @@ if [[ ${1:-} == --exec ]]; then
 fi
 # The local patches a from-source DPDK is built with, in the order applied.
 patches=()
-if [[ -z $SUITE && -d $CHECKOUT/dpdk-patches/$VERSION ]]; then
+if [[ -z $SUITE && -z ${L2ECHO_DPDK_UNPATCHED:-} && -d $CHECKOUT/dpdk-patches/$VERSION ]]; then
     shopt -s nullglob
     patches=("$CHECKOUT/dpdk-patches/$VERSION"/*.patch)
     shopt -u nullglob
@@ -309,6 +311,7 @@ version=$(in_root pkg-config --modversion libdpdk) || die "pkg-config finds no l
 distro=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$ROOT/etc/os-release")
 patched=
 (( ${#patches[@]} )) && patched=", patched with dpdk-patches/$VERSION: ${patches[*]##*/}"
+[[ -n ${L2ECHO_DPDK_UNPATCHED:-} ]] && patched=", as DPDK ships it (L2ECHO_DPDK_UNPATCHED: no dpdk-patches/$VERSION)"
 
 if [[ ${1:-} == --exec ]]; then
     shift
