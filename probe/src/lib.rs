@@ -4,11 +4,13 @@
 //!
 //! - [`mac`]: Ethernet addresses, parsed and printed.
 //! - [`frame`]: the probe's bytes, built and checked.
+//! - [`inet`]: the Internet checksum of IPv4, ICMP and UDP.
 //! - [`tally`]: what became of each probe sent: good, bad, late or lost;
 //!   duplicates, unmatched frames and reordering beside; round-trip times in
 //!   an HDR histogram.
 
 pub mod frame;
+pub mod inet;
 pub mod mac;
 pub mod tally;
 

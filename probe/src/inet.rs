@@ -1,0 +1,64 @@
+//! The Internet checksum (RFC 1071) of IPv4, ICMP and UDP: the probe's IPv4
+//! header carries one, and the echo's `--mode icmp` checks and rewrites them.
+
+/// The one's-complement sum of `bytes` read as big-endian 16-bit words (an
+/// odd last byte padded with a zero), folded to 16 bits. Not complemented:
+/// a header whose checksum field is right sums to 0xffff.
+pub fn ones_sum(bytes: &[u8]) -> u16 {
+    let mut words = bytes.chunks_exact(2);
+    let mut sum: u64 = words.by_ref().map(|w| u64::from(u16::from_be_bytes([w[0], w[1]]))).sum();
+    if let [last] = words.remainder() {
+        sum += u64::from(*last) << 8;
+    }
+    fold(sum)
+}
+
+/// The checksum of `bytes`, to be written into its field (zeroed first).
+pub fn checksum(bytes: &[u8]) -> u16 {
+    !ones_sum(bytes)
+}
+
+/// Whether `bytes`, checksum field included, carry a right checksum.
+pub fn is_valid(bytes: &[u8]) -> bool {
+    ones_sum(bytes) == 0xffff
+}
+
+fn fold(mut sum: u64) -> u16 {
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    sum as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_checksum_is_rfc_1071s() {
+        // The textbook IPv4 header (its sum carries into the upper half).
+        let header =
+            [0x45, 0, 0, 0x73, 0, 0, 0x40, 0, 0x40, 0x11, 0, 0, 0xc0, 0xa8, 0, 1, 0xc0, 0xa8, 0, 0xc7];
+        assert_eq!(checksum(&header), 0xb861);
+        assert_eq!(checksum(&[0; 20]), 0xffff);
+        // RFC 1071's worked example: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2.
+        assert_eq!(ones_sum(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]), 0xddf2);
+    }
+
+    #[test]
+    fn an_odd_last_byte_is_padded_with_zero() {
+        assert_eq!(ones_sum(&[0x12, 0x34, 0x56]), 0x1234 + 0x5600);
+        assert_eq!(ones_sum(&[0xff]), 0xff00);
+    }
+
+    #[test]
+    fn a_filled_in_checksum_validates_and_a_flipped_bit_does_not() {
+        let mut header =
+            [0x45, 0, 0, 0x73, 0, 0, 0x40, 0, 0x40, 0x11, 0, 0, 0xc0, 0xa8, 0, 1, 0xc0, 0xa8, 0, 0xc7];
+        let filled_in = checksum(&header);
+        header[10..12].copy_from_slice(&filled_in.to_be_bytes());
+        assert!(is_valid(&header));
+        header[19] ^= 1;
+        assert!(!is_valid(&header));
+    }
+}
