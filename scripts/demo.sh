@@ -10,11 +10,16 @@
 #   2. l2_ping sends frames to the port's MAC: every one comes back rewritten,
 #      with the round-trip percentiles;
 #   3. l2_multi_echo runs 2 queues; l2_ping --flows 32 spreads flows over both,
-#      and the per-queue counts show both echoing.
+#      and the per-queue counts show both echoing;
+#   4. l2_echo --mode icmp --ip takes the kernel's place: it answers the
+#      peer's ARP request (the neighbour entry is removed first) and every
+#      ping, from user space.
+# It ends with ping's round trip from the kernel, from the L2 echo (none) and
+# from l2_echo --mode icmp, one line each.
 # CPU 0 is kept for the kernel and the peer (ping, l2_ping), as DPDK deployments
 # keep a housekeeping CPU: the polling lcores run on the other CPUs, so they
 # cannot starve the side that counts the replies.
-# Exits 0 only when all three hold. Everything it creates is removed on
+# Exits 0 only when all four hold. Everything it creates is removed on
 # success, failure or Ctrl+C.
 set -euo pipefail
 # sysctl lives in sbin, which a user's PATH (kept by sudo -E or env) may lack.
@@ -86,7 +91,8 @@ echo_mac=$(ip netns exec "$NS_ECHO" cat "/sys/class/net/$ECHO_IF/address")
 
 step "While the kernel owns $ECHO_IP, it answers"
 ip -n "$NS_ECHO" addr add "$ECHO_IP/24" dev "$ECHO_IF"
-ip netns exec "$NS_PEER" ping -c 2 -i 0.2 -W 1 "$ECHO_IP" | tail -2
+kernel_ping=$(ip netns exec "$NS_PEER" ping -c "$PINGS" -i 0.2 -W 1 "$ECHO_IP" || true)
+echo "$kernel_ping" | tail -2
 ip -n "$NS_ECHO" addr flush dev "$ECHO_IF"
 # ARP will never resolve once DPDK owns the port: pin the neighbour, as one would for a VM NIC.
 ip -n "$NS_PEER" neigh replace "$ECHO_IP" lladdr "$echo_mac" dev "$PEER_IF"
@@ -183,15 +189,43 @@ busy_queues=$(awk '$1 > 0' <<<"$queue_rx" | wc -l)
 flows_lost=$(json_field lost "$flows_json")
 flows_bad=$(json_field bad "$flows_json")
 
+step "4. l2_echo --mode icmp --ip $ECHO_IP answers ARP and ping from user space"
+# Forget the pinned neighbour: the peer has to ask, and l2_echo has to answer.
+ip -n "$NS_PEER" neigh del "$ECHO_IP" dev "$PEER_IF"
+start_echo l2_echo "$L2_ECHO" 1 "${echo_lcores[@]}" -- --mode icmp --ip "$ECHO_IP"
+icmp_ping=$(peer ping -c "$PINGS" -i 0.2 -W 1 "$ECHO_IP" || true)
+echo "$icmp_ping" | tail -2
+ip -n "$NS_PEER" neigh show "$ECHO_IP" dev "$PEER_IF"
+stop_echo l2_echo
+icmp_received=$(grep -oE '[0-9]+ received' <<<"$icmp_ping" | cut -d' ' -f1)
+arp_replies=$(json_field arp_replies)
+icmp_tx=$(json_field tx_packets)
+
 echo
 proof1=$([[ $loss == 100 ]] && (( rx >= PINGS + probes && tx == rx )) && echo yes || echo no)
 proof2=$([[ $ping2_rc -eq 0 ]] && echo yes || echo no)
 proof3=$([[ ${flows_lost:-x} == 0 && ${flows_bad:-x} == 0 ]] && (( busy_queues == 2 )) && echo yes || echo no)
 echo "1. kernel silent (ping ${loss:-?}% loss) while l2_echo echoed $tx of $rx frames: $proof1"
 echo "2. every l2_ping probe came back from $echo_mac, rewritten to the sender: $proof2"
+proof4=$( (( ${icmp_received:-0} == PINGS && ${arp_replies:-0} >= 1 && icmp_tx == PINGS + arp_replies )) && echo yes || echo no)
 echo "3. l2_multi_echo echoed 32 flows on both queues (per-queue rx: $(paste -sd/ <<<"$queue_rx")), nothing lost: $proof3"
-if [[ $proof1 == yes && $proof2 == yes && $proof3 == yes ]]; then
-    echo "PROVEN: the kernel no longer answers, the echo servers answer at layer 2, and RSS-style spreading feeds every queue."
+echo "4. l2_echo --mode icmp answered ${arp_replies:-0} ARP request(s) and ${icmp_received:-0} of $PINGS pings (it sent $icmp_tx): $proof4"
+echo
+# rtt_line LABEL PING_OUTPUT: ping's round trip, or its loss when nothing came back.
+rtt_line() {
+    local rtt
+    rtt=$(grep -oE 'rtt [^=]+= [0-9./]+ ms' <<<"$2" | sed 's/.*= //') || true
+    if [[ -n $rtt ]]; then
+        printf 'ping %-34s min/avg/max/mdev %s\n' "$1:" "$rtt"
+    else
+        printf 'ping %-34s %s\n' "$1:" "$(grep -oE '[0-9.]+% packet loss' <<<"$2")"
+    fi
+}
+rtt_line "the kernel" "$kernel_ping"
+rtt_line "l2_echo (L2 echo, no IP)" "$ping_out"
+rtt_line "l2_echo --mode icmp" "$icmp_ping"
+if [[ $proof1 == yes && $proof2 == yes && $proof3 == yes && $proof4 == yes ]]; then
+    echo "PROVEN: the kernel no longer answers, the echo servers answer at layer 2, RSS-style spreading feeds every queue, and DPDK answers ping in the kernel's place."
 else
-    die "not proven (see the three lines above)"
+    die "not proven (see the four lines above)"
 fi

@@ -3,14 +3,17 @@
 //! cli-values); a bad value is one line naming the option and its range.
 
 use std::ffi::OsString;
+use std::net::Ipv4Addr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use clap::error::ErrorKind;
 use clap::{Command, CommandFactory, FromArgMatches, Parser};
 use cli_values::{int_in, secs_in};
 
 use crate::dpdk::{MAX_BURST, MAX_PORT_ID};
-use crate::echo::{EchoConfig, IdleMode, IdleSleeps, Mode, PortConfig, MAX_MBUFS};
+use crate::echo::icmp::is_host_address;
+use crate::echo::{EchoConfig, IdleMode, IdleSleeps, Mode, PortConfig, Rewrite, MAX_MBUFS};
 
 /// `--version`: ours, the DPDK compiled against, and the DPDK whose libraries
 /// were loaded, which can differ (a bug report needs both).
@@ -24,6 +27,15 @@ pub fn version() -> &'static str {
             crate::dpdk::library_version()
         )
     })
+}
+
+/// `--ip`: an address a host can have (see [`is_host_address`]).
+fn host_address(text: &str) -> Result<Ipv4Addr, String> {
+    let ip: Ipv4Addr = text.parse().map_err(|_| "not an IPv4 address (e.g. 10.0.0.2)".to_string())?;
+    if !is_host_address(ip) {
+        return Err("not a unicast address (not 0.0.0.0, broadcast, multicast, loopback or 240/4)".into());
+    }
+    Ok(ip)
 }
 
 /// `--stats` at most once a day.
@@ -105,9 +117,14 @@ pub struct Options {
           value_parser = int_in(1, MAX_MBUFS))]
     pub mbufs: u32,
 
-    /// How frames go back: reply (dst <- src, src <- port MAC) or swap (dst <-> src).
+    /// How frames go back: reply (dst <- src, src <- port MAC), swap (dst <->
+    /// src), or icmp (answer ARP and ping for --ip, drop the rest).
     #[arg(long, value_enum, default_value_t = Mode::Reply)]
     pub mode: Mode,
+
+    /// With --mode icmp: the IPv4 address answered for (ARP and ICMP echo).
+    #[arg(long, value_name = "ADDRESS", required_if_eq("mode", "icmp"), value_parser = host_address)]
+    pub ip: Option<Ipv4Addr>,
 
     /// Print rates every SECS seconds (0 = never).
     #[arg(long, value_name = "SECS", default_value_t = 0, allow_hyphen_values = true,
@@ -165,7 +182,12 @@ impl Options {
         args: Vec<OsString>,
     ) -> Result<Options, clap::Error> {
         let matches = Options::command_for(name, about).try_get_matches_from(args)?;
-        Options::from_arg_matches(&matches)
+        let opts = Options::from_arg_matches(&matches)?;
+        if opts.ip.is_some() && opts.mode != Mode::Icmp {
+            let mut cmd = Options::command_for(name, about);
+            return Err(cmd.error(ErrorKind::ArgumentConflict, "--ip is only used with --mode icmp"));
+        }
+        Ok(opts)
     }
 
     /// As [`Options::try_parse_for`]; prints help, version or a one-line
@@ -181,8 +203,14 @@ impl Options {
     }
 
     pub fn echo_config(&self) -> EchoConfig {
+        let rewrite = match (self.mode, self.ip) {
+            (Mode::Reply, _) => Rewrite::Reply,
+            (Mode::Swap, _) => Rewrite::Swap,
+            (Mode::Icmp, Some(ip)) => Rewrite::Icmp(ip),
+            (Mode::Icmp, None) => unreachable!("clap requires --ip with --mode icmp"),
+        };
         EchoConfig {
-            mode: self.mode,
+            rewrite,
             burst: self.burst,
             stats_every: (self.stats > 0).then(|| Duration::from_secs(self.stats)),
             duration: self.duration,
@@ -223,6 +251,7 @@ mod tests {
         assert_eq!((o.port, o.burst, o.rxd, o.txd, o.mbufs), (0, 32, 1024, 1024, 8191));
         assert_eq!(o.mode, Mode::Reply);
         let echo = o.echo_config();
+        assert_eq!(echo.rewrite, Rewrite::Reply);
         assert_eq!((echo.stats_every, echo.duration, o.json), (None, None, false));
     }
 
@@ -251,10 +280,16 @@ mod tests {
         let port = o.port_config();
         assert_eq!((port.port, port.burst, port.rxd, port.txd, port.mbufs), (2, 64, 512, 256, 4096));
         let echo = o.echo_config();
-        assert_eq!((echo.mode, echo.burst), (Mode::Swap, 64));
+        assert_eq!((echo.rewrite, echo.burst), (Rewrite::Swap, 64));
         assert_eq!(echo.stats_every, Some(Duration::from_secs(2)));
         assert_eq!(echo.duration, Some(Duration::from_millis(500)));
         assert!(o.json);
+    }
+
+    #[test]
+    fn icmp_mode_answers_for_its_ip() {
+        let o = parse(&["--mode", "icmp", "--ip", "10.0.0.2"]).unwrap();
+        assert_eq!(o.echo_config().rewrite, Rewrite::Icmp(Ipv4Addr::new(10, 0, 0, 2)));
     }
 
     #[test]
@@ -291,6 +326,15 @@ mod tests {
             &["--duration", "1e300"],
             &["--duration", "inf"],
             &["--port", "x"],
+            &["--mode", "icmp"],
+            &["--mode", "icmp", "--ip", "10.0.0"],
+            &["--mode", "icmp", "--ip", "0.0.0.0"],
+            &["--mode", "icmp", "--ip", "255.255.255.255"],
+            &["--mode", "icmp", "--ip", "224.0.0.1"],
+            &["--mode", "icmp", "--ip", "127.0.0.1"],
+            &["--mode", "icmp", "--ip", "fe80::1"],
+            &["--ip", "10.0.0.2"],
+            &["--mode", "swap", "--ip", "10.0.0.2"],
             &["--unknown"],
             &["stray"],
         ] {

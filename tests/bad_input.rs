@@ -32,7 +32,24 @@ fn every_bad_command_line_is_refused_clearly() {
     let cases: Vec<Case> = vec![
         ("unknown option", L2_ECHO, null(&[]), vec!["--frobnicate"], 2, s("unexpected argument '--frobnicate'")),
         ("stray argument", L2_ECHO, null(&[]), vec!["stray"], 2, s("unexpected argument 'stray'")),
-        ("unknown mode", L2_ECHO, null(&[]), vec!["--mode", "flip"], 2, s("[possible values: reply, swap]")),
+        ("unknown mode", L2_ECHO, null(&[]), vec!["--mode", "flip"], 2, s("[possible values: reply, swap, icmp]")),
+        (
+            "icmp mode without an address",
+            L2_ECHO,
+            null(&[]),
+            vec!["--mode", "icmp"],
+            2,
+            s("the following required arguments were not provided: --ip <ADDRESS>"),
+        ),
+        (
+            "an address that is not a host's",
+            L2_ECHO,
+            null(&[]),
+            vec!["--mode", "icmp", "--ip", "224.0.0.1"],
+            2,
+            s("invalid value '224.0.0.1' for '--ip <ADDRESS>': not a unicast address"),
+        ),
+        ("an address without icmp mode", L2_MULTI_ECHO, null(&[]), vec!["--ip", "10.0.0.2"], 2, s("--ip is only used with --mode icmp")),
         ("no port at all", L2_ECHO, eal(&["-l", "0"]), vec![], 1, s("bind a NIC to DPDK with `sudo l2echo-bind-nic`")),
         (
             "a port that does not exist",

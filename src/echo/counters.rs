@@ -16,6 +16,12 @@ pub struct QueueCounts {
     pub tx_dropped: u64,
     /// Shorter than an Ethernet header (freed unread).
     pub runt_dropped: u64,
+    /// `--mode icmp`: ARP requests for its address answered (sent to the TX
+    /// queue with the echo replies: part of tx_packets or tx_dropped).
+    pub arp_replies: u64,
+    /// `--mode icmp`: frames neither an ARP request for its address nor an
+    /// ICMP echo request to it (freed unanswered).
+    pub ignored: u64,
     /// Cycles (rte_rdtsc) spent in polls that returned frames: receive,
     /// rewrite, transmit.
     pub busy_cycles: u64,
@@ -31,11 +37,18 @@ impl QueueCounts {
         self.tx_packets += other.tx_packets;
         self.tx_dropped += other.tx_dropped;
         self.runt_dropped += other.runt_dropped;
+        self.arp_replies += other.arp_replies;
+        self.ignored += other.ignored;
         self.busy_cycles += other.busy_cycles;
         self.slept_cycles += other.slept_cycles;
         for (mine, theirs) in self.bursts.0.iter_mut().zip(other.bursts.0) {
             *mine += theirs;
         }
+    }
+
+    /// Frames received and not sent: refused by TX, runts, ignored.
+    pub fn dropped(&self) -> u64 {
+        self.tx_dropped + self.runt_dropped + self.ignored
     }
 }
 
@@ -89,6 +102,8 @@ pub struct QueueCounters {
     tx_packets: AtomicU64,
     tx_dropped: AtomicU64,
     runt_dropped: AtomicU64,
+    arp_replies: AtomicU64,
+    ignored: AtomicU64,
     busy_cycles: AtomicU64,
     bursts: [AtomicU64; 5],
     slept_cycles: AtomicU64,
@@ -108,6 +123,8 @@ impl QueueCounters {
         self.tx_packets.store(counts.tx_packets, Ordering::Relaxed);
         self.tx_dropped.store(counts.tx_dropped, Ordering::Relaxed);
         self.runt_dropped.store(counts.runt_dropped, Ordering::Relaxed);
+        self.arp_replies.store(counts.arp_replies, Ordering::Relaxed);
+        self.ignored.store(counts.ignored, Ordering::Relaxed);
         self.busy_cycles.store(counts.busy_cycles, Ordering::Relaxed);
         for (published, polls) in self.bursts.iter().zip(counts.bursts.0) {
             published.store(polls, Ordering::Relaxed);
@@ -128,6 +145,8 @@ impl QueueCounters {
             tx_packets: self.tx_packets.load(Ordering::Relaxed),
             tx_dropped: self.tx_dropped.load(Ordering::Relaxed),
             runt_dropped: self.runt_dropped.load(Ordering::Relaxed),
+            arp_replies: self.arp_replies.load(Ordering::Relaxed),
+            ignored: self.ignored.load(Ordering::Relaxed),
             busy_cycles: self.busy_cycles.load(Ordering::Relaxed),
             bursts: PollSizes(std::array::from_fn(|i| self.bursts[i].load(Ordering::Relaxed))),
             slept_cycles: self.slept_cycles.load(Ordering::Relaxed),
@@ -195,6 +214,8 @@ mod tests {
             tx_packets: 7,
             tx_dropped: 3,
             runt_dropped: 1,
+            arp_replies: 2,
+            ignored: 4,
             busy_cycles: 700,
             bursts: PollSizes([3, 1, 0, 0, 4]),
             slept_cycles: 5,
@@ -222,11 +243,14 @@ mod tests {
             tx_packets: 14,
             tx_dropped: 6,
             runt_dropped: 2,
+            arp_replies: 4,
+            ignored: 8,
             busy_cycles: 1400,
             bursts: PollSizes([18, 2, 0, 0, 8]),
             slept_cycles: 80,
         };
         assert_eq!(sum, doubled);
+        assert_eq!(doubled.dropped(), 6 + 2 + 8);
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! The echo itself: the header rewrite, the per-queue loop, its counters, the
+//! The echo itself: the header rewrite (or ARP and ICMP answered), the per-queue loop, its counters, the
 //! port bring-up and the run that ties them to the lcores. Shared by both
 //! binaries: l2_echo runs it on one lcore, l2_multi_echo on all of them.
 
 mod counters;
+pub mod icmp;
 mod idle;
 mod live;
 mod monitor;
@@ -12,6 +13,7 @@ mod setup;
 mod summary;
 
 use std::io::{self, Write};
+use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -32,10 +34,37 @@ use crate::panic;
 use crate::quit::QuitFlag;
 use queue_loop::echo_queue;
 
+/// What the echo does to a frame: `--mode`, with `--ip` for icmp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rewrite {
+    Reply,
+    Swap,
+    /// ARP and ICMP echo answered for this address.
+    Icmp(Ipv4Addr),
+}
+
+impl Rewrite {
+    pub fn mode(self) -> Mode {
+        match self {
+            Rewrite::Reply => Mode::Reply,
+            Rewrite::Swap => Mode::Swap,
+            Rewrite::Icmp(_) => Mode::Icmp,
+        }
+    }
+
+    /// The address answered for (`--mode icmp`).
+    pub fn ip(self) -> Option<Ipv4Addr> {
+        match self {
+            Rewrite::Icmp(ip) => Some(ip),
+            Rewrite::Reply | Rewrite::Swap => None,
+        }
+    }
+}
+
 /// How the echo runs, from the command line.
 #[derive(Debug, Clone)]
 pub struct EchoConfig {
-    pub mode: Mode,
+    pub rewrite: Rewrite,
     /// Most frames per poll.
     pub burst: u16,
     /// Print rates this often.
@@ -106,7 +135,7 @@ pub fn serve(
     // dpdk-telemetry.py's /l2echo/stats and EAL's lcore usage read the counters from now on.
     let shown = live::show(live::LiveRun {
         port: port.id(),
-        mode: config.mode,
+        mode: config.rewrite.mode(),
         started,
         tsc_hz,
         lcores: lcores.to_vec(),

@@ -102,7 +102,7 @@ fn print_rates(
                 lcore.id(),
                 rate(b.rx_packets, n.rx_packets),
                 rate(b.tx_packets, n.tx_packets),
-                (n.tx_dropped + n.runt_dropped) - (b.tx_dropped + b.runt_dropped),
+                n.dropped() - b.dropped(),
                 load_text(b, n, span.cycles),
             )?;
         }
@@ -114,8 +114,7 @@ fn print_rates(
         "[{at:7.1} s] total: rx {} tx {} dropped {} (since start: rx {} tx {}){load}",
         rate(total_before.rx_packets, total_now.rx_packets),
         rate(total_before.tx_packets, total_now.tx_packets),
-        (total_now.tx_dropped + total_now.runt_dropped)
-            - (total_before.tx_dropped + total_before.runt_dropped),
+        total_now.dropped() - total_before.dropped(),
         total_now.rx_packets,
         total_now.tx_packets,
     )

@@ -3,15 +3,17 @@
 use crate::arch;
 use crate::dpdk::{MacAddr, MbufBurst, QueuePair};
 use crate::echo::counters::{QueueCounters, QueueCounts};
+use crate::echo::icmp::Responder;
 use crate::echo::idle::{Adaptive, Idle, IdleMode, Poll};
-use crate::echo::rewrite::{self, Mode};
-use crate::echo::EchoConfig;
+use crate::echo::rewrite::{self, Fate};
+use crate::echo::{EchoConfig, Rewrite};
 use crate::quit::QuitFlag;
 
-/// Receives bursts of up to `config.burst` frames, rewrites each for
-/// `config.mode`, sends them back out, and frees runts and whatever TX
-/// refused; between empty polls it does what `config.idle` says. Publishes
-/// its totals to `counters` after every burst, until `quit` is set.
+/// Receives bursts of up to `config.burst` frames, rewrites each as
+/// `config.rewrite` says, sends them back out, and frees runts, ignored
+/// frames and whatever TX refused; between empty polls it does what
+/// `config.idle` says. Publishes its totals to `counters` after every burst,
+/// until `quit` is set.
 pub fn echo_queue(
     mut queue: QueuePair<'_>,
     config: &EchoConfig,
@@ -19,20 +21,24 @@ pub fn echo_queue(
     counters: &QueueCounters,
     quit: &QuitFlag,
 ) {
-    // One monomorphised loop per mode and idle policy: no test per packet.
+    // One monomorphised loop per rewrite and idle policy: no test per packet.
     let q = &mut queue;
     let burst = config.burst;
-    match (config.mode, config.idle) {
-        (Mode::Reply, IdleMode::Poll) => {
-            poll(q, burst, counters, quit, |f| rewrite::reply(f, &port_mac.0), Poll)
+    let reply = |f: &mut [u8]| Fate::echo_unless_runt(rewrite::reply(f, &port_mac.0));
+    let swap = |f: &mut [u8]| Fate::echo_unless_runt(rewrite::swap(f));
+    let adaptive = || Adaptive::for_this_thread(config.idle_sleeps);
+    match (config.rewrite, config.idle) {
+        (Rewrite::Reply, IdleMode::Poll) => poll(q, burst, counters, quit, reply, Poll),
+        (Rewrite::Swap, IdleMode::Poll) => poll(q, burst, counters, quit, swap, Poll),
+        (Rewrite::Icmp(ip), IdleMode::Poll) => {
+            let responder = Responder { mac: port_mac.0, ip: ip.octets() };
+            poll(q, burst, counters, quit, |f| responder.answer(f), Poll)
         }
-        (Mode::Swap, IdleMode::Poll) => poll(q, burst, counters, quit, rewrite::swap, Poll),
-        (Mode::Reply, IdleMode::Adaptive) => {
-            let idle = Adaptive::for_this_thread(config.idle_sleeps);
-            poll(q, burst, counters, quit, |f| rewrite::reply(f, &port_mac.0), idle)
-        }
-        (Mode::Swap, IdleMode::Adaptive) => {
-            poll(q, burst, counters, quit, rewrite::swap, Adaptive::for_this_thread(config.idle_sleeps))
+        (Rewrite::Reply, IdleMode::Adaptive) => poll(q, burst, counters, quit, reply, adaptive()),
+        (Rewrite::Swap, IdleMode::Adaptive) => poll(q, burst, counters, quit, swap, adaptive()),
+        (Rewrite::Icmp(ip), IdleMode::Adaptive) => {
+            let responder = Responder { mac: port_mac.0, ip: ip.octets() };
+            poll(q, burst, counters, quit, |f| responder.answer(f), adaptive())
         }
     }
 }
@@ -46,7 +52,7 @@ fn poll(
     burst: u16,
     counters: &QueueCounters,
     quit: &QuitFlag,
-    mut rewrite: impl FnMut(&mut [u8]) -> bool,
+    mut rewrite: impl FnMut(&mut [u8]) -> Fate,
     mut idle: impl Idle,
 ) {
     let mut mbufs = MbufBurst::new(queue);
@@ -63,12 +69,26 @@ fn poll(
             continue;
         }
         idle.frames();
-        let runts = mbufs.retain_frames(&mut rewrite);
+        let kept = received
+            - mbufs.retain_frames(|frame| match rewrite(frame) {
+                Fate::Echo => true,
+                Fate::ArpReply => {
+                    counts.arp_replies += 1;
+                    true
+                }
+                Fate::Runt => {
+                    counts.runt_dropped += 1;
+                    false
+                }
+                Fate::Ignored => {
+                    counts.ignored += 1;
+                    false
+                }
+            });
         let sent = mbufs.transmit();
         counts.rx_packets += received as u64;
-        counts.runt_dropped += runts as u64;
         counts.tx_packets += sent as u64;
-        counts.tx_dropped += (received - runts - sent) as u64;
+        counts.tx_dropped += (kept - sent) as u64;
         let now = arch::cycles();
         counts.busy_cycles += now.saturating_sub(poll_started);
         poll_started = now;

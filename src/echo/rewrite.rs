@@ -17,6 +17,34 @@ pub enum Mode {
     Reply,
     /// Exchange dst and src, like testpmd's macswap (for benchmarks against it).
     Swap,
+    /// Answer ARP requests for --ip and ICMP echo requests to it, like
+    /// testpmd's icmpecho; count and free every other frame.
+    Icmp,
+}
+
+/// What the loop does with a frame once its mode has looked at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    /// Rewritten in place: send it back.
+    Echo,
+    /// An ARP request for the echo's address, now its reply: send it.
+    ArpReply,
+    /// Shorter than an Ethernet header: freed unread.
+    Runt,
+    /// Not for this mode to answer (--mode icmp): counted and freed.
+    Ignored,
+}
+
+impl Fate {
+    /// An L2 rewrite's fate: sent back, or a runt.
+    #[inline(always)]
+    pub fn echo_unless_runt(rewritten: bool) -> Fate {
+        if rewritten {
+            Fate::Echo
+        } else {
+            Fate::Runt
+        }
+    }
 }
 
 impl std::fmt::Display for Mode {
@@ -24,6 +52,7 @@ impl std::fmt::Display for Mode {
         f.write_str(match self {
             Mode::Reply => "reply",
             Mode::Swap => "swap",
+            Mode::Icmp => "icmp",
         })
     }
 }
@@ -76,7 +105,8 @@ mod tests {
 
     #[test]
     fn modes_print_as_typed() {
-        assert_eq!((Mode::Reply.to_string(), Mode::Swap.to_string()), ("reply".into(), "swap".into()));
+        let printed = [Mode::Reply, Mode::Swap, Mode::Icmp].map(|m| m.to_string());
+        assert_eq!(printed, ["reply", "swap", "icmp"]);
     }
 
     const PORT: [u8; 6] = [0x02, 0, 0, 0, 0, 0xaa];

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Write};
+use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -85,6 +86,9 @@ pub struct Summary {
     pub port: u16,
     pub port_mac: String,
     pub mode: Mode,
+    /// The address answered for (`--mode icmp`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<Ipv4Addr>,
     pub idle: IdleMode,
     pub elapsed_s: f64,
     /// Cycles per second of the counter the load is measured with (rte_get_tsc_hz).
@@ -117,7 +121,8 @@ impl Summary {
         Summary {
             port,
             port_mac: mac.to_string(),
-            mode: config.mode,
+            mode: config.rewrite.mode(),
+            ip: config.rewrite.ip(),
             idle: config.idle,
             elapsed_s: elapsed.as_secs_f64(),
             tsc_hz,
@@ -162,6 +167,9 @@ impl fmt::Display for Summary {
             "  echo:  rx_packets {} tx_packets {} tx_dropped {} runt_dropped {}",
             t.rx_packets, t.tx_packets, t.tx_dropped, t.runt_dropped
         )?;
+        if let Some(ip) = self.ip {
+            writeln!(f, "  icmp:  ip {ip} arp_replies {} ignored {}", t.arp_replies, t.ignored)?;
+        }
         writeln!(
             f,
             "  port:  ipackets {} opackets {} imissed {} ierrors {} oerrors {} rx_nombuf {}",
@@ -174,9 +182,13 @@ impl fmt::Display for Summary {
         )?;
         for q in &self.queues {
             let c = &q.counts;
+            let icmp = match self.ip {
+                Some(_) => format!(" arp_replies {} ignored {}", c.arp_replies, c.ignored),
+                None => String::new(),
+            };
             writeln!(
                 f,
-                "  queue {} (lcore {}): rx_packets {} tx_packets {} tx_dropped {} runt_dropped {}",
+                "  queue {} (lcore {}): rx_packets {} tx_packets {} tx_dropped {} runt_dropped {}{icmp}",
                 q.queue, q.lcore, c.rx_packets, c.tx_packets, c.tx_dropped, c.runt_dropped
             )?;
             let polls: Vec<String> = c.bursts.iter().map(|(name, n)| format!("{name}:{n}")).collect();
