@@ -163,6 +163,42 @@ mod tests {
     }
 
     #[test]
+    fn the_search_table_has_a_row_per_size_with_the_latency_at_each_load() {
+        use crate::load::search::LatencyTrial;
+        let at = |load_pct: u64, p50: u64, p999: u64| {
+            let mut trial = clean();
+            trial.rtt_ns = Some(Percentiles { min: 0, p50, p90: 0, p99: 0, p999, p9999: 0, max: 0 });
+            LatencyTrial { load_pct, trial }
+        };
+        let rows = [
+            SizeResult {
+                size: 64,
+                throughput_pps: 1_250_000,
+                trials: vec![clean(), clean(), clean()],
+                latency: vec![
+                    at(10, 1500, 9000),
+                    at(50, 2500, 9100),
+                    at(90, 3500, 9200),
+                    at(100, 4500, 12_345),
+                ],
+            },
+            // No latency trial at 90%: a dash in its place.
+            SizeResult {
+                size: 1518,
+                throughput_pps: 0,
+                trials: vec![clean()],
+                latency: vec![at(10, 1000, 2000), at(50, 1000, 2000), at(100, 1000, 2000)],
+            },
+        ];
+        let table = search_table(&rows);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        assert!(lines[0].starts_with("  size  throughput pps  trials"), "{table}");
+        assert_eq!(lines[1], "    64         1250000       3   1.5/2.5/3.5/4.5                12.3");
+        assert_eq!(lines[2], "  1518               0       1   1.0/1.0/-/1.0                  2.0");
+    }
+
+    #[test]
     fn the_verdict_says_why_a_trial_did_not_pass() {
         assert_eq!(verdict(&judged(clean())), ": pass");
         let mut stalled = clean();
