@@ -12,8 +12,8 @@ use clap::{Command, CommandFactory, FromArgMatches, Parser};
 use cli_values::{int_in, secs_in};
 
 use crate::dpdk::{MAX_BURST, MAX_PORT_ID};
-use crate::echo::icmp::is_host_address;
 use crate::echo::{EchoConfig, IdleMode, IdleSleeps, Mode, PortConfig, Rewrite, MAX_MBUFS};
+use l2_probe::inet::is_host_address;
 
 /// `--version`: ours, the DPDK compiled against, and the DPDK whose libraries
 /// were loaded, which can differ (a bug report needs both).
@@ -29,8 +29,9 @@ pub fn version() -> &'static str {
     })
 }
 
-/// `--ip`: an address a host can have (see [`is_host_address`]).
-fn host_address(text: &str) -> Result<Ipv4Addr, String> {
+/// `--ip` (and l2_load's `--src-ip`, `--dst-ip`): an address a host can have
+/// (see [`is_host_address`]).
+pub fn host_address(text: &str) -> Result<Ipv4Addr, String> {
     let ip: Ipv4Addr = text.parse().map_err(|_| "not an IPv4 address (e.g. 10.0.0.2)".to_string())?;
     if !is_host_address(ip) {
         return Err("not a unicast address (not 0.0.0.0, broadcast, multicast, loopback or 240/4)".into());

@@ -174,6 +174,61 @@ fn every_frame_comes_back_from_l2_echo_and_the_counts_agree() {
     rtt_within_the_timeout(&s, 1.0);
 }
 
+/// ICMP echo requests answered from user space: l2_load's ICMP probes all
+/// come back good from `l2_echo --mode icmp`, and the counts agree.
+#[test]
+fn icmp_probes_are_answered_by_l2_echo_in_icmp_mode() {
+    let link = Memif::new("load-icmp");
+    let echo_eal = link.echo_eal();
+    let echo = link.start(L2_ECHO, &echo_eal, &["--json", "--mode", "icmp", "--ip", "198.18.0.2"]);
+    let (code, s, out) = load(
+        &link.load_eal(""),
+        &["--dst", ECHO_MAC, "--expect", "icmp", "--dst-ip", "198.18.0.2", "--rate", "20000", "--size", "98"],
+    );
+    let echoed = stop(echo, &echo_eal);
+    echoed.assert_success();
+    let e = echoed.summary();
+    assert_eq!(code, Some(0), "{out}\n{echoed}");
+    assert_eq!([u(&s, "sent"), u(&s, "good"), u(&s, "bad"), u(&s, "lost")], [20_000, 20_000, 0, 0], "{out}");
+    assert_eq!(s["expect"], "icmp");
+    let (warm_sent, warm_back) = warmup(&s);
+    assert_eq!(u(&e, "rx_packets"), u(&s, "sent") + warm_sent, "{e}\n{s}");
+    assert_eq!(u(&e, "tx_packets"), u(&s, "good") + warm_back + u(&s, "other"), "{e}\n{s}");
+    assert_eq!((u(&e, "ignored"), u(&e, "arp_replies")), (0, 0), "every probe an echo request to it: {e}");
+}
+
+/// The same probes answered by the kernel: the echo side of a veth owns the
+/// address, and its ICMP echo replies pass every check of l2_load's.
+#[test]
+#[ignore = "needs root (network namespaces): sudo make test runs it"]
+fn icmp_probes_are_answered_by_the_kernel() {
+    require_veth();
+    let net = VethPair::new("lki", 1);
+    sh(&["ip", "-n", &net.echo_ns, "addr", "add", &format!("{ECHO_IP}/24"), "dev", ECHO_IF]);
+    let load_eal = peer_af_packet_eal();
+    let run = finish(
+        spawn_command(net.peer_command(L2_LOAD).args(&load_eal).arg("--").args([
+            "--json",
+            "--dst",
+            &net.echo_mac,
+            "--expect",
+            "icmp",
+            "--src-ip",
+            PEER_IP,
+            "--dst-ip",
+            ECHO_IP,
+            "--rate",
+            "1000",
+        ])),
+        Duration::from_secs(60),
+    );
+    remove_runtime_dir(&load_eal);
+    let s = run.summary();
+    assert_eq!(run.status.code(), Some(0), "{run}\n{}", net.counters());
+    assert_eq!([u(&s, "sent"), u(&s, "good"), u(&s, "bad"), u(&s, "lost")], [1000, 1000, 0, 0], "{run}");
+    rtt_within_the_timeout(&s, 1.0);
+}
+
 /// testpmd in io mode returns each frame untouched: every one is bad (sent
 /// back to the echo's address, from ours), none lost (a bad frame came
 /// back), and l2_load says so with exit 1.

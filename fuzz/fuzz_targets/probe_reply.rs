@@ -6,13 +6,15 @@
 
 use arbitrary::Arbitrary;
 use l2_probe::frame::MAX_FLOWS;
+use l2_probe::inet;
 use l2_probe::{Expect, Mac, Outcome, ProbeSpec, Tally};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, Arbitrary)]
 enum Frame {
     Raw(Vec<u8>),
-    /// Probe `seq` (stamped `stamp`), as an echo in reply mode returns it,
+    /// Probe `seq` (stamped `stamp`), as an echo in reply mode (or an IP
+    /// host, for ICMP probes) returns it,
     /// with some bytes changed and maybe cut short.
     Probe { seq: u8, stamp: u64, changes: Vec<(u16, u8)>, cut: Option<u16> },
 }
@@ -21,7 +23,8 @@ enum Frame {
 struct Input {
     local: [u8; 6],
     remote: [u8; 6],
-    swap: bool,
+    /// reply, swap or icmp (ICMP probes are one flow).
+    expect: u8,
     flows: u16,
     size: u16,
     session: u32,
@@ -32,11 +35,11 @@ struct Input {
 }
 
 fuzz_target!(|input: Input| {
-    let flows = u32::from(input.flows) % (MAX_FLOWS + 1);
-    let sizes = ProbeSpec::size_range(flows);
+    let expect = [Expect::Reply, Expect::Swap, Expect::Icmp][usize::from(input.expect % 3)];
+    let flows = if expect == Expect::Icmp { 0 } else { u32::from(input.flows) % (MAX_FLOWS + 1) };
+    let sizes = ProbeSpec::size_range(flows, expect);
     let size = sizes.start() + usize::from(input.size) % (sizes.end() - sizes.start() + 1);
     let (local, remote) = (Mac(input.local), Mac(input.remote));
-    let expect = if input.swap { Expect::Swap } else { Expect::Reply };
     let spec = ProbeSpec::new(local, remote, expect, size, flows, input.session).expect("a size in range");
     let sent = |seq: u64| input.sent.get(usize::try_from(seq).ok()?).copied().filter(|&t| t != 0);
     let mut tally = Tally::new(input.sent.len() as u64, flows);
@@ -48,6 +51,9 @@ fuzz_target!(|input: Input| {
                 spec.build(u64::from(*seq), *stamp, &mut frame);
                 frame[..6].copy_from_slice(&local.0);
                 frame[6..12].copy_from_slice(&remote.0);
+                if expect == Expect::Icmp {
+                    as_echo_reply(&mut frame);
+                }
                 for &(at, byte) in changes {
                     let at = usize::from(at) % frame.len();
                     frame[at] = byte;
@@ -75,3 +81,18 @@ fuzz_target!(|input: Input| {
     let _ = tally.percentiles(1.0);
     let _ = tally.late_max_ns(1.0);
 });
+
+/// An ICMP probe as a host answers it: the IPv4 addresses swapped, an echo
+/// reply, both checksums redone.
+fn as_echo_reply(frame: &mut [u8]) {
+    let (ip, icmp) = frame[14..].split_at_mut(20);
+    let (src, dst) = ip[12..20].split_at_mut(4);
+    src.swap_with_slice(dst);
+    ip[10..12].fill(0);
+    let checksum = inet::checksum(ip);
+    ip[10..12].copy_from_slice(&checksum.to_be_bytes());
+    icmp[0] = 0;
+    icmp[2..4].fill(0);
+    let checksum = inet::checksum(icmp);
+    icmp[2..4].copy_from_slice(&checksum.to_be_bytes());
+}

@@ -99,7 +99,7 @@ impl Options {
     ) -> Result<Options, clap::Error> {
         let matches = Options::command().try_get_matches_from(args)?;
         let opts = Options::from_arg_matches(&matches)?;
-        let sizes = ProbeSpec::size_range(opts.flows);
+        let sizes = ProbeSpec::size_range(opts.flows, opts.expect);
         if let Some(size) = opts.size.filter(|s| !sizes.contains(s)) {
             let msg = format!(
                 "invalid value '{size}' for '--size <BYTES>': must be from {} to {} with --flows {}",
@@ -119,7 +119,7 @@ impl Options {
 
     /// Frame size: `--size`, else the smallest probe.
     pub fn frame_size(&self) -> usize {
-        self.size.unwrap_or(*ProbeSpec::size_range(self.flows).start())
+        self.size.unwrap_or(*ProbeSpec::size_range(self.flows, self.expect).start())
     }
 }
 

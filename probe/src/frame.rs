@@ -1,9 +1,10 @@
 //! The probe frame: built by the sender, rewritten by the echo, checked on
 //! return.
 //!
-//! Ethernet header, then (with flows) IPv4 + UDP headers, then the probe:
-//! magic (8), session (4), sequence number (8), send stamp (8), and a fill
-//! pattern up to the frame size. All integers big-endian. The stamp is on the
+//! Ethernet header, then (with flows) IPv4 + UDP headers, or (`--expect
+//! icmp`) IPv4 + ICMP echo request headers, then the probe: magic (8),
+//! session (4), sequence number (8), send stamp (8), and a fill pattern up to
+//! the frame size. All integers big-endian. The stamp is on the
 //! sender's own clock (l2_ping: nanoseconds; l2_load: the cycle counter at
 //! the frame's scheduled time): only the sender reads it.
 
@@ -19,6 +20,14 @@ const ETHERTYPE_IPV4: u16 = 0x0800;
 const ETHER_HDR: usize = 14;
 const IPV4_HDR: usize = 20;
 const UDP_HDR: usize = 8;
+const ICMP_HDR: usize = 8;
+const IPPROTO_ICMP: u8 = 1;
+const IPPROTO_UDP: u8 = 17;
+const ICMP_ECHO_REQUEST: u8 = 8;
+const ICMP_ECHO_REPLY: u8 = 0;
+/// Where the IP header is, and the ICMP header after it.
+const IP_AT: usize = ETHER_HDR;
+const ICMP_AT: usize = ETHER_HDR + IPV4_HDR;
 /// Where a flow's UDP ports are (with flows).
 const UDP_PORTS: usize = ETHER_HDR + IPV4_HDR;
 /// Magic and session: the same in every probe of a run.
@@ -33,9 +42,10 @@ const HEAD_MAX: usize = ETHER_HDR + IPV4_HDR + UDP_HDR + PROBE_ID;
 pub const MIN_FRAME: usize = 60;
 /// The largest probe: a 9000-byte jumbo frame.
 pub const MAX_FRAME: usize = 9000;
-/// RFC 2544's benchmarking range: never routed anywhere.
-const IP_SRC: [u8; 4] = [198, 18, 0, 1];
-const IP_DST: [u8; 4] = [198, 18, 0, 2];
+/// RFC 2544's benchmarking range, never routed anywhere: the sender's and
+/// the echo's IPv4 addresses unless [`ProbeSpec::with_ips`] says otherwise.
+pub const IP_SRC: [u8; 4] = [198, 18, 0, 1];
+pub const IP_DST: [u8; 4] = [198, 18, 0, 2];
 const UDP_SRC_BASE: u16 = 40000;
 const UDP_DST_BASE: u16 = 9000;
 /// Most flows a run takes (distinct UDP port pairs).
@@ -62,6 +72,11 @@ pub enum Expect {
     Reply,
     /// To us, from the address we sent to (testpmd's macswap).
     Swap,
+    /// Probes are ICMP echo requests: the reply must be an echo reply to us
+    /// from the address we sent to, MAC and IP (as `Reply` for MACs), with
+    /// identifier, sequence and data as sent and both checksums right. Any
+    /// IP host answers them: the kernel, `l2_echo --mode icmp`.
+    Icmp,
 }
 
 impl FromStr for Expect {
@@ -70,7 +85,8 @@ impl FromStr for Expect {
         match s {
             "reply" => Ok(Expect::Reply),
             "swap" => Ok(Expect::Swap),
-            _ => Err(format!("`{s}`: expected reply or swap")),
+            "icmp" => Ok(Expect::Icmp),
+            _ => Err(format!("`{s}`: expected reply, swap or icmp")),
         }
     }
 }
@@ -96,8 +112,11 @@ pub struct ProbeSpec {
     expect: Expect,
     /// Frame length in bytes, without FCS.
     size: usize,
-    /// 0: raw frames of EtherType 0x88b5; N: IPv4/UDP over N port pairs.
+    /// 0: raw frames of EtherType 0x88b5 (or ICMP echo requests); N:
+    /// IPv4/UDP over N port pairs.
     flows: u32,
+    /// The IPv4 source and destination of UDP and ICMP probes.
+    ips: ([u8; 4], [u8; 4]),
     /// Tells this run's probes from any other's.
     session: u32,
     /// Every probe's first bytes, up to its counters (flow 0's UDP ports).
@@ -119,22 +138,41 @@ impl ProbeSpec {
         if flows > MAX_FLOWS {
             return Err(format!("{flows} flows: at most {MAX_FLOWS}"));
         }
-        let sizes = ProbeSpec::size_range(flows);
+        if expect == Expect::Icmp && flows > 0 {
+            return Err(format!("{flows} flows: ICMP probes are one flow"));
+        }
+        let sizes = ProbeSpec::size_range(flows, expect);
         if !sizes.contains(&size) {
             let with = if flows > 0 { format!(" with --flows {flows}") } else { String::new() };
             return Err(format!("{size} bytes: must be from {} to {}{with}", sizes.start(), sizes.end()));
         }
-        let mut spec =
-            ProbeSpec { local, remote, expect, size, flows, session, head: [0; HEAD_MAX], head_len: 0 };
-        spec.head_len = payload_offset(flows) + PROBE_ID;
+        let mut spec = ProbeSpec {
+            local,
+            remote,
+            expect,
+            size,
+            flows,
+            ips: (IP_SRC, IP_DST),
+            session,
+            head: [0; HEAD_MAX],
+            head_len: 0,
+        };
+        spec.head_len = payload_offset(flows, expect) + PROBE_ID;
         spec.fill_head();
         Ok(spec)
     }
 
     /// The frame sizes a probe can have: from the smallest that holds the
     /// headers and the probe to a jumbo frame.
-    pub fn size_range(flows: u32) -> std::ops::RangeInclusive<usize> {
-        MIN_FRAME.max(payload_offset(flows) + PROBE_HDR)..=MAX_FRAME
+    pub fn size_range(flows: u32, expect: Expect) -> std::ops::RangeInclusive<usize> {
+        MIN_FRAME.max(payload_offset(flows, expect) + PROBE_HDR)..=MAX_FRAME
+    }
+
+    /// The same probes between other IPv4 addresses (UDP and ICMP probes).
+    pub fn with_ips(&self, src: [u8; 4], dst: [u8; 4]) -> ProbeSpec {
+        let mut spec = ProbeSpec { ips: (src, dst), ..*self };
+        spec.fill_head();
+        spec
     }
 
     pub fn local(&self) -> Mac {
@@ -175,29 +213,38 @@ impl ProbeSpec {
         let head = &mut self.head;
         head[..6].copy_from_slice(&self.remote.0);
         head[6..12].copy_from_slice(&self.local.0);
-        let probe = if self.flows == 0 {
+        let probe = payload_offset(self.flows, self.expect);
+        if probe == ETHER_HDR {
             head[12..14].copy_from_slice(&ETHERTYPE_PROBE.to_be_bytes());
-            ETHER_HDR
         } else {
             head[12..14].copy_from_slice(&ETHERTYPE_IPV4.to_be_bytes());
             let ip_len = (self.size - ETHER_HDR) as u16;
-            let ip = &mut head[ETHER_HDR..UDP_PORTS];
+            let icmp = self.expect == Expect::Icmp;
+            let ip = &mut head[IP_AT..ICMP_AT];
             ip[0] = 0x45; // version 4, 5 words
             ip[2..4].copy_from_slice(&ip_len.to_be_bytes());
             ip[6] = 0x40; // don't fragment
             ip[8] = 64; // TTL
-            ip[9] = 17; // UDP
-            ip[12..16].copy_from_slice(&IP_SRC);
-            ip[16..20].copy_from_slice(&IP_DST);
+            ip[9] = if icmp { IPPROTO_ICMP } else { IPPROTO_UDP };
+            ip[12..16].copy_from_slice(&self.ips.0);
+            ip[16..20].copy_from_slice(&self.ips.1);
+            ip[10..12].fill(0); // a head filled again (another session) has one
             let checksum = inet::checksum(ip);
             ip[10..12].copy_from_slice(&checksum.to_be_bytes());
-            let udp = &mut head[UDP_PORTS..UDP_PORTS + UDP_HDR];
-            udp[..2].copy_from_slice(&UDP_SRC_BASE.to_be_bytes());
-            udp[2..4].copy_from_slice(&UDP_DST_BASE.to_be_bytes());
-            udp[4..6].copy_from_slice(&(ip_len - IPV4_HDR as u16).to_be_bytes());
-            // bytes 6..8: no UDP checksum (allowed over IPv4)
-            UDP_PORTS + UDP_HDR
-        };
+            if icmp {
+                // An echo request whose identifier is the session's low half;
+                // its sequence and checksum are each probe's own.
+                let icmp = &mut head[ICMP_AT..ICMP_AT + ICMP_HDR];
+                icmp[0] = ICMP_ECHO_REQUEST;
+                icmp[4..6].copy_from_slice(&(self.session as u16).to_be_bytes());
+            } else {
+                let udp = &mut head[UDP_PORTS..UDP_PORTS + UDP_HDR];
+                udp[..2].copy_from_slice(&UDP_SRC_BASE.to_be_bytes());
+                udp[2..4].copy_from_slice(&UDP_DST_BASE.to_be_bytes());
+                udp[4..6].copy_from_slice(&(ip_len - IPV4_HDR as u16).to_be_bytes());
+                // bytes 6..8: no UDP checksum (allowed over IPv4)
+            }
+        }
         head[probe..probe + 8].copy_from_slice(&MAGIC);
         head[probe + 8..probe + PROBE_ID].copy_from_slice(&self.session.to_be_bytes());
     }
@@ -224,6 +271,12 @@ impl ProbeSpec {
         counters[..8].copy_from_slice(&seq.to_be_bytes());
         counters[8..].copy_from_slice(&stamp.to_be_bytes());
         fill.copy_from_slice(self.fill(seq));
+        if self.expect == Expect::Icmp {
+            let icmp = &mut frame[ICMP_AT..];
+            icmp[6..8].copy_from_slice(&(seq as u16).to_be_bytes());
+            let checksum = inet::checksum(icmp);
+            icmp[2..4].copy_from_slice(&checksum.to_be_bytes());
+        }
     }
 
     /// Probe `seq`'s fill, after its counters.
@@ -244,7 +297,7 @@ impl ProbeSpec {
     #[inline(always)]
     pub fn identify(&self, frame: &[u8]) -> Option<(u64, u64)> {
         let id = frame.get(12..self.head_len)?;
-        let probe = payload_offset(self.flows) - 12;
+        let probe = payload_offset(self.flows, self.expect) - 12;
         if id[..2] != self.head[12..14] || id[probe..] != self.head[probe + 12..self.head_len] {
             return None;
         }
@@ -274,7 +327,11 @@ impl ProbeSpec {
     #[inline(always)]
     fn payload_matches(&self, frame: &[u8], seq: u64, stamp: u64) -> bool {
         let hl = self.head_len;
-        if self.flows == 0 {
+        if self.expect == Expect::Icmp {
+            if !self.icmp_reply_headers_match(frame, seq) {
+                return false;
+            }
+        } else if self.flows == 0 {
             if frame[12..hl] != self.head[12..hl] {
                 return false;
             }
@@ -291,11 +348,36 @@ impl ProbeSpec {
         frame[hl + PROBE_COUNTERS..] == *self.fill(seq)
     }
 
+    /// An ICMP echo reply's headers, against the request for probe `seq`:
+    /// IPv4 from the address asked to us, unfragmented, its header checksum
+    /// right (the replier picks its own TOS, id, DF and TTL); an echo reply
+    /// with our identifier and `seq`'s sequence, its checksum right over the
+    /// whole message; the probe's id after them.
+    #[inline(always)]
+    fn icmp_reply_headers_match(&self, frame: &[u8], seq: u64) -> bool {
+        let (ip, icmp) = (&frame[IP_AT..ICMP_AT], &frame[ICMP_AT..]);
+        let head_ip = &self.head[IP_AT..ICMP_AT];
+        let fragment = u16::from_be_bytes([ip[6], ip[7]]) & 0x3fff;
+        frame[12..14] == self.head[12..14]
+            && ip[0] == head_ip[0]
+            && ip[2..4] == head_ip[2..4]
+            && fragment == 0
+            && ip[9] == IPPROTO_ICMP
+            && ip[12..16] == self.ips.1
+            && ip[16..20] == self.ips.0
+            && inet::is_valid(ip)
+            && icmp[..2] == [ICMP_ECHO_REPLY, 0]
+            && icmp[4..6] == self.head[ICMP_AT + 4..ICMP_AT + 6]
+            && icmp[6..8] == (seq as u16).to_be_bytes()
+            && icmp[ICMP_HDR..ICMP_HDR + PROBE_ID] == self.head[ICMP_AT + ICMP_HDR..self.head_len]
+            && inet::is_valid(icmp)
+    }
+
     fn source_ok(&self, src: Mac) -> bool {
         match self.expect {
             Expect::Swap => src == self.remote,
-            Expect::Reply if self.remote.is_group() => !src.is_group(),
-            Expect::Reply => src == self.remote,
+            Expect::Reply | Expect::Icmp if self.remote.is_group() => !src.is_group(),
+            Expect::Reply | Expect::Icmp => src == self.remote,
         }
     }
 
@@ -307,10 +389,30 @@ impl ProbeSpec {
         self.build(seq, stamp, &mut expected);
         expected[..6].copy_from_slice(&self.local.0);
         expected[6..12].copy_from_slice(&self.remote.0);
+        if self.expect == Expect::Icmp {
+            // An echo reply: its own type, the addresses swapped, checksums
+            // redone, with the replier's own TOS, id, DF and TTL.
+            let (ip, icmp) = expected[IP_AT..].split_at_mut(IPV4_HDR);
+            for at in [1, 4, 5, 8] {
+                ip[at] = frame.get(IP_AT + at).copied().unwrap_or(ip[at]);
+            }
+            if let Some(flags) = frame.get(IP_AT + 6) {
+                ip[6] = (ip[6] & !0x40) | (flags & 0x40);
+            }
+            ip.copy_within(12..16, 16);
+            ip[12..16].copy_from_slice(&self.ips.1);
+            ip[10..12].fill(0);
+            let checksum = inet::checksum(ip);
+            ip[10..12].copy_from_slice(&checksum.to_be_bytes());
+            icmp[0] = ICMP_ECHO_REPLY;
+            icmp[2..4].fill(0);
+            let checksum = inet::checksum(icmp);
+            icmp[2..4].copy_from_slice(&checksum.to_be_bytes());
+        }
         // The source as `expect` says; a reply to a group address may come
         // from any unicast address, so a wrong one is wrong in all 6 bytes.
         let source_ok = frame.len() >= 12 && self.source_ok(Mac(frame[6..12].try_into().expect("6 bytes")));
-        let any_source = self.expect == Expect::Reply && self.remote.is_group();
+        let any_source = self.expect != Expect::Swap && self.remote.is_group();
         let differs = |i: usize| frame.get(i) != expected.get(i);
         (0..frame.len().max(expected.len()))
             .filter(|&i| match i {
@@ -334,11 +436,14 @@ pub fn flow_of(seq: u64, flows: u32) -> u32 {
     }
 }
 
-fn payload_offset(flows: u32) -> usize {
-    if flows == 0 {
+/// Where the probe's magic starts, after the headers.
+fn payload_offset(flows: u32, expect: Expect) -> usize {
+    if expect == Expect::Icmp {
+        ICMP_AT + ICMP_HDR
+    } else if flows == 0 {
         ETHER_HDR
     } else {
-        ETHER_HDR + IPV4_HDR + UDP_HDR
+        UDP_PORTS + UDP_HDR
     }
 }
 
@@ -450,6 +555,13 @@ mod tests {
     }
 
     #[test]
+    fn a_new_session_s_ip_header_still_sums_right() {
+        let mut f = Vec::new();
+        spec(4, 70).with_session(0xdead_beef).build(1, 2, &mut f);
+        assert!(inet::is_valid(&f[14..34]), "a session's head filled again: {:02x?}", &f[14..34]);
+    }
+
+    #[test]
     fn only_this_runs_probes_are_identified() {
         for flows in [0, 8] {
             let s = spec(flows, 96);
@@ -459,10 +571,10 @@ mod tests {
             other_type[13] ^= 1;
             assert_eq!(s.identify(&other_type), None, "another ethertype");
             let mut no_magic = f.clone();
-            no_magic[payload_offset(flows)] ^= 1;
+            no_magic[payload_offset(flows, Expect::Reply)] ^= 1;
             assert_eq!(s.identify(&no_magic), None, "no magic");
             let mut other_session = f.clone();
-            other_session[payload_offset(flows) + 11] ^= 1;
+            other_session[payload_offset(flows, Expect::Reply) + 11] ^= 1;
             assert_eq!(s.identify(&other_session), None, "another session");
         }
     }
@@ -554,8 +666,10 @@ mod tests {
 
     #[test]
     fn sizes_hold_the_probe_and_flows_are_bounded() {
-        assert_eq!(ProbeSpec::size_range(0), 60..=9000);
-        assert_eq!(ProbeSpec::size_range(1), 14 + 20 + 8 + 28..=9000);
+        assert_eq!(ProbeSpec::size_range(0, Expect::Reply), 60..=9000);
+        assert_eq!(ProbeSpec::size_range(1, Expect::Swap), 14 + 20 + 8 + 28..=9000);
+        assert_eq!(ProbeSpec::size_range(0, Expect::Icmp), 14 + 20 + 8 + 28..=9000);
+        assert!(ProbeSpec::new(US, ECHO, Expect::Icmp, 70, 1, 0).is_err(), "ICMP probes are one flow");
         for (size, flows) in [(59, 0), (69, 1), (9001, 0), (100, MAX_FLOWS + 1)] {
             assert!(
                 ProbeSpec::new(US, ECHO, Expect::Reply, size, flows, 0).is_err(),
@@ -570,5 +684,110 @@ mod tests {
         assert_eq!("reply".parse::<Expect>(), Ok(Expect::Reply));
         assert_eq!("swap".parse::<Expect>(), Ok(Expect::Swap));
         assert!("macswap".parse::<Expect>().is_err());
+    }
+
+    const ME: [u8; 4] = [192, 0, 2, 1];
+    const HOST: [u8; 4] = [192, 0, 2, 9];
+
+    /// The Internet checksum, written here apart from inet's.
+    fn sum16(bytes: &[u8]) -> u16 {
+        let mut sum: u32 =
+            bytes.chunks(2).map(|w| u32::from(w[0]) << 8 | u32::from(*w.get(1).unwrap_or(&0))).sum();
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        !(sum as u16)
+    }
+
+    /// What a host (the kernel) makes of an echo request: an echo reply from
+    /// it to us, with its own IP id, TTL and flags.
+    fn kernel_reply(request: &[u8]) -> Vec<u8> {
+        let mut f = request.to_vec();
+        f[..6].copy_from_slice(&US.0);
+        f[6..12].copy_from_slice(&ECHO.0);
+        let (ip, icmp) = f[14..].split_at_mut(20);
+        ip[4..6].copy_from_slice(&[0xab, 0xcd]); // its own id
+        ip[6] = 0; // no DF
+        ip[8] = 255; // its own TTL
+        ip.copy_within(12..16, 16);
+        ip[12..16].copy_from_slice(&HOST);
+        ip[10..12].fill(0);
+        let c = sum16(ip);
+        ip[10..12].copy_from_slice(&c.to_be_bytes());
+        icmp[0] = 0;
+        icmp[2..4].fill(0);
+        let c = sum16(icmp);
+        icmp[2..4].copy_from_slice(&c.to_be_bytes());
+        f
+    }
+
+    fn icmp_spec(size: usize) -> ProbeSpec {
+        ProbeSpec::new(US, ECHO, Expect::Icmp, size, 0, 0x1234_5678).unwrap().with_ips(ME, HOST)
+    }
+
+    #[test]
+    fn an_icmp_probe_is_an_echo_request_any_host_answers() {
+        let s = icmp_spec(98);
+        let mut f = Vec::new();
+        s.build(0x1_0002, 77, &mut f);
+        assert_eq!(f.len(), 98);
+        assert_eq!((&f[..6], &f[6..12], &f[12..14]), (&ECHO.0[..], &US.0[..], &[8, 0][..]));
+        let (ip, icmp) = f[14..].split_at(20);
+        assert_eq!((ip[0], u16::from_be_bytes([ip[2], ip[3]]), ip[9]), (0x45, 84, 1));
+        assert_eq!((&ip[12..16], &ip[16..20]), (&ME[..], &HOST[..]));
+        assert_eq!((sum16(ip), sum16(icmp)), (0, 0), "both checksums right");
+        assert_eq!(icmp[..2], [8, 0], "an echo request");
+        assert_eq!(icmp[4..8], [0x56, 0x78, 0, 2], "identifier: the session's low half; sequence: seq's");
+        assert_eq!(icmp[8..16], MAGIC);
+        assert_eq!(s.identify(&f), Some((0x1_0002, 77)));
+        let reply = kernel_reply(&f);
+        assert_eq!(s.identify(&reply), Some((0x1_0002, 77)), "the reply carries the probe");
+        assert_eq!(s.check(&reply, 0x1_0002, 77), Verdict::Good);
+        assert!(s.differences(&reply, 0x1_0002, 77, 8).is_empty(), "the replier's own id, TTL, flags");
+    }
+
+    #[test]
+    fn an_icmp_reply_must_be_right_in_every_field_the_request_fixed() {
+        let s = icmp_spec(70);
+        let mut f = Vec::new();
+        s.build(9, 1000, &mut f);
+        let good = kernel_reply(&f);
+        assert_eq!(s.check(&good, 9, 1000), Verdict::Good);
+        // Each spoils one thing and keeps both checksums right (unless the
+        // checksum is the thing), so only that thing can fail the check.
+        let fix = |f: &mut Vec<u8>| {
+            let (ip, icmp) = f[14..].split_at_mut(20);
+            ip[10..12].fill(0);
+            let c = sum16(ip);
+            ip[10..12].copy_from_slice(&c.to_be_bytes());
+            icmp[2..4].fill(0);
+            let c = sum16(icmp);
+            icmp[2..4].copy_from_slice(&c.to_be_bytes());
+        };
+        let cases: [(&str, fn(&mut Vec<u8>), bool); 11] = [
+            ("still a request", |f| f[34] = 8, true),
+            ("another code", |f| f[35] = 1, true),
+            ("another identifier", |f| f[38] ^= 1, true),
+            ("another sequence", |f| f[41] ^= 1, true),
+            ("other data", |f| f[69] ^= 1, true),
+            ("from another host", |f| f[29] ^= 1, true),
+            ("to another host", |f| f[33] ^= 1, true),
+            ("a fragment", |f| f[20] |= 0x20, true),
+            ("not ICMP", |f| f[23] = 17, true),
+            ("a wrong IP checksum", |f| f[24] ^= 1, false),
+            ("a wrong ICMP checksum", |f| f[36] ^= 1, false),
+        ];
+        for (name, spoil, refix) in cases {
+            let mut bad = good.clone();
+            spoil(&mut bad);
+            if refix {
+                fix(&mut bad);
+            }
+            assert_eq!(s.check(&bad, 9, 1000), Verdict::Corrupt, "{name}");
+            assert!(!s.differences(&bad, 9, 1000, 64).is_empty(), "{name}: no difference shown");
+        }
+        let mut from_elsewhere = good.clone();
+        from_elsewhere[6..12].copy_from_slice(&US.0);
+        assert_eq!(s.check(&from_elsewhere, 9, 1000), Verdict::WrongAddresses(US, US));
     }
 }

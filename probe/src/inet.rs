@@ -1,5 +1,18 @@
 //! The Internet checksum (RFC 1071) of IPv4, ICMP and UDP: the probe's IPv4
-//! header carries one, and the echo's `--mode icmp` checks and rewrites them.
+//! header carries one, and the echo's `--mode icmp` checks and rewrites them;
+//! and which IPv4 addresses a host can have.
+
+use std::net::Ipv4Addr;
+
+/// Whether `ip` can be a host's own address: not unspecified, broadcast,
+/// multicast, loopback or reserved (240/4).
+pub fn is_host_address(ip: Ipv4Addr) -> bool {
+    !(ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_loopback()
+        || ip.octets()[0] >= 240)
+}
 
 /// The one's-complement sum of `bytes` read as big-endian 16-bit words (an
 /// odd last byte padded with a zero), folded to 16 bits. Not complemented:
@@ -60,5 +73,15 @@ mod tests {
         assert!(is_valid(&header));
         header[19] ^= 1;
         assert!(!is_valid(&header));
+    }
+
+    #[test]
+    fn host_addresses_are_the_unicast_ones() {
+        for ok in ["10.0.0.2", "192.168.64.3", "169.254.1.1", "198.18.0.2", "223.255.255.254"] {
+            assert!(is_host_address(ok.parse().unwrap()), "{ok}");
+        }
+        for bad in ["0.0.0.0", "255.255.255.255", "224.0.0.1", "239.1.1.1", "127.0.0.1", "240.0.0.1"] {
+            assert!(!is_host_address(bad.parse().unwrap()), "{bad}");
+        }
     }
 }

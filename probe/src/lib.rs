@@ -4,7 +4,7 @@
 //!
 //! - [`mac`]: Ethernet addresses, parsed and printed.
 //! - [`frame`]: the probe's bytes, built and checked.
-//! - [`inet`]: the Internet checksum of IPv4, ICMP and UDP.
+//! - [`inet`]: the Internet checksum of IPv4, ICMP and UDP; host addresses.
 //! - [`tally`]: what became of each probe sent: good, bad, late or lost;
 //!   duplicates, unmatched frames and reordering beside; round-trip times in
 //!   an HDR histogram.

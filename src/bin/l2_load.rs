@@ -48,8 +48,10 @@ fn run() -> Result<ExitCode> {
 
     // Learning frames until one comes back: the path is up before a trial starts.
     let session = l2_probe::new_session();
+    let (src_ip, dst_ip) = opts.ips();
     let first = ProbeSpec::new(local, opts.dst, opts.expect, opts.size[0], opts.flows, session)
-        .map_err(|e| anyhow!(e))?;
+        .map_err(|e| anyhow!(e))?
+        .with_ips(src_ip, dst_ip);
     let warmup = trial::warm_up(&mut queue, &first, WARM_UP_LIMIT, quit);
     if warmup.received == 0 {
         log::warn!(
@@ -66,6 +68,7 @@ fn run() -> Result<ExitCode> {
         expect: match opts.expect {
             Expect::Reply => "reply",
             Expect::Swap => "swap",
+            Expect::Icmp => "icmp",
         },
         flows: opts.flows,
         warmup,
@@ -80,7 +83,8 @@ fn run() -> Result<ExitCode> {
         }
         // Each trial gets a session id of its own from this one.
         let spec = ProbeSpec::new(local, opts.dst, opts.expect, size, opts.flows, session)
-            .map_err(|e| anyhow!(e))?;
+            .map_err(|e| anyhow!(e))?
+            .with_ips(src_ip, dst_ip);
         let cfg = TrialConfig {
             size,
             rate: opts.rate(),

@@ -3,6 +3,7 @@
 //! frame, so `--rate` times the trial's length is capped too.
 
 use std::ffi::OsString;
+use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use clap::builder::TypedValueParser;
@@ -12,6 +13,7 @@ use cli_values::{int_in, number_in, secs_in};
 use l2_probe::frame::MAX_FLOWS;
 use l2_probe::{Expect, Mac, ProbeSpec};
 
+use crate::cli::host_address;
 use crate::dpdk::{MAX_BURST, MAX_PORT_ID};
 
 /// `--rate` at most 100 million frames a second.
@@ -39,11 +41,23 @@ pub struct Options {
     pub dst: Mac,
 
     /// How the echo addresses its replies (its --mode): reply (from its port's
-    /// MAC) or swap (from the address frames went to, as testpmd's macswap).
+    /// MAC), swap (from the address frames went to, as testpmd's macswap), or
+    /// icmp: probes are ICMP echo requests to --dst-ip, answered by any IP
+    /// host (the kernel, l2_echo --mode icmp), each reply checked in full.
     #[arg(long, value_name = "MODE", default_value = "reply",
-          value_parser = clap::builder::PossibleValuesParser::new(["reply", "swap"])
+          value_parser = clap::builder::PossibleValuesParser::new(["reply", "swap", "icmp"])
               .map(|s| s.parse::<Expect>().expect("a possible value")))]
     pub expect: Expect,
+
+    /// With --expect icmp: the echo's IPv4 address; with --flows: the UDP
+    /// destination [default with --flows: 198.18.0.2].
+    #[arg(long, value_name = "ADDRESS", required_if_eq("expect", "icmp"), value_parser = host_address)]
+    pub dst_ip: Option<Ipv4Addr>,
+
+    /// Our IPv4 address in ICMP and UDP probes (the echo's host must reach it
+    /// at --dst's peer: l2_load answers no ARP).
+    #[arg(long, value_name = "ADDRESS", default_value = "198.18.0.1", value_parser = host_address)]
+    pub src_ip: Ipv4Addr,
 
     /// Frames per second, sent on an open-loop schedule; with --search, the
     /// first trial's rate and the highest tried.
@@ -140,7 +154,7 @@ impl Options {
         let matches = Options::command().try_get_matches_from(args)?;
         let mut opts = Options::from_arg_matches(&matches)?;
         let invalid = |msg: String| Options::command().error(ErrorKind::ValueValidation, msg);
-        let sizes = ProbeSpec::size_range(opts.flows);
+        let sizes = ProbeSpec::size_range(opts.flows, opts.expect);
         let (min, max) = (*sizes.start(), (*sizes.end()).min(frame_room));
         if opts.size.is_empty() {
             opts.size.push(min);
@@ -154,6 +168,9 @@ impl Options {
                 "invalid value '{size}' for '--size <BYTES,...>': must be from {min} to {max}{with} \
                  (a probe, in one mbuf)"
             )));
+        }
+        if opts.expect == Expect::Icmp && opts.flows > 0 {
+            return Err(invalid("--flows: ICMP probes (--expect icmp) are one flow".into()));
         }
         if opts.search && opts.rate.is_none() {
             return Err(invalid("--search needs --rate, the highest rate to try".into()));
@@ -170,6 +187,11 @@ impl Options {
             return Err(invalid("--rate is needed: the frames per second to send".into()));
         }
         Ok(opts)
+    }
+
+    /// The IPv4 source and destination of ICMP and UDP probes.
+    pub fn ips(&self) -> ([u8; 4], [u8; 4]) {
+        (self.src_ip.octets(), self.dst_ip.map_or(l2_probe::frame::IP_DST, |ip| ip.octets()))
     }
 
     /// The rate asked for (checked present when parsing).
@@ -210,6 +232,24 @@ mod tests {
         let err = parse(&["--rate", "1", "--size", "64", "--flows", "2"]).unwrap_err();
         assert!(cli_values::one_line(&err).contains("must be from 70 to 2048 with --flows 2"));
         assert!(parse(&["--rate", "1", "--size", "2048"]).is_ok());
+    }
+
+    #[test]
+    fn icmp_probes_need_the_echo_s_address_and_are_one_flow() {
+        let o = parse(&["--rate", "1", "--expect", "icmp", "--dst-ip", "10.0.0.2"]).unwrap();
+        assert_eq!((o.expect, o.size.clone()), (Expect::Icmp, vec![70]), "the smallest ICMP probe");
+        assert_eq!(o.ips(), ([198, 18, 0, 1], [10, 0, 0, 2]));
+        let o = parse(&["--rate", "1", "--flows", "2", "--src-ip", "10.1.0.1"]).unwrap();
+        assert_eq!(o.ips(), ([10, 1, 0, 1], [198, 18, 0, 2]), "UDP flows' default destination");
+        let err = parse(&["--rate", "1", "--expect", "icmp"]).unwrap_err();
+        assert!(cli_values::one_line(&err).contains("--dst-ip <ADDRESS>"), "{err}");
+        let err =
+            parse(&["--rate", "1", "--expect", "icmp", "--dst-ip", "10.0.0.2", "--flows", "2"]).unwrap_err();
+        assert!(cli_values::one_line(&err).contains("ICMP probes (--expect icmp) are one flow"), "{err}");
+        for bad in ["224.0.0.1", "0.0.0.0", "10.0.0", "::1"] {
+            assert!(parse(&["--rate", "1", "--expect", "icmp", "--dst-ip", bad]).is_err(), "{bad}");
+            assert!(parse(&["--rate", "1", "--src-ip", bad]).is_err(), "{bad}");
+        }
     }
 
     #[test]
