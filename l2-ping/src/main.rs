@@ -270,6 +270,9 @@ fn print_summary(s: &Summary, json: bool) {
 /// Round-trip times in microseconds.
 #[derive(Debug, Clone, Copy, Serialize)]
 struct RttSummary {
+    mean: f64,
+    /// How many good replies took 10 us or less.
+    under_10us: u64,
     min: f64,
     p50: f64,
     p90: f64,
@@ -282,6 +285,8 @@ impl From<Percentiles> for RttSummary {
     fn from(p: Percentiles) -> RttSummary {
         let us = |ns: u64| ns as f64 / 1000.0;
         RttSummary {
+            mean: p.mean / 1000.0,
+            under_10us: p.under_10us,
             min: us(p.min),
             p50: us(p.p50),
             p90: us(p.p90),

@@ -206,7 +206,11 @@ impl Tally {
     pub fn percentiles(&self, ns_per_tick: f64) -> Option<Percentiles> {
         let h = &self.rtt;
         let ns = |ticks: u64| (ticks as f64 * ns_per_tick).round() as u64;
+        // The paper's share under 10 us (Høiland-Jørgensen et al., XDP).
+        let ticks_10us = (10_000.0 / ns_per_tick) as u64;
         (!h.is_empty()).then(|| Percentiles {
+            mean: h.mean() * ns_per_tick,
+            under_10us: h.count_between(0, ticks_10us),
             min: ns(h.min()),
             p50: ns(h.value_at_quantile(0.50)),
             p90: ns(h.value_at_quantile(0.90)),
@@ -229,8 +233,12 @@ impl Tally {
 }
 
 /// Round-trip times in nanoseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Percentiles {
+    /// The average (to the histogram's 3 significant digits).
+    pub mean: f64,
+    /// How many were 10 us or less.
+    pub under_10us: u64,
     pub min: u64,
     pub p50: u64,
     pub p90: u64,
@@ -416,6 +424,8 @@ mod tests {
         assert!(p.p99.abs_diff(495_000) < 500, "{p:?}");
         assert!(p.p9999.abs_diff(500_000) < 500, "{p:?}");
         assert!(p.max.abs_diff(500_000) < 500, "{p:?}");
+        assert!((p.mean - 250_250.0).abs() < 250.0, "{p:?}");
+        assert_eq!(p.under_10us, 20, "500 ns to 10 us, 500 ns apart: {p:?}");
         let d = t.distribution(0.5, 1);
         assert!(d.first().unwrap().1 <= 600.0 && d.last().unwrap().0 == 1.0, "{d:?}");
         assert!(d.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1), "monotonic");

@@ -114,14 +114,16 @@ fn late(t: &Trial) -> String {
 pub fn percentiles(p: &Percentiles) -> String {
     let us = |ns: u64| format!("{:.1}", ns as f64 / 1000.0);
     format!(
-        "min/p50/p90/p99/p99.9/p99.99/max = {}/{}/{}/{}/{}/{}/{} us",
+        "min/p50/p90/p99/p99.9/p99.99/max = {}/{}/{}/{}/{}/{}/{} us, mean {:.1} us, {} within 10 us",
         us(p.min),
         us(p.p50),
         us(p.p90),
         us(p.p99),
         us(p.p999),
         us(p.p9999),
-        us(p.max)
+        us(p.max),
+        p.mean / 1000.0,
+        p.under_10us
     )
 }
 
@@ -167,7 +169,17 @@ mod tests {
         use crate::load::search::LatencyTrial;
         let at = |load_pct: u64, p50: u64, p999: u64| {
             let mut trial = clean();
-            trial.rtt_ns = Some(Percentiles { min: 0, p50, p90: 0, p99: 0, p999, p9999: 0, max: 0 });
+            trial.rtt_ns = Some(Percentiles {
+                mean: 0.0,
+                under_10us: 0,
+                min: 0,
+                p50,
+                p90: 0,
+                p99: 0,
+                p999,
+                p9999: 0,
+                max: 0,
+            });
             LatencyTrial { load_pct, trial }
         };
         let rows = [
@@ -236,6 +248,8 @@ mod tests {
         assert!(trial_lines(&t, "").contains(", late 0, lost 0;"), "{}", trial_lines(&t, ""));
         (t.good, t.late, t.late_max_ns) = (998, 2, Some(1_500_000_000));
         t.rtt_ns = Some(Percentiles {
+            mean: 2500.0,
+            under_10us: 998,
             min: 1000,
             p50: 2000,
             p90: 3000,
