@@ -23,6 +23,8 @@
 #   make vm-test-arm64  vm-test in an aarch64 guest with the cross-built binaries
 #   make build-arm64    the cross-build alone: target/aarch64-unknown-linux-gnu/release
 #   make bench   l2_echo/l2_multi_echo vs DPDK's testpmd, ratios (root; QUICK=1: short)
+#   make compare what bypass buys: ICMP echo from the kernel and from l2_echo over
+#                af_packet, af_xdp and memif, side by side (root; QUICK=1, ROWS=kernel,memif)
 #   make soak    the reliability tests with long overload runs (SOAK_SECS, default 30)
 #   make memif-stress  l2_echo's deaths per 1000 memif client departures (root; DPDK=V: in that lane,
 #                UNPATCHED=1: that release without dpdk-patches/V)
@@ -71,7 +73,7 @@ RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml)
 export PATH := $(PATH):$(HOME)/.cargo/bin:/usr/local/sbin:/usr/sbin:/sbin
 
 .PHONY: all build build-arm64 deps demo test test-dpdk test-dpdk-all test-arm64 vm-test vm-test-arm64 \
-	soak stress-demo bench fuzz asan lint clean rust docs install uninstall deb deb-arm64 test-deb mutants callgrind \
+	soak stress-demo bench compare fuzz asan lint clean rust docs install uninstall deb deb-arm64 test-deb mutants callgrind \
 	memif-stress
 
 all: build
@@ -152,6 +154,10 @@ test:
 # Rust vs testpmd, side by side (root, a quiet machine; QUICK=1: a short run).
 bench: build
 	QUICK=$(QUICK) scripts/bench.py
+
+# What bypass buys: the kernel's echo and l2_echo's on its paths, side by side (scripts/compare.py).
+compare: build
+	QUICK=$(QUICK) ROWS=$(ROWS) scripts/compare.py
 
 # The reliability tests with 30 s of overload per memif client (make test: 3 s).
 soak: deps

@@ -229,6 +229,60 @@ fn icmp_probes_are_answered_by_the_kernel() {
     rtt_within_the_timeout(&s, 1.0);
 }
 
+/// make compare's DPDK rows on a veth: l2_echo --mode icmp on `driver`
+/// answers every probe, and the counts agree.
+fn icmp_probes_answered_by_l2_echo_on(driver: &str) {
+    require_veth();
+    let net = VethPair::new("lkx", 1);
+    let mut eal = test_eal_args();
+    eal.extend([
+        "--lcores".into(),
+        lcores_off_peer_cpu(1),
+        "--vdev".into(),
+        format!("{driver},iface={ECHO_IF}"),
+    ]);
+    let echo = net.start_echo(L2_ECHO, &eal, &["--json", "--mode", "icmp", "--ip", ECHO_IP]);
+    let load_eal = peer_af_packet_eal();
+    let run = finish(
+        spawn_command(net.peer_command(L2_LOAD).args(&load_eal).arg("--").args([
+            "--json",
+            "--dst",
+            &net.echo_mac,
+            "--expect",
+            "icmp",
+            "--src-ip",
+            PEER_IP,
+            "--dst-ip",
+            ECHO_IP,
+            "--rate",
+            "1000",
+        ])),
+        Duration::from_secs(60),
+    );
+    remove_runtime_dir(&load_eal);
+    let echoed = stop(echo, &eal);
+    echoed.assert_success();
+    let (s, e) = (run.summary(), echoed.summary());
+    assert_eq!(run.status.code(), Some(0), "{run}\n{echoed}\n{}", net.counters());
+    assert_eq!([u(&s, "sent"), u(&s, "good"), u(&s, "lost")], [1000, 1000, 0], "{run}");
+    let (warm_sent, _) = warmup(&s);
+    assert_eq!(u(&e, "tx_packets") - u(&e, "arp_replies"), u(&s, "sent") + warm_sent, "{e}\n{s}");
+}
+
+#[test]
+#[ignore = "needs root (network namespaces): sudo make test runs it"]
+fn icmp_probes_are_answered_by_l2_echo_on_af_packet() {
+    icmp_probes_answered_by_l2_echo_on("net_af_packet0");
+}
+
+/// A DPDK built without libxdp has no net_af_xdp: scripts/test_dpdk.sh
+/// filters this test out there, by name.
+#[test]
+#[ignore = "needs root (network namespaces, AF_XDP): sudo make test runs it"]
+fn icmp_probes_are_answered_by_l2_echo_on_af_xdp() {
+    icmp_probes_answered_by_l2_echo_on("net_af_xdp0");
+}
+
 /// testpmd in io mode returns each frame untouched: every one is bad (sent
 /// back to the echo's address, from ours), none lost (a bad frame came
 /// back), and l2_load says so with exit 1.

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""make compare: what bypassing the kernel buys, on this machine.
+
+The same probes, ICMP echo requests from l2_load (--expect icmp: every reply
+checked in full, every round trip timed), answered by every echo a user
+could pick, one at a time, in a row each:
+
+  kernel     the kernel's own ICMP echo (what ping measures), on a veth
+  af_packet  l2_echo --mode icmp on net_af_packet, on the same veth
+  af_xdp     l2_echo --mode icmp on net_af_xdp (the kernel's driver, none
+             of its stack), on the same veth
+  memif      l2_echo --mode icmp over memif: no kernel at all, the floor
+
+The echo side runs on CPU 1 (the kernel's receive work there too, by RPS),
+l2_load on CPU 0 (with the peer side's receive work), in namespaces of their
+own. l2_load drives the veth rows through net_af_packet on the other end of
+the pair, the same in every row, so the rows differ in the echo alone.
+
+Per row, as in the XDP paper's latency table (Høiland-Jørgensen et al.,
+CoNEXT 2018): the round trip at 100 pps for SECS seconds (average, p50, p99,
+p99.9, max, share under 10 us), the zero-loss throughput (RFC 2544, l2_load
+--search from TOP pps down) and the round trip at that rate, and the CPU each
+side used at 100 pps (from /proc/stat). The table goes to stdout, all of it
+as JSON to target/compare/.
+
+ROWS=kernel,memif picks rows; SECS (default 10; the paper: 50), TOP (default
+1000000), QUICK=1 (2 s, short trials: checks the script end to end).
+"""
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import BIN, HERE, TOP as REPO, meminfo, platform_line, start, stop  # noqa: E402
+
+QUICK = os.environ.get("QUICK", "0") not in ("", "0")
+SECS = float(os.environ.get("SECS", "2" if QUICK else "10"))
+TOP_PPS = int(os.environ.get("TOP", "1000000"))
+TRIAL = "0.2" if QUICK else "1"
+ALL_ROWS = ("kernel", "af_packet", "af_xdp", "memif")
+TAG = f"l2cmp{os.getpid()}"
+ECHO_IP, PEER_IP = "10.77.0.2", "10.77.0.1"
+MEMIF_ECHO_MAC, MEMIF_LOAD_MAC = "02:00:00:00:00:e1", "02:00:00:00:00:10"
+EAL = ["--no-pci", "--huge-unlink", "--no-telemetry"]
+ECHO_CPU, LOAD_CPU = 1, 0
+
+
+def sh(*cmd):
+    subprocess.run(cmd, check=True)
+
+
+class Veth:
+    """Two namespaces joined by a veth pair, no IPv6 chatter; each side's
+    receive work on its own CPU (RPS); the peer owns PEER_IP, so a kernel
+    echo finds l2_load's MAC by ARP. Removed on exit."""
+
+    def __enter__(self):
+        self.echo_ns, self.peer_ns = f"{TAG}e", f"{TAG}p"
+        sh("ip", "netns", "add", self.echo_ns)
+        sh("ip", "netns", "add", self.peer_ns)
+        sh("ip", "link", "add", "veth-echo", "netns", self.echo_ns, "type", "veth", "peer", "name", "veth-peer",
+           "netns", self.peer_ns)
+        for ns, dev, cpu in ((self.echo_ns, "veth-echo", ECHO_CPU), (self.peer_ns, "veth-peer", LOAD_CPU)):
+            sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+            sh("ip", "-n", ns, "link", "set", dev, "up")
+            sh("ip", "netns", "exec", ns, "sh", "-c",
+               f"echo {1 << cpu:x} > /sys/class/net/{dev}/queues/rx-0/rps_cpus")
+        sh("ip", "-n", self.peer_ns, "addr", "add", f"{PEER_IP}/24", "dev", "veth-peer")
+        self.echo_mac = subprocess.run(["ip", "netns", "exec", self.echo_ns, "cat",
+                                        "/sys/class/net/veth-echo/address"],
+                                       capture_output=True, text=True, check=True).stdout.strip()
+        return self
+
+    def __exit__(self, *exc):
+        for ns in (self.echo_ns, self.peer_ns):
+            subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+
+def l2_echo(vdev, ns=None):
+    """l2_echo --mode icmp on ECHO_CPU, answering for ECHO_IP; once it polls."""
+    cmd = ["taskset", "-c", str(ECHO_CPU), os.path.join(BIN, "l2_echo"), "--lcores", f"0@{ECHO_CPU}", *EAL,
+           "--file-prefix", f"{TAG}e", "--vdev", vdev, "--", "--mode", "icmp", "--ip", ECHO_IP]
+    proc = start(cmd, ns)
+    for _ in range(100):
+        proc[1].seek(0)
+        if "echoing port" in proc[1].read() or proc[0].poll() is not None:
+            break
+        time.sleep(0.1)
+    if proc[0].poll() is not None:
+        sys.exit(f"compare: l2_echo on {vdev} did not start:\n{stop(*proc)}")
+    return proc
+
+
+@contextlib.contextmanager
+def row_setup(row):
+    """Sets up `row`'s echo; yields how l2_load reaches it (netns, vdev, MAC)."""
+    if row == "memif":
+        with tempfile.TemporaryDirectory() as d:
+            vdev = lambda role, mac: f"net_memif0,role={role},socket={d}/memif.sock,socket-abstract=no,mac={mac}"
+            echo = l2_echo(vdev("server", MEMIF_ECHO_MAC))
+            try:
+                yield None, vdev("client", MEMIF_LOAD_MAC), MEMIF_ECHO_MAC
+            finally:
+                ECHO_SUMMARIES.append(summary_line(stop(*echo)))
+        return
+    with Veth() as net:
+        echo = None
+        if row == "kernel":
+            sh("ip", "-n", net.echo_ns, "addr", "add", f"{ECHO_IP}/24", "dev", "veth-echo")
+        else:
+            driver = {"af_packet": "net_af_packet0", "af_xdp": "net_af_xdp0"}[row]
+            echo = l2_echo(f"{driver},iface=veth-echo", net.echo_ns)
+        try:
+            yield net.peer_ns, "net_af_packet0,iface=veth-peer", net.echo_mac
+        finally:
+            if echo:
+                ECHO_SUMMARIES.append(summary_line(stop(*echo)))
+
+
+# What each l2_echo said of its run, printed under its row.
+ECHO_SUMMARIES = []
+
+
+def summary_line(text):
+    return next((l.strip() for l in text.splitlines() if l.strip().startswith("echo:")), text.strip()[-300:])
+
+
+def cpu_ticks():
+    """(busy, total) jiffies per CPU, from /proc/stat."""
+    ticks = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            name, *values = line.split()
+            if name.startswith("cpu") and name != "cpu":
+                v = [int(x) for x in values]
+                ticks[int(name[3:])] = (sum(v) - v[3] - v[4], sum(v))  # idle, iowait
+    return ticks
+
+
+def busy_pct(before, after, cpu):
+    busy, total = (after[cpu][i] - before[cpu][i] for i in (0, 1))
+    return 100.0 * busy / total if total else 0.0
+
+
+def l2_load(ns, vdev, dst, args, timeout):
+    """l2_load on LOAD_CPU, ICMP probes to ECHO_IP; its JSON report."""
+    cmd = ["taskset", "-c", str(LOAD_CPU), os.path.join(BIN, "l2_load"), "--lcores", f"0@{LOAD_CPU}", *EAL,
+           "--file-prefix", f"{TAG}l", "--vdev", vdev, "--", "--dst", dst, "--expect", "icmp",
+           "--src-ip", PEER_IP, "--dst-ip", ECHO_IP, "--json", *args]
+    if ns:
+        cmd = ["ip", "netns", "exec", ns] + cmd
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    line = next((l for l in done.stdout.splitlines() if l.startswith("{")), None)
+    if line is None:
+        sys.exit(f"compare: l2_load reported nothing:\n{done.stdout}\n{done.stderr}")
+    return json.loads(line)
+
+
+def latency(trial):
+    """The paper's columns from a trial's report (us; share in %)."""
+    rtt = trial.get("rtt_ns")
+    if not rtt:
+        return None
+    us = lambda ns: ns / 1000.0
+    return {"avg": us(rtt["mean"]), "p50": us(rtt["p50"]), "p99": us(rtt["p99"]), "p999": us(rtt["p999"]),
+            "max": us(rtt["max"]), "under_10us_pct": 100.0 * rtt["under_10us"] / trial["good"],
+            "sent": trial["sent"], "good": trial["good"], "lost": trial["lost"], "bad": trial["bad"],
+            "late": trial["late"]}
+
+
+def measure(row):
+    ECHO_SUMMARIES.clear()
+    with row_setup(row) as (ns, vdev, dst):
+        before = cpu_ticks()
+        low = l2_load(ns, vdev, dst, ["--rate", "100", "--duration", str(SECS)], SECS + 120)
+        after = cpu_ticks()
+        search = l2_load(ns, vdev, dst, ["--search", "--rate", str(TOP_PPS), "--trial", TRIAL, "--resolution", "5",
+                                         "--timeout", "0.2"], 900)["search"][0]
+    at_top = next((l for l in search["latency"] if l["load_pct"] == 100), None)
+    result = {"row": row, "at_100pps": latency(low), "throughput_pps": search["throughput_pps"],
+              "at_throughput": latency(at_top) if at_top else None,
+              "cpu_pct_at_100pps": {"echo": busy_pct(before, after, ECHO_CPU),
+                                    "l2_load": busy_pct(before, after, LOAD_CPU)}}
+    low, top = result["at_100pps"] or {}, result["at_throughput"] or {}
+    print(f"  {row}: at 100 pps {low.get('good', 0)} of {low.get('sent', 0)} good, zero-loss "
+          f"{result['throughput_pps']} pps{''.join('; l2_echo ' + s for s in ECHO_SUMMARIES)}", flush=True)
+    return result
+
+
+def cells(lat):
+    if not lat:
+        return "  (no good replies)" + " " * 33
+    return (f"{lat['avg']:>7.1f} {lat['p50']:>7.1f} {lat['p99']:>7.1f} {lat['p999']:>7.1f} {lat['max']:>8.1f} "
+            f"{lat['under_10us_pct']:>5.1f}%")
+
+
+def print_table(results):
+    head = f"{'avg':>7} {'p50':>7} {'p99':>7} {'p99.9':>7} {'max':>8} {'<10us':>6}"
+    print(f"\n  round trips in us; CPU busy at 100 pps (echo CPU {ECHO_CPU} / l2_load CPU {LOAD_CPU})")
+    print(f"  {'row':<10} | at 100 pps: {head} | zero-loss pps | at it: {head} | CPU")
+    for r in results:
+        cpu = r["cpu_pct_at_100pps"]
+        print(f"  {r['row']:<10} |             {cells(r['at_100pps'])} | {r['throughput_pps']:>13} |"
+              f"        {cells(r['at_throughput'])} | {cpu['echo']:>3.0f}% / {cpu['l2_load']:>3.0f}%")
+    print("  the paper's (100 pps, 1 Mpps; one 100 Gbps NIC, no veth): XDP avg 82 / 7 us, DPDK 2 / 3 us; "
+          "max 272 / 202, 161 / 189 us; under 10 us 0% / 98.1%, 99.5% / 99.0%")
+
+
+def main():
+    if os.geteuid() != 0:
+        sys.exit("compare: run as root (sudo make compare): it uses hugepages and network namespaces")
+    rows = [r for r in os.environ.get("ROWS", ",".join(ALL_ROWS)).split(",") if r]
+    unknown = [r for r in rows if r not in ALL_ROWS]
+    if unknown:
+        sys.exit(f"compare: unknown row(s) {', '.join(unknown)} in ROWS: pick from {','.join(ALL_ROWS)}")
+    for b in ("l2_echo", "l2_load"):
+        if not os.access(os.path.join(BIN, b), os.X_OK):
+            sys.exit(f"compare: {BIN}/{b} missing: run make first")
+    if os.cpu_count() < 2:
+        sys.exit("compare: needs 2 CPUs at least (the echo and l2_load each take one)")
+    if meminfo("HugePages_Free") < 512:
+        subprocess.run([os.path.join(HERE, "setup_env.sh")], check=True, stdout=subprocess.DEVNULL)
+    print(f"make compare{' QUICK=1' if QUICK else ''}: ICMP echo at 100 pps for {SECS:g} s and a zero-loss search "
+          f"from {TOP_PPS} pps; {os.cpu_count()} CPUs, {platform_line()}, kernel {os.uname().release}")
+    results = [measure(row) for row in rows]
+    print_table(results)
+    out_dir = os.path.join(REPO, "target", "compare")
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, time.strftime("compare-%Y%m%d-%H%M%S.json"))
+    with open(path, "w") as f:
+        json.dump({"quick": QUICK, "secs": SECS, "top_pps": TOP_PPS, "machine": platform_line(),
+                   "kernel": os.uname().release, "date": time.strftime("%Y-%m-%d"), "rows": results}, f, indent=1)
+    print(f"figures as JSON: {path}")
+
+
+if __name__ == "__main__":
+    main()
