@@ -27,14 +27,9 @@ args=()
 for f in "${files[@]}"; do args+=(--file "$f"); done
 status=0
 # bring_up_port, a trial's loop, the warm-up and the search's trials drive a
-# real port, and report's json writes stdout: the integration tests cover
-# them, not --lib. --exclude-re sees the names --list prints ("FILE:LINE:COL:
-# replace FN -> ..." for a whole function, "... in FN" for its insides).
-skip='bring_up_port'
-skip+='|trial\.rs:[0-9:]+ replace (run|warm_up) ->|trial\.rs:.* in (run|warm_up)$'
-skip+='|search\.rs:[0-9:]+ replace throughput ->|search\.rs:.* in throughput$'
-skip+='|report\.rs:[0-9:]+ replace json ->|report\.rs:.* in json$'
-cargo mutants --workspace --test-workspace=true "${args[@]}" --exclude-re "$skip" \
+# real port, and report's json writes stdout: they carry #[mutants::skip], and
+# the integration tests cover them, not --lib.
+cargo mutants --workspace --test-workspace=true "${args[@]}" \
     --output target/mutants -j 1 "$@" -- --lib || status=$?
 out=target/mutants/mutants.out
 count() { if [[ -s $out/$1.txt ]]; then grep -c . "$out/$1.txt"; else echo 0; fi; }

@@ -142,8 +142,10 @@ fn every_frame_comes_back_from_l2_echo_and_the_counts_agree() {
     let link = Memif::new("load-echo");
     let echo_eal = link.echo_eal();
     let echo = link.start(L2_ECHO, &echo_eal, &["--json"]);
-    let (code, s, out) =
-        load(&link.load_eal(DEEP_RINGS), &["--dst", ECHO_MAC, "--rate", "20000", "--duration", "1", "--flows", "16"]);
+    let (code, s, out) = load(
+        &link.load_eal(DEEP_RINGS),
+        &["--dst", ECHO_MAC, "--rate", "20000", "--duration", "1", "--flows", "16"],
+    );
     let echoed = stop(echo, &echo_eal);
     echoed.assert_success();
     let e = echoed.summary();

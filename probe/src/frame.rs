@@ -555,6 +555,14 @@ mod tests {
     }
 
     #[test]
+    fn a_spec_keeps_what_it_was_given_and_its_head_buffer_fits_the_longest_head() {
+        let s = ProbeSpec::new(US, ECHO, Expect::Swap, 80, 3, 0xfeed).unwrap();
+        assert_eq!((s.local(), s.remote(), s.size(), s.flows(), s.session()), (US, ECHO, 80, 3, 0xfeed));
+        assert_eq!(s.head_len, HEAD_MAX, "UDP's head is the longest");
+        assert_eq!(icmp_spec(70).head_len, HEAD_MAX, "ICMP's header is as long as UDP's");
+    }
+
+    #[test]
     fn a_new_session_s_ip_header_still_sums_right() {
         let mut f = Vec::new();
         spec(4, 70).with_session(0xdead_beef).build(1, 2, &mut f);

@@ -23,5 +23,27 @@ pub use tally::{Classes, Outcome, Percentiles, Tally};
 pub fn new_session() -> u32 {
     let nanos =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
-    std::process::id().rotate_left(16) ^ nanos
+    session_of(std::process::id(), nanos)
+}
+
+/// The process id's halves swapped, mixed with the clock: either alone tells
+/// two runs apart.
+fn session_of(pid: u32, nanos: u32) -> u32 {
+    pid.rotate_left(16) ^ nanos
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_changes_with_the_process_and_with_the_clock() {
+        let by_pid: std::collections::HashSet<u32> = (0..1000).map(|pid| session_of(pid, 0)).collect();
+        let by_clock: std::collections::HashSet<u32> = (0..1000).map(|ns| session_of(u32::MAX, ns)).collect();
+        assert_eq!((by_pid.len(), by_clock.len()), (1000, 1000));
+        assert_ne!(session_of(7, 1), session_of(7, 2));
+        let first = new_session();
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        assert_ne!(first, new_session(), "a millisecond later");
+    }
 }

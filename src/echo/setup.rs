@@ -35,6 +35,7 @@ pub struct PortConfig {
 
 /// Opens `opts.port` with `queues` RX/TX queue pairs (one per echoing lcore)
 /// and starts it.
+#[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
 pub fn bring_up_port<'eal>(eal: &'eal Eal, opts: &PortConfig, queues: u16) -> Result<Port<'eal>> {
     // 1. The port must exist, and have a queue pair for every lcore.
     let mut port = Port::open(eal, opts.port)?;

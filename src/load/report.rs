@@ -41,6 +41,7 @@ pub struct SearchReport<'a> {
     pub search: &'a [SizeResult],
 }
 
+#[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
 pub fn json(report: &impl Serialize) -> io::Result<()> {
     let line = serde_json::to_string(report).map_err(io::Error::other)?;
     writeln!(io::stdout(), "{line}")

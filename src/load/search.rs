@@ -88,6 +88,7 @@ pub struct LatencyTrial {
 /// Finds the throughput for `cfg.size` from `cfg.rate` down, a trial of
 /// `cfg.duration` each, then measures the latency at fractions of it.
 /// `each` sees every trial as it ends (progress for people).
+#[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
 pub fn throughput(
     port: &Port<'_>,
     queue: &mut QueuePair<'_>,
@@ -166,6 +167,14 @@ mod tests {
         let (found, tried) = search(1000, 1.0, 0);
         assert_eq!(found, 0);
         assert!(tried.len() <= MAX_TRIALS && *tried.last().unwrap() <= 1, "{tried:?}");
+    }
+
+    #[test]
+    fn a_search_that_would_go_on_stops_at_max_trials() {
+        // 2^60 down to a resolution of 10^-9 %: some 90 halvings.
+        let (found, tried) = search(1 << 60, 1e-9, 12_345);
+        assert_eq!(tried.len(), MAX_TRIALS, "{tried:?}");
+        assert!(found <= 12_345);
     }
 
     #[test]

@@ -165,6 +165,7 @@ static TRIALS: AtomicU32 = AtomicU32::new(0);
 /// early, and the drain after it short. The trial's frames carry `spec`'s
 /// session id plus its number, so a late frame of an earlier trial counts as
 /// `other`, not as a bad frame of this one.
+#[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
 pub fn run(
     port: &Port<'_>,
     queue: &mut QueuePair<'_>,
@@ -286,6 +287,7 @@ pub struct WarmUp {
 /// path is still coming up (a memif peer finishing its connection, a switch
 /// learning our address). What it sent and got back is reported, since the
 /// echo counts those frames too.
+#[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
 pub fn warm_up(queue: &mut QueuePair<'_>, spec: &ProbeSpec, limit: Duration, quit: &QuitFlag) -> WarmUp {
     let spec = &spec.with_session(!spec.session());
     let hz = tsc_hz();
@@ -357,6 +359,12 @@ pub(crate) mod tests {
             bad_frames: Vec::new(),
             distribution: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_own_port_s_drops_add_up() {
+        let drops = PortDrops { imissed: 1, rx_nombuf: 20, ierrors: 300, oerrors: 4000 };
+        assert_eq!(drops.total(), 4321);
     }
 
     #[test]
