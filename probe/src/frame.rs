@@ -563,6 +563,15 @@ mod tests {
     }
 
     #[test]
+    fn a_frame_shorter_than_its_addresses_differs_everywhere_it_is_missing() {
+        let s = spec(0, 64);
+        let mut f = Vec::new();
+        s.build(3, 9, &mut f);
+        let reply = replied(&f, ECHO);
+        assert_eq!(s.differences(&reply[..5], 3, 9, 4), vec![5, 6, 7, 8], "no panic on a 5-byte frame");
+    }
+
+    #[test]
     fn a_new_session_s_ip_header_still_sums_right() {
         let mut f = Vec::new();
         spec(4, 70).with_session(0xdead_beef).build(1, 2, &mut f);

@@ -62,8 +62,9 @@ pub struct Tally {
     seen: Vec<u64>,
     capacity: u64,
     flows: u32,
-    /// Per flow, one past the highest sequence number received (0: none).
-    flow_next: Vec<u64>,
+    /// Per flow, the highest sequence number received (0 before any: none
+    /// is below it, so the first is never taken as reordered).
+    flow_highest: Vec<u64>,
     pub good: u64,
     pub bad: u64,
     pub late: u64,
@@ -88,7 +89,7 @@ impl Tally {
             seen: vec![0; probes.div_ceil(64) as usize],
             capacity: probes,
             flows: flows.max(1),
-            flow_next: vec![0; flows.max(1) as usize],
+            flow_highest: vec![0; flows.max(1) as usize],
             good: 0,
             bad: 0,
             late: 0,
@@ -150,11 +151,12 @@ impl Tally {
             self.bad += 1;
             return Outcome::Bad;
         }
-        let next = &mut self.flow_next[flow_of(seq, self.flows) as usize];
-        if seq < *next {
+        // A first copy: never equal to the highest (that one came back).
+        let highest = &mut self.flow_highest[flow_of(seq, self.flows) as usize];
+        if seq < *highest {
             self.reordered += 1;
         } else {
-            *next = seq + 1;
+            *highest = seq;
         }
         if rtt > timeout {
             self.late += 1;
@@ -412,6 +414,20 @@ mod tests {
     }
 
     #[test]
+    fn back_and_lost_count_each_probe_once_at_a_whole_word_too() {
+        let mut t = Tally::new(128, 0);
+        for seq in 0..128 {
+            let verdict = if seq % 4 == 1 { Verdict::Corrupt } else { Verdict::Good };
+            t.record(seq, verdict, if seq % 4 == 2 { 2000 } else { 10 }, 1000);
+        }
+        assert_eq!((t.good, t.bad, t.late), (64, 32, 32));
+        assert_eq!(t.back(), 128);
+        assert_eq!((t.lost(128), t.lost(64), t.lost(0)), (0, 0, 0), "every word whole");
+        let first = Tally::new(64, 0);
+        assert_eq!(first.lost(64), 64);
+    }
+
+    #[test]
     fn percentiles_come_from_the_good_replies_in_ns() {
         let mut t = Tally::new(1000, 0);
         assert!(t.percentiles(1.0).is_none());
@@ -427,7 +443,8 @@ mod tests {
         assert!((p.mean - 250_250.0).abs() < 250.0, "{p:?}");
         assert_eq!(p.under_10us, 20, "500 ns to 10 us, 500 ns apart: {p:?}");
         let d = t.distribution(0.5, 1);
-        assert!(d.first().unwrap().1 <= 600.0 && d.last().unwrap().0 == 1.0, "{d:?}");
+        assert!(d.len() >= 10, "a point per halving of what is left: {d:?}");
+        assert!(d[0].0 <= 0.01 && d[0].1 <= 600.0 && d.last().unwrap().0 == 1.0, "{d:?}");
         assert!(d.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1), "monotonic");
     }
 }
