@@ -2,8 +2,9 @@
 # mutants.sh - cargo-mutants over the pure code (make mutants): every small
 # change it makes to the numbers from the command line, the probe format,
 # checks and tally (probe/, l2_ping's and l2_load's), l2_load's modules
-# (src/load/: schedule, search, options, trial verdicts, report, plot), the rewrite, the counters, the idle schedule and the pool
-# sizing must make a unit test fail. Runs the workspace's unit tests (--lib)
+# (src/load/: schedule, search, options, trial verdicts, report, plot), the
+# rewrite, --mode icmp's responder, the counters, the idle schedule and the
+# pool sizing must make a unit test fail. Runs the workspace's unit tests (--lib)
 # for each mutant; prints the counts and the mutants no test noticed, which are
 # also in target/mutants/mutants.out/missed.txt. Installs cargo-mutants when
 # missing. Arguments go to cargo mutants (e.g. --file src/echo/idle.rs).
@@ -20,7 +21,7 @@ fi
 files=(
     "cli-values/src/*.rs"
     "probe/src/*.rs" l2-ping/src/cli.rs
-    src/cli.rs src/echo/rewrite.rs src/echo/counters.rs src/echo/idle.rs src/echo/setup.rs
+    src/cli.rs src/echo/rewrite.rs src/echo/icmp.rs src/echo/counters.rs src/echo/idle.rs src/echo/setup.rs
     "src/load/*.rs"
 )
 args=()
