@@ -23,7 +23,7 @@ enum Frame {
 struct Input {
     local: [u8; 6],
     remote: [u8; 6],
-    /// reply, swap or icmp (ICMP probes are one flow).
+    /// reply, swap, icmp or udp (ICMP probes are one flow, UDP ones one or more).
     expect: u8,
     flows: u16,
     size: u16,
@@ -35,8 +35,12 @@ struct Input {
 }
 
 fuzz_target!(|input: Input| {
-    let expect = [Expect::Reply, Expect::Swap, Expect::Icmp][usize::from(input.expect % 3)];
-    let flows = if expect == Expect::Icmp { 0 } else { u32::from(input.flows) % (MAX_FLOWS + 1) };
+    let expect = [Expect::Reply, Expect::Swap, Expect::Icmp, Expect::Udp][usize::from(input.expect % 4)];
+    let flows = match expect {
+        Expect::Icmp => 0,
+        Expect::Udp => 1 + u32::from(input.flows) % MAX_FLOWS,
+        _ => u32::from(input.flows) % (MAX_FLOWS + 1),
+    };
     let sizes = ProbeSpec::size_range(flows, expect);
     let size = sizes.start() + usize::from(input.size) % (sizes.end() - sizes.start() + 1);
     let (local, remote) = (Mac(input.local), Mac(input.remote));
@@ -51,8 +55,10 @@ fuzz_target!(|input: Input| {
                 spec.build(u64::from(*seq), *stamp, &mut frame);
                 frame[..6].copy_from_slice(&local.0);
                 frame[6..12].copy_from_slice(&remote.0);
-                if expect == Expect::Icmp {
-                    as_echo_reply(&mut frame);
+                match expect {
+                    Expect::Icmp => as_echo_reply(&mut frame),
+                    Expect::Udp => as_udp_reply(&mut frame),
+                    _ => {}
                 }
                 for &(at, byte) in changes {
                     let at = usize::from(at) % frame.len();
@@ -95,4 +101,17 @@ fn as_echo_reply(frame: &mut [u8]) {
     icmp[2..4].fill(0);
     let checksum = inet::checksum(icmp);
     icmp[2..4].copy_from_slice(&checksum.to_be_bytes());
+}
+
+/// A UDP probe as a socket echo answers it: addresses and ports swapped, the
+/// IPv4 checksum redone, no UDP checksum.
+fn as_udp_reply(frame: &mut [u8]) {
+    let (ip, udp) = frame[14..].split_at_mut(20);
+    let (src, dst) = ip[12..20].split_at_mut(4);
+    src.swap_with_slice(dst);
+    ip[10..12].fill(0);
+    let checksum = inet::checksum(ip);
+    ip[10..12].copy_from_slice(&checksum.to_be_bytes());
+    let (sport, dport) = udp[..4].split_at_mut(2);
+    sport.swap_with_slice(dport);
 }

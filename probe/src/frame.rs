@@ -77,6 +77,12 @@ pub enum Expect {
     /// identifier, sequence and data as sent and both checksums right. Any
     /// IP host answers them: the kernel, `l2_echo --mode icmp`.
     Icmp,
+    /// Probes are UDP datagrams (with flows), each flow from a source port
+    /// of its own to one destination port: the reply must come to us from
+    /// the address and port we sent to (MAC as `Reply`), with the datagram
+    /// as sent and the checksums right (a UDP checksum of 0: none). A UDP
+    /// echo over sockets answers them.
+    Udp,
 }
 
 impl FromStr for Expect {
@@ -86,7 +92,8 @@ impl FromStr for Expect {
             "reply" => Ok(Expect::Reply),
             "swap" => Ok(Expect::Swap),
             "icmp" => Ok(Expect::Icmp),
-            _ => Err(format!("`{s}`: expected reply, swap or icmp")),
+            "udp" => Ok(Expect::Udp),
+            _ => Err(format!("`{s}`: expected reply, swap, icmp or udp")),
         }
     }
 }
@@ -140,6 +147,9 @@ impl ProbeSpec {
         }
         if expect == Expect::Icmp && flows > 0 {
             return Err(format!("{flows} flows: ICMP probes are one flow"));
+        }
+        if expect == Expect::Udp && flows == 0 {
+            return Err("UDP probes need flows (1 or more)".into());
         }
         let sizes = ProbeSpec::size_range(flows, expect);
         if !sizes.contains(&size) {
@@ -210,6 +220,7 @@ impl ProbeSpec {
     }
 
     fn fill_head(&mut self) {
+        let first_ports = self.ports(0);
         let head = &mut self.head;
         head[..6].copy_from_slice(&self.remote.0);
         head[6..12].copy_from_slice(&self.local.0);
@@ -239,8 +250,7 @@ impl ProbeSpec {
                 icmp[4..6].copy_from_slice(&(self.session as u16).to_be_bytes());
             } else {
                 let udp = &mut head[UDP_PORTS..UDP_PORTS + UDP_HDR];
-                udp[..2].copy_from_slice(&UDP_SRC_BASE.to_be_bytes());
-                udp[2..4].copy_from_slice(&UDP_DST_BASE.to_be_bytes());
+                udp[..4].copy_from_slice(&first_ports);
                 udp[4..6].copy_from_slice(&(ip_len - IPV4_HDR as u16).to_be_bytes());
                 // bytes 6..8: no UDP checksum (allowed over IPv4)
             }
@@ -249,11 +259,14 @@ impl ProbeSpec {
         head[probe + 8..probe + PROBE_ID].copy_from_slice(&self.session.to_be_bytes());
     }
 
-    /// Flow `flow`'s UDP source and destination ports, as on the wire.
+    /// Flow `flow`'s UDP source and destination ports, as on the wire: a
+    /// pair of its own, or (`Expect::Udp`, for a socket on one port) a
+    /// source port of its own.
     #[inline(always)]
-    fn ports(flow: u32) -> [u8; 4] {
+    fn ports(&self, flow: u32) -> [u8; 4] {
         let [a, b] = (UDP_SRC_BASE + flow as u16).to_be_bytes();
-        let [c, d] = (UDP_DST_BASE + flow as u16).to_be_bytes();
+        let dst = if self.expect == Expect::Udp { UDP_DST_BASE } else { UDP_DST_BASE + flow as u16 };
+        let [c, d] = dst.to_be_bytes();
         [a, b, c, d]
     }
 
@@ -265,7 +278,7 @@ impl ProbeSpec {
         let (head, rest) = frame.split_at_mut(self.head_len);
         head.copy_from_slice(&self.head[..self.head_len]);
         if self.flows != 0 {
-            head[UDP_PORTS..UDP_PORTS + 4].copy_from_slice(&Self::ports(self.flow_of(seq)));
+            head[UDP_PORTS..UDP_PORTS + 4].copy_from_slice(&self.ports(self.flow_of(seq)));
         }
         let (counters, fill) = rest.split_at_mut(PROBE_COUNTERS);
         counters[..8].copy_from_slice(&seq.to_be_bytes());
@@ -331,12 +344,16 @@ impl ProbeSpec {
             if !self.icmp_reply_headers_match(frame, seq) {
                 return false;
             }
+        } else if self.expect == Expect::Udp {
+            if !self.udp_reply_headers_match(frame, seq) {
+                return false;
+            }
         } else if self.flows == 0 {
             if frame[12..hl] != self.head[12..hl] {
                 return false;
             }
         } else if frame[12..UDP_PORTS] != self.head[12..UDP_PORTS]
-            || frame[UDP_PORTS..UDP_PORTS + 4] != Self::ports(self.flow_of(seq))
+            || frame[UDP_PORTS..UDP_PORTS + 4] != self.ports(self.flow_of(seq))
             || frame[UDP_PORTS + 4..hl] != self.head[UDP_PORTS + 4..hl]
         {
             return false;
@@ -355,17 +372,8 @@ impl ProbeSpec {
     /// whole message; the probe's id after them.
     #[inline(always)]
     fn icmp_reply_headers_match(&self, frame: &[u8], seq: u64) -> bool {
-        let (ip, icmp) = (&frame[IP_AT..ICMP_AT], &frame[ICMP_AT..]);
-        let head_ip = &self.head[IP_AT..ICMP_AT];
-        let fragment = u16::from_be_bytes([ip[6], ip[7]]) & 0x3fff;
-        frame[12..14] == self.head[12..14]
-            && ip[0] == head_ip[0]
-            && ip[2..4] == head_ip[2..4]
-            && fragment == 0
-            && ip[9] == IPPROTO_ICMP
-            && ip[12..16] == self.ips.1
-            && ip[16..20] == self.ips.0
-            && inet::is_valid(ip)
+        let icmp = &frame[ICMP_AT..];
+        self.ip_reply_header_matches(frame, IPPROTO_ICMP)
             && icmp[..2] == [ICMP_ECHO_REPLY, 0]
             && icmp[4..6] == self.head[ICMP_AT + 4..ICMP_AT + 6]
             && icmp[6..8] == (seq as u16).to_be_bytes()
@@ -373,11 +381,44 @@ impl ProbeSpec {
             && inet::is_valid(icmp)
     }
 
+    /// A UDP reply's headers, against the datagram of probe `seq`: IPv4 as
+    /// for ICMP; from the port it went to, to the port it came from, as long
+    /// as sent, its checksum right or none (0); the probe's id after them.
+    #[inline(always)]
+    fn udp_reply_headers_match(&self, frame: &[u8], seq: u64) -> bool {
+        let (ip, udp) = (&frame[IP_AT..UDP_PORTS], &frame[UDP_PORTS..]);
+        let sent = self.ports(self.flow_of(seq));
+        self.ip_reply_header_matches(frame, IPPROTO_UDP)
+            && udp[..2] == sent[2..]
+            && udp[2..4] == sent[..2]
+            && udp[4..6] == self.head[UDP_PORTS + 4..UDP_PORTS + 6]
+            && udp[UDP_HDR..UDP_HDR + PROBE_ID] == self.head[UDP_PORTS + UDP_HDR..self.head_len]
+            && (udp[6..8] == [0, 0] || inet::udp_is_valid(ip, udp))
+    }
+
+    /// The IPv4 header of a reply: of `protocol`, as long as the request,
+    /// from the address asked to us, unfragmented, its checksum right (the
+    /// replier picks its own TOS, id, DF and TTL).
+    #[inline(always)]
+    fn ip_reply_header_matches(&self, frame: &[u8], protocol: u8) -> bool {
+        let ip = &frame[IP_AT..ICMP_AT];
+        let head_ip = &self.head[IP_AT..ICMP_AT];
+        let fragment = u16::from_be_bytes([ip[6], ip[7]]) & 0x3fff;
+        frame[12..14] == self.head[12..14]
+            && ip[0] == head_ip[0]
+            && ip[2..4] == head_ip[2..4]
+            && fragment == 0
+            && ip[9] == protocol
+            && ip[12..16] == self.ips.1
+            && ip[16..20] == self.ips.0
+            && inet::is_valid(ip)
+    }
+
     fn source_ok(&self, src: Mac) -> bool {
         match self.expect {
             Expect::Swap => src == self.remote,
-            Expect::Reply | Expect::Icmp if self.remote.is_group() => !src.is_group(),
-            Expect::Reply | Expect::Icmp => src == self.remote,
+            Expect::Reply | Expect::Icmp | Expect::Udp if self.remote.is_group() => !src.is_group(),
+            Expect::Reply | Expect::Icmp | Expect::Udp => src == self.remote,
         }
     }
 
@@ -389,10 +430,11 @@ impl ProbeSpec {
         self.build(seq, stamp, &mut expected);
         expected[..6].copy_from_slice(&self.local.0);
         expected[6..12].copy_from_slice(&self.remote.0);
-        if self.expect == Expect::Icmp {
-            // An echo reply: its own type, the addresses swapped, checksums
-            // redone, with the replier's own TOS, id, DF and TTL.
-            let (ip, icmp) = expected[IP_AT..].split_at_mut(IPV4_HDR);
+        if matches!(self.expect, Expect::Icmp | Expect::Udp) {
+            // A reply: the addresses swapped, checksums redone, with the
+            // replier's own TOS, id, DF and TTL.
+            let whole = frame.len() == expected.len();
+            let (ip, rest) = expected[IP_AT..].split_at_mut(IPV4_HDR);
             for at in [1, 4, 5, 8] {
                 ip[at] = frame.get(IP_AT + at).copied().unwrap_or(ip[at]);
             }
@@ -404,10 +446,23 @@ impl ProbeSpec {
             ip[10..12].fill(0);
             let checksum = inet::checksum(ip);
             ip[10..12].copy_from_slice(&checksum.to_be_bytes());
-            icmp[0] = ICMP_ECHO_REPLY;
-            icmp[2..4].fill(0);
-            let checksum = inet::checksum(icmp);
-            icmp[2..4].copy_from_slice(&checksum.to_be_bytes());
+            if self.expect == Expect::Icmp {
+                rest[0] = ICMP_ECHO_REPLY;
+                rest[2..4].fill(0);
+                let checksum = inet::checksum(rest);
+                rest[2..4].copy_from_slice(&checksum.to_be_bytes());
+            } else {
+                // The ports swapped; no checksum, or the frame's when right.
+                let ports = [rest[2], rest[3], rest[0], rest[1]];
+                rest[..4].copy_from_slice(&ports);
+                let theirs = frame.get(UDP_PORTS + 6..UDP_PORTS + 8);
+                let right = theirs.is_some_and(|c| c != [0, 0])
+                    && whole
+                    && inet::udp_is_valid(&frame[IP_AT..UDP_PORTS], &frame[UDP_PORTS..]);
+                if right {
+                    rest[6..8].copy_from_slice(&frame[UDP_PORTS + 6..UDP_PORTS + 8]);
+                }
+            }
         }
         // The source as `expect` says; a reply to a group address may come
         // from any unicast address, so a wrong one is wrong in all 6 bytes.
@@ -440,7 +495,7 @@ pub fn flow_of(seq: u64, flows: u32) -> u32 {
 fn payload_offset(flows: u32, expect: Expect) -> usize {
     if expect == Expect::Icmp {
         ICMP_AT + ICMP_HDR
-    } else if flows == 0 {
+    } else if flows == 0 && expect != Expect::Udp {
         ETHER_HDR
     } else {
         UDP_PORTS + UDP_HDR
@@ -738,6 +793,10 @@ mod tests {
         f
     }
 
+    /// A reply spoiled one way: its name, how, and whether the checksums are
+    /// made right again after.
+    type Spoil = (&'static str, fn(&mut Vec<u8>), bool);
+
     fn icmp_spec(size: usize) -> ProbeSpec {
         ProbeSpec::new(US, ECHO, Expect::Icmp, size, 0, 0x1234_5678).unwrap().with_ips(ME, HOST)
     }
@@ -781,7 +840,7 @@ mod tests {
             let c = sum16(icmp);
             icmp[2..4].copy_from_slice(&c.to_be_bytes());
         };
-        let cases: [(&str, fn(&mut Vec<u8>), bool); 11] = [
+        let cases: [Spoil; 11] = [
             ("still a request", |f| f[34] = 8, true),
             ("another code", |f| f[35] = 1, true),
             ("another identifier", |f| f[38] ^= 1, true),
@@ -806,5 +865,84 @@ mod tests {
         let mut from_elsewhere = good.clone();
         from_elsewhere[6..12].copy_from_slice(&US.0);
         assert_eq!(s.check(&from_elsewhere, 9, 1000), Verdict::WrongAddresses(US, US));
+    }
+
+    /// What a UDP echo over sockets sends back: the addresses and ports
+    /// swapped, the datagram as it came, a checksum of its own kernel's.
+    fn socket_reply(request: &[u8]) -> Vec<u8> {
+        let mut f = kernel_reply(request); // MACs and IPs swapped, IP checksum redone
+        f[34..38].copy_from_slice(&[request[36], request[37], request[34], request[35]]);
+        f[40..42].fill(0);
+        let udp_len = (f.len() - 34) as u16;
+        let pseudo = [&f[26..34], &[0, 17], &udp_len.to_be_bytes()[..], &f[34..]].concat();
+        let c = sum16(&pseudo);
+        f[40..42].copy_from_slice(&c.to_be_bytes());
+        f
+    }
+
+    fn udp_spec(size: usize, flows: u32) -> ProbeSpec {
+        ProbeSpec::new(US, ECHO, Expect::Udp, size, flows, 0x1234_5678).unwrap().with_ips(ME, HOST)
+    }
+
+    #[test]
+    fn udp_probes_go_from_a_port_per_flow_to_one_port() {
+        let s = udp_spec(80, 4);
+        let mut f = Vec::new();
+        for seq in 0..8u64 {
+            s.build(seq, 5, &mut f);
+            let ports = [u16::from_be_bytes([f[34], f[35]]), u16::from_be_bytes([f[36], f[37]])];
+            assert_eq!(ports, [40000 + (seq % 4) as u16, 9000], "seq {seq}");
+            assert_eq!((&f[26..30], &f[30..34], f[23]), (&ME[..], &HOST[..], 17));
+            assert_eq!(s.check(&socket_reply(&f), seq, 5), Verdict::Good, "seq {seq}");
+            assert!(s.differences(&socket_reply(&f), seq, 5, 8).is_empty());
+        }
+        assert!(ProbeSpec::new(US, ECHO, Expect::Udp, 80, 0, 1).is_err(), "UDP probes need flows");
+    }
+
+    #[test]
+    fn a_udp_reply_must_be_right_in_every_field_the_request_fixed() {
+        let s = udp_spec(90, 2);
+        let mut f = Vec::new();
+        s.build(3, 77, &mut f);
+        let good = socket_reply(&f);
+        let mut no_checksum = good.clone();
+        no_checksum[40..42].fill(0);
+        assert_eq!(s.check(&no_checksum, 3, 77), Verdict::Good, "0: no UDP checksum, allowed");
+        let fix = |f: &mut Vec<u8>| {
+            f[24..26].fill(0);
+            let c = sum16(&f[14..34]);
+            f[24..26].copy_from_slice(&c.to_be_bytes());
+            *f = socket_reply_of_reply(f);
+        };
+        let cases: [Spoil; 8] = [
+            ("from another port", |f| f[35] ^= 1, true),
+            ("to another port", |f| f[37] ^= 1, true),
+            ("another length", |f| f[39] ^= 1, true),
+            ("other data", |f| f[89] ^= 1, true),
+            ("from another host", |f| f[29] ^= 1, true),
+            ("not UDP", |f| f[23] = 6, true),
+            ("a wrong UDP checksum", |f| f[41] ^= 1, false),
+            ("a wrong IP checksum", |f| f[24] ^= 1, false),
+        ];
+        for (name, spoil, refix) in cases {
+            let mut bad = good.clone();
+            spoil(&mut bad);
+            if refix {
+                fix(&mut bad);
+            }
+            assert_eq!(s.check(&bad, 3, 77), Verdict::Corrupt, "{name}");
+            assert!(!s.differences(&bad, 3, 77, 64).is_empty(), "{name}: no difference shown");
+        }
+    }
+
+    /// A reply's UDP checksum computed again over what it now holds.
+    fn socket_reply_of_reply(f: &[u8]) -> Vec<u8> {
+        let mut f = f.to_vec();
+        f[40..42].fill(0);
+        let udp_len = (f.len() - 34) as u16;
+        let pseudo = [&f[26..34], &[0, f[23]], &udp_len.to_be_bytes()[..], &f[34..]].concat();
+        let c = sum16(&pseudo);
+        f[40..42].copy_from_slice(&c.to_be_bytes());
+        f
     }
 }

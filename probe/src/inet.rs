@@ -36,6 +36,20 @@ pub fn is_valid(bytes: &[u8]) -> bool {
     ones_sum(bytes) == 0xffff
 }
 
+/// Whether a UDP datagram's checksum (not 0) is right: over the IPv4
+/// pseudo-header (addresses, protocol, UDP length) and `udp`, whose length
+/// field must be its length.
+pub fn udp_is_valid(ip: &[u8], udp: &[u8]) -> bool {
+    let Ok(len) = u16::try_from(udp.len()) else {
+        return false;
+    };
+    if ip.len() < 20 || udp.len() < 8 || udp[4..6] != len.to_be_bytes() {
+        return false;
+    }
+    let pseudo = u64::from(ones_sum(&ip[12..20])) + 17 + u64::from(len);
+    fold(pseudo + u64::from(ones_sum(udp))) == 0xffff
+}
+
 fn fold(mut sum: u64) -> u16 {
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
@@ -56,6 +70,23 @@ mod tests {
         assert_eq!(checksum(&[0; 20]), 0xffff);
         // RFC 1071's worked example: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2.
         assert_eq!(ones_sum(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]), 0xddf2);
+    }
+
+    #[test]
+    fn a_udp_checksum_covers_the_pseudo_header_and_the_length_must_agree() {
+        let ip = [0x45, 0, 0, 30, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+        let mut udp = vec![0x9c, 0x40, 0x23, 0x28, 0, 10, 0, 0, b'h', b'i'];
+        // By hand: 0a00+0001+0a00+0002 + 0011 + 000a, then the datagram.
+        let sum: u32 =
+            [0x0a00, 0x0001, 0x0a00, 0x0002, 0x0011, 0x000a, 0x9c40, 0x2328, 0x000a, 0x6869].iter().sum();
+        let checksum = !(((sum & 0xffff) + (sum >> 16)) as u16);
+        udp[6..8].copy_from_slice(&checksum.to_be_bytes());
+        assert!(udp_is_valid(&ip, &udp));
+        let mut other_host = ip;
+        other_host[19] = 3;
+        assert!(!udp_is_valid(&other_host, &udp), "the pseudo-header counts");
+        udp.push(0);
+        assert!(!udp_is_valid(&ip, &udp), "a length field that is not the datagram's");
     }
 
     #[test]

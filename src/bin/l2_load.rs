@@ -69,6 +69,7 @@ fn run() -> Result<ExitCode> {
             Expect::Reply => "reply",
             Expect::Swap => "swap",
             Expect::Icmp => "icmp",
+            Expect::Udp => "udp",
         },
         flows: opts.flows,
         warmup,

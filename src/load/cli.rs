@@ -41,11 +41,13 @@ pub struct Options {
     pub dst: Mac,
 
     /// How the echo addresses its replies (its --mode): reply (from its port's
-    /// MAC), swap (from the address frames went to, as testpmd's macswap), or
+    /// MAC), swap (from the address frames went to, as testpmd's macswap),
     /// icmp: probes are ICMP echo requests to --dst-ip, answered by any IP
-    /// host (the kernel, l2_echo --mode icmp), each reply checked in full.
+    /// host (the kernel, l2_echo --mode icmp), each reply checked in full, or
+    /// udp: UDP datagrams to --dst-ip port 9000 (a port per flow on our side,
+    /// --flows default 1), answered by a UDP echo over sockets.
     #[arg(long, value_name = "MODE", default_value = "reply",
-          value_parser = clap::builder::PossibleValuesParser::new(["reply", "swap", "icmp"])
+          value_parser = clap::builder::PossibleValuesParser::new(["reply", "swap", "icmp", "udp"])
               .map(|s| s.parse::<Expect>().expect("a possible value")))]
     pub expect: Expect,
 
@@ -154,6 +156,10 @@ impl Options {
         let matches = Options::command().try_get_matches_from(args)?;
         let mut opts = Options::from_arg_matches(&matches)?;
         let invalid = |msg: String| Options::command().error(ErrorKind::ValueValidation, msg);
+        // UDP probes are one flow unless told otherwise.
+        if opts.expect == Expect::Udp && opts.flows == 0 {
+            opts.flows = 1;
+        }
         let sizes = ProbeSpec::size_range(opts.flows, opts.expect);
         let (min, max) = (*sizes.start(), (*sizes.end()).min(frame_room));
         if opts.size.is_empty() {
@@ -250,6 +256,14 @@ mod tests {
             assert!(parse(&["--rate", "1", "--expect", "icmp", "--dst-ip", bad]).is_err(), "{bad}");
             assert!(parse(&["--rate", "1", "--src-ip", bad]).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn udp_probes_are_one_flow_unless_told() {
+        let o = parse(&["--rate", "1", "--expect", "udp", "--dst-ip", "10.0.0.2"]).unwrap();
+        assert_eq!((o.expect, o.flows, o.size.clone()), (Expect::Udp, 1, vec![70]));
+        let o = parse(&["--rate", "1", "--expect", "udp", "--flows", "8"]).unwrap();
+        assert_eq!((o.flows, o.ips().1), (8, [198, 18, 0, 2]));
     }
 
     #[test]
