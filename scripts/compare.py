@@ -6,6 +6,10 @@ checked in full, every round trip timed), answered by every echo a user
 could pick, one at a time, in a row each:
 
   kernel     the kernel's own ICMP echo (what ping measures), on a veth
+  udp        a UDP echo over the kernel's sockets, udp_echo (recvmmsg,
+             sendmmsg, one pinned thread, SO_BUSY_POLL 50 us), answering
+             l2_load's UDP probes instead (--expect udp); the veth's checksum
+             offload off, so the kernel computes what a NIC would
   af_packet  l2_echo --mode icmp on net_af_packet, on the same veth
   af_xdp     l2_echo --mode icmp on net_af_xdp (the kernel's driver, none
              of its stack), on the same veth
@@ -42,7 +46,7 @@ QUICK = os.environ.get("QUICK", "0") not in ("", "0")
 SECS = float(os.environ.get("SECS", "2" if QUICK else "10"))
 TOP_PPS = int(os.environ.get("TOP", "1000000"))
 TRIAL = "0.2" if QUICK else "1"
-ALL_ROWS = ("kernel", "af_packet", "af_xdp", "memif")
+ALL_ROWS = ("kernel", "udp", "af_packet", "af_xdp", "memif")
 TAG = f"l2cmp{os.getpid()}"
 ECHO_IP, PEER_IP = "10.77.0.2", "10.77.0.1"
 MEMIF_ECHO_MAC, MEMIF_LOAD_MAC = "02:00:00:00:00:e1", "02:00:00:00:00:10"
@@ -99,6 +103,18 @@ def l2_echo(vdev, ns=None):
 @contextlib.contextmanager
 def row_setup(row):
     """Sets up `row`'s echo; yields how l2_load reaches it (netns, vdev, MAC)."""
+    if row == "udp":
+        with Veth() as net:
+            sh("ip", "-n", net.echo_ns, "addr", "add", f"{ECHO_IP}/24", "dev", "veth-echo")
+            sh("ip", "netns", "exec", net.echo_ns, "ethtool", "-K", "veth-echo", "tx", "off")
+            echo = start([os.path.join(BIN, "udp_echo"), "--cpu", str(ECHO_CPU), "--busy-poll", "50"],
+                         net.echo_ns)
+            time.sleep(0.5)
+            try:
+                yield net.peer_ns, "net_af_packet0,iface=veth-peer", net.echo_mac
+            finally:
+                ECHO_SUMMARIES.append(stop(*echo).strip().splitlines()[-1])
+        return
     if row == "memif":
         with tempfile.TemporaryDirectory() as d:
             vdev = lambda role, mac: f"net_memif0,role={role},socket={d}/memif.sock,socket-abstract=no,mac={mac}"
@@ -148,10 +164,10 @@ def busy_pct(before, after, cpu):
 
 
 def l2_load(ns, vdev, dst, args, timeout):
-    """l2_load on LOAD_CPU, ICMP probes to ECHO_IP; its JSON report."""
+    """l2_load on LOAD_CPU, probes to ECHO_IP; its JSON report."""
     cmd = ["taskset", "-c", str(LOAD_CPU), os.path.join(BIN, "l2_load"), "--lcores", f"0@{LOAD_CPU}", *EAL,
-           "--file-prefix", f"{TAG}l", "--vdev", vdev, "--", "--dst", dst, "--expect", "icmp",
-           "--src-ip", PEER_IP, "--dst-ip", ECHO_IP, "--json", *args]
+           "--file-prefix", f"{TAG}l", "--vdev", vdev, "--", "--dst", dst, "--src-ip", PEER_IP,
+           "--dst-ip", ECHO_IP, "--json", *args]
     if ns:
         cmd = ["ip", "netns", "exec", ns] + cmd
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -175,12 +191,13 @@ def latency(trial):
 
 def measure(row):
     ECHO_SUMMARIES.clear()
+    probes = ["--expect", "udp" if row == "udp" else "icmp"]
     with row_setup(row) as (ns, vdev, dst):
         before = cpu_ticks()
-        low = l2_load(ns, vdev, dst, ["--rate", "100", "--duration", str(SECS)], SECS + 120)
+        low = l2_load(ns, vdev, dst, [*probes, "--rate", "100", "--duration", str(SECS)], SECS + 120)
         after = cpu_ticks()
-        search = l2_load(ns, vdev, dst, ["--search", "--rate", str(TOP_PPS), "--trial", TRIAL, "--resolution", "5",
-                                         "--timeout", "0.2"], 900)["search"][0]
+        search = l2_load(ns, vdev, dst, [*probes, "--search", "--rate", str(TOP_PPS), "--trial", TRIAL,
+                                         "--resolution", "5", "--timeout", "0.2"], 900)["search"][0]
     at_top = next((l for l in search["latency"] if l["load_pct"] == 100), None)
     result = {"row": row, "at_100pps": latency(low), "throughput_pps": search["throughput_pps"],
               "at_throughput": latency(at_top) if at_top else None,
@@ -218,14 +235,14 @@ def main():
     unknown = [r for r in rows if r not in ALL_ROWS]
     if unknown:
         sys.exit(f"compare: unknown row(s) {', '.join(unknown)} in ROWS: pick from {','.join(ALL_ROWS)}")
-    for b in ("l2_echo", "l2_load"):
+    for b in ("l2_echo", "l2_load", "udp_echo"):
         if not os.access(os.path.join(BIN, b), os.X_OK):
             sys.exit(f"compare: {BIN}/{b} missing: run make first")
     if os.cpu_count() < 2:
         sys.exit("compare: needs 2 CPUs at least (the echo and l2_load each take one)")
     if meminfo("HugePages_Free") < 512:
         subprocess.run([os.path.join(HERE, "setup_env.sh")], check=True, stdout=subprocess.DEVNULL)
-    print(f"make compare{' QUICK=1' if QUICK else ''}: ICMP echo at 100 pps for {SECS:g} s and a zero-loss search "
+    print(f"make compare{' QUICK=1' if QUICK else ''}: ICMP (udp: UDP) echo at 100 pps for {SECS:g} s and a zero-loss search "
           f"from {TOP_PPS} pps; {os.cpu_count()} CPUs, {platform_line()}, kernel {os.uname().release}")
     results = [measure(row) for row in rows]
     print_table(results)

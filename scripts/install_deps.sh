@@ -6,9 +6,10 @@ set -euo pipefail
 PROG=${0##*/}
 # libdpdk-dev: headers and pkg-config; dpdk: dpdk-devbind.py; dpdk-dev: dpdk-testpmd;
 # clang/libclang-dev: bindgen; libpcap-dev: l2_ping; dpkg-dev: make deb (dpkg-shlibdeps);
-# patch: dpdk-patches/ for the from-source lanes; the rest: tests, demo and script checks.
+# patch: dpdk-patches/ for the from-source lanes; ethtool: a veth's checksum offload off (the
+# UDP echo's tests); the rest: tests, demo and script checks.
 PACKAGES=(libdpdk-dev dpdk dpdk-dev pkg-config clang libclang-dev gcc libc6-dev make libpcap-dev dpkg-dev
-          iproute2 iputils-ping util-linux procps shellcheck python3 tcpdump patch)
+          iproute2 iputils-ping util-linux procps shellcheck python3 tcpdump patch ethtool)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -55,9 +55,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CHECKOUT=$(cd "$HERE/.." && pwd -P)
 CACHE=${L2ECHO_CACHE:-/var/cache/l2echo}
 # The build (as scripts/install_deps.sh), the tests (ip, ping, setpriv, sysctl,
-# python3, tcpdump), l2-ping (libpcap-dev), cargo's downloads (ca-certificates).
+# python3, tcpdump, ethtool), l2-ping (libpcap-dev), cargo's downloads (ca-certificates).
 PACKAGES=(pkg-config clang libclang-dev gcc libc6-dev make iproute2 iputils-ping util-linux procps python3
-          libpcap-dev ca-certificates tcpdump)
+          libpcap-dev ca-certificates tcpdump ethtool)
 # DPDK from Debian's packages: the library, dpdk-devbind.py & co., testpmd & co.
 DPDK_PACKAGES=(libdpdk-dev dpdk dpdk-dev)
 # DPDK from source, as the original's README installs its build dependencies.

@@ -10,6 +10,7 @@
 mod common;
 use common::*;
 use serde_json::Value;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const L2_LOAD: &str = env!("CARGO_BIN_EXE_l2_load");
@@ -235,6 +236,54 @@ fn icmp_probes_are_answered_by_the_kernel() {
     assert_eq!(run.status.code(), Some(0), "{run}\n{}", net.counters());
     assert_eq!([u(&s, "sent"), u(&s, "good"), u(&s, "bad"), u(&s, "lost")], [1000, 1000, 0, 0], "{run}");
     rtt_within_the_timeout(&s, 1.0);
+}
+
+/// make compare's socket row: the kernel's UDP path, answered by udp_echo
+/// (recvmmsg/sendmmsg) on the echo side of a veth; every datagram comes back
+/// from the port it went to, checksums right.
+#[test]
+#[ignore = "needs root (network namespaces): sudo make test runs it"]
+fn udp_probes_are_answered_by_a_socket_echo() {
+    require_veth();
+    let net = VethPair::new("lku", 1);
+    sh(&["ip", "-n", &net.echo_ns, "addr", "add", &format!("{ECHO_IP}/24"), "dev", ECHO_IF]);
+    // The kernel computes the UDP checksum itself, as for a NIC without
+    // offloads: a veth's is left for hardware that is not there.
+    sh(&["ip", "netns", "exec", &net.echo_ns, "ethtool", "-K", ECHO_IF, "tx", "off"]);
+    let cpu = lcores_off_peer_cpu(1).split_once('@').expect("0@CPU").1.to_string();
+    let mut echo_cmd = Command::new("ip");
+    echo_cmd.args(["netns", "exec", &net.echo_ns]).arg(workspace_bin("udp_echo"));
+    echo_cmd.args(["--cpu", &cpu, "--json"]);
+    let echo = spawn_command(&mut echo_cmd);
+    std::thread::sleep(Duration::from_millis(500));
+    let load_eal = peer_af_packet_eal();
+    let run = finish(
+        spawn_command(net.peer_command(L2_LOAD).args(&load_eal).arg("--").args([
+            "--json",
+            "--dst",
+            &net.echo_mac,
+            "--expect",
+            "udp",
+            "--flows",
+            "4",
+            "--src-ip",
+            PEER_IP,
+            "--dst-ip",
+            ECHO_IP,
+            "--rate",
+            "1000",
+        ])),
+        Duration::from_secs(60),
+    );
+    remove_runtime_dir(&load_eal);
+    echo.signal(libc::SIGINT);
+    let echoed = finish(echo, Duration::from_secs(10));
+    echoed.assert_success();
+    let (s, e) = (run.summary(), echoed.summary());
+    assert_eq!(run.status.code(), Some(0), "{run}\n{echoed}\n{}", net.counters());
+    assert_eq!([u(&s, "sent"), u(&s, "good"), u(&s, "bad"), u(&s, "lost")], [1000, 1000, 0, 0], "{run}");
+    let (warm_sent, _) = warmup(&s);
+    assert_eq!([u(&e, "received"), u(&e, "sent")], [1000 + warm_sent; 2], "the echo's own counts: {e}");
 }
 
 /// make compare's DPDK rows on a veth: l2_echo --mode icmp on `driver`

@@ -16,7 +16,12 @@ pub const L2_MULTI_ECHO: &str = env!("CARGO_BIN_EXE_l2_multi_echo");
 /// l2_ping, another package's binary: beside the echo binaries in the target
 /// directory once the workspace (or an l2-ping test, e.g. `--test cli`) is built.
 pub fn l2_ping_bin() -> PathBuf {
-    let bin = Path::new(L2_ECHO).with_file_name("l2_ping");
+    workspace_bin("l2_ping")
+}
+
+/// A binary of another of the workspace's crates, built beside ours.
+pub fn workspace_bin(name: &str) -> PathBuf {
+    let bin = Path::new(L2_ECHO).with_file_name(name);
     assert!(bin.exists(), "{} missing: build the workspace (cargo test --workspace)", bin.display());
     bin
 }
