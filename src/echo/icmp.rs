@@ -82,11 +82,11 @@ impl Responder {
     fn icmp_echo(&self, packet: &mut [u8]) -> Option<Fate> {
         let first = *packet.first()?;
         let header_len = usize::from(first & 0x0f) * 4;
-        if first >> 4 != 4 || header_len < IPV4_MIN_HDR || packet.len() < header_len {
+        if first >> 4 != 4 || header_len < IPV4_MIN_HDR {
             return None;
         }
         // What follows the IP packet in the frame is Ethernet padding.
-        let total_len = usize::from(u16::from_be_bytes([packet[2], packet[3]]));
+        let total_len = usize::from(u16::from_be_bytes(*packet.get(2..4)?.first_chunk()?));
         if total_len < header_len + ICMP_HDR || total_len > packet.len() {
             return None;
         }
@@ -199,6 +199,27 @@ mod tests {
         assert_eq!((&ip[..8], ip[9]), (&before[14..22], IPPROTO_ICMP), "length, id and flags as they came");
         assert_eq!(icmp[..2], ICMP_ECHO_REPLY);
         assert_eq!(icmp[4..], before[38..], "identifier, sequence and data as they came");
+    }
+
+    #[test]
+    fn an_echo_request_needs_its_whole_icmp_header_and_no_more() {
+        let mut f = echo_request(US, b"");
+        assert_eq!(RESPONDER.answer(&mut f), Fate::Echo, "no data: 28 bytes of IP");
+        // 27 bytes: the ICMP header one short. The sequence's low byte is 0
+        // (and the frame keeps it, as padding), so the checksums would pass.
+        let mut f = echo_request(US, b"");
+        f[40..42].copy_from_slice(&[7, 0]);
+        f[36..38].fill(0);
+        let c = inet::checksum(&f[34..42]);
+        f[36..38].copy_from_slice(&c.to_be_bytes());
+        f[17] = 27;
+        f[24..26].fill(0);
+        let c = inet::checksum(&f[14..34]);
+        f[24..26].copy_from_slice(&c.to_be_bytes());
+        ignored("an IP packet too short for its ICMP header", f);
+        for len in 15..18 {
+            ignored("an IPv4 frame cut inside its header", echo_request(US, b"")[..len].to_vec());
+        }
     }
 
     #[test]
