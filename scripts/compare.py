@@ -10,6 +10,11 @@ could pick, one at a time, in a row each:
              sendmmsg, one pinned thread, SO_BUSY_POLL 50 us), answering
              l2_load's UDP probes instead (--expect udp); the veth's checksum
              offload off, so the kernel computes what a NIC would
+  xdp        the XDP paper's forwarding program (xdp/swap.bpf.c): each frame's
+             Ethernet addresses swapped and sent back (XDP_TX) in the veth's
+             driver, answering l2_load's raw L2 probes (--expect swap)
+  af_xdp_l2  l2_echo --mode swap on net_af_xdp: the same L2 probes, the
+             paper's DPDK counterpart
   af_packet  l2_echo --mode icmp on net_af_packet, on the same veth
   af_xdp     l2_echo --mode icmp on net_af_xdp (the kernel's driver, none
              of its stack), on the same veth
@@ -46,7 +51,10 @@ QUICK = os.environ.get("QUICK", "0") not in ("", "0")
 SECS = float(os.environ.get("SECS", "2" if QUICK else "10"))
 TOP_PPS = int(os.environ.get("TOP", "1000000"))
 TRIAL = "0.2" if QUICK else "1"
-ALL_ROWS = ("kernel", "udp", "af_packet", "af_xdp", "memif")
+ALL_ROWS = ("kernel", "udp", "xdp", "af_xdp_l2", "af_packet", "af_xdp", "memif")
+# The probes each row answers (--expect); the rest answer ICMP.
+PROBES = {"udp": "udp", "xdp": "swap", "af_xdp_l2": "swap"}
+XDP_OBJECT = os.path.join(REPO, "target", "xdp", "swap.o")
 TAG = f"l2cmp{os.getpid()}"
 ECHO_IP, PEER_IP = "10.77.0.2", "10.77.0.1"
 MEMIF_ECHO_MAC, MEMIF_LOAD_MAC = "02:00:00:00:00:e1", "02:00:00:00:00:10"
@@ -85,10 +93,10 @@ class Veth:
             subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 
-def l2_echo(vdev, ns=None):
-    """l2_echo --mode icmp on ECHO_CPU, answering for ECHO_IP; once it polls."""
+def l2_echo(vdev, ns=None, mode=("--mode", "icmp", "--ip", ECHO_IP)):
+    """l2_echo on ECHO_CPU (--mode icmp for ECHO_IP unless told); once it polls."""
     cmd = ["taskset", "-c", str(ECHO_CPU), os.path.join(BIN, "l2_echo"), "--lcores", f"0@{ECHO_CPU}", *EAL,
-           "--file-prefix", f"{TAG}e", "--vdev", vdev, "--", "--mode", "icmp", "--ip", ECHO_IP]
+           "--file-prefix", f"{TAG}e", "--vdev", vdev, "--", *mode]
     proc = start(cmd, ns)
     for _ in range(100):
         proc[1].seek(0)
@@ -128,6 +136,14 @@ def row_setup(row):
         echo = None
         if row == "kernel":
             sh("ip", "-n", net.echo_ns, "addr", "add", f"{ECHO_IP}/24", "dev", "veth-echo")
+        elif row == "xdp":
+            attach = lambda ns, dev, prog: sh("ip", "-n", ns, "link", "set", "dev", dev, "xdpdrv", "obj", XDP_OBJECT,
+                                              "sec", "xdp", "program", prog)
+            attach(net.echo_ns, "veth-echo", "xdp_swap")
+            # XDP_TX to a veth reaches the other end only if that end runs XDP too.
+            attach(net.peer_ns, "veth-peer", "xdp_pass")
+        elif row == "af_xdp_l2":
+            echo = l2_echo("net_af_xdp0,iface=veth-echo", net.echo_ns, ("--mode", "swap"))
         else:
             driver = {"af_packet": "net_af_packet0", "af_xdp": "net_af_xdp0"}[row]
             echo = l2_echo(f"{driver},iface=veth-echo", net.echo_ns)
@@ -191,7 +207,7 @@ def latency(trial):
 
 def measure(row):
     ECHO_SUMMARIES.clear()
-    probes = ["--expect", "udp" if row == "udp" else "icmp"]
+    probes = ["--expect", PROBES.get(row, "icmp")]
     with row_setup(row) as (ns, vdev, dst):
         before = cpu_ticks()
         low = l2_load(ns, vdev, dst, [*probes, "--rate", "100", "--duration", str(SECS)], SECS + 120)
@@ -238,11 +254,13 @@ def main():
     for b in ("l2_echo", "l2_load", "udp_echo"):
         if not os.access(os.path.join(BIN, b), os.X_OK):
             sys.exit(f"compare: {BIN}/{b} missing: run make first")
+    if "xdp" in rows and not os.access(XDP_OBJECT, os.R_OK):
+        sys.exit(f"compare: {XDP_OBJECT} missing: run make xdp first (make compare does)")
     if os.cpu_count() < 2:
         sys.exit("compare: needs 2 CPUs at least (the echo and l2_load each take one)")
     if meminfo("HugePages_Free") < 512:
         subprocess.run([os.path.join(HERE, "setup_env.sh")], check=True, stdout=subprocess.DEVNULL)
-    print(f"make compare{' QUICK=1' if QUICK else ''}: ICMP (udp: UDP) echo at 100 pps for {SECS:g} s and a zero-loss search "
+    print(f"make compare{' QUICK=1' if QUICK else ''}: ICMP echo (udp: UDP; xdp, af_xdp_l2: L2 swap) at 100 pps for {SECS:g} s and a zero-loss search "
           f"from {TOP_PPS} pps; {os.cpu_count()} CPUs, {platform_line()}, kernel {os.uname().release}")
     results = [measure(row) for row in rows]
     print_table(results)

@@ -13,7 +13,6 @@ use serde_json::Value;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const L2_LOAD: &str = env!("CARGO_BIN_EXE_l2_load");
 const ECHO_MAC: &str = "02:00:00:00:00:e1";
 const LOAD_MAC: &str = "02:00:00:00:00:10";
 
@@ -98,37 +97,6 @@ fn load(eal: &[String], app: &[&str]) -> (Option<i32>, Value, Run) {
     (run.status.code(), json, run)
 }
 
-/// The learning frames l2_load sent before its trial, and got back within it
-/// (the echo counts them too; any that came back later are among `other`).
-fn warmup(s: &Value) -> (u64, u64) {
-    let w = &s["warmup"];
-    assert!(u(w, "sent") >= 1 && u(w, "received") >= 1, "a warm-up that got a frame back: {s}");
-    (u(w, "sent"), u(w, "received"))
-}
-
-/// l2_load's EAL options on the peer side of a veth: one lcore on PEER_CPU,
-/// net_af_packet on the peer interface.
-fn peer_af_packet_eal() -> Vec<String> {
-    let mut eal = test_eal_args();
-    eal.extend([
-        "--lcores".into(),
-        format!("0@{PEER_CPU}"),
-        "--vdev".into(),
-        format!("net_af_packet0,iface={PEER_IF}"),
-    ]);
-    eal
-}
-
-fn rtt_within_the_timeout(s: &Value, timeout_s: f64) {
-    let rtt = &s["rtt_ns"];
-    let ns = |k: &str| rtt[k].as_u64().unwrap_or_else(|| panic!("rtt_ns.{k} in {s}"));
-    // The histogram holds good replies only, each back within the timeout (to
-    // its 3 significant digits); a late reply or a round trip measured wrong
-    // (from another frame's stamp, in the wrong unit) lands outside.
-    assert!(ns("min") > 0, "a round trip of 0: {rtt}");
-    assert!(ns("max") as f64 <= timeout_s * 1e9 * 1.001, "past the timeout of {timeout_s} s: {rtt}");
-}
-
 /// memif rings of 16384 slots (the client sets the size): 0.8 s of 20,000
 /// frames a second, so a neighbour that holds l2_load off its CPU for a
 /// tenth of a second costs no frame (1024 slots, memif's default, hold 51 ms:
@@ -204,86 +172,6 @@ fn icmp_probes_are_answered_by_l2_echo_in_icmp_mode() {
     assert_eq!(u(&e, "rx_packets"), u(&s, "sent") + warm_sent, "{e}\n{s}");
     assert_eq!(u(&e, "tx_packets"), u(&s, "good") + warm_back + u(&s, "other"), "{e}\n{s}");
     assert_eq!((u(&e, "ignored"), u(&e, "arp_replies")), (0, 0), "every probe an echo request to it: {e}");
-}
-
-/// The same probes answered by the kernel: the echo side of a veth owns the
-/// address, and its ICMP echo replies pass every check of l2_load's.
-#[test]
-#[ignore = "needs root (network namespaces): sudo make test runs it"]
-fn icmp_probes_are_answered_by_the_kernel() {
-    require_veth();
-    let net = VethPair::new("lki", 1);
-    sh(&["ip", "-n", &net.echo_ns, "addr", "add", &format!("{ECHO_IP}/24"), "dev", ECHO_IF]);
-    let load_eal = peer_af_packet_eal();
-    let run = finish(
-        spawn_command(net.peer_command(L2_LOAD).args(&load_eal).arg("--").args([
-            "--json",
-            "--dst",
-            &net.echo_mac,
-            "--expect",
-            "icmp",
-            "--src-ip",
-            PEER_IP,
-            "--dst-ip",
-            ECHO_IP,
-            "--rate",
-            "1000",
-        ])),
-        Duration::from_secs(60),
-    );
-    remove_runtime_dir(&load_eal);
-    let s = run.summary();
-    assert_eq!(run.status.code(), Some(0), "{run}\n{}", net.counters());
-    assert_eq!([u(&s, "sent"), u(&s, "good"), u(&s, "bad"), u(&s, "lost")], [1000, 1000, 0, 0], "{run}");
-    rtt_within_the_timeout(&s, 1.0);
-}
-
-/// make compare's socket row: the kernel's UDP path, answered by udp_echo
-/// (recvmmsg/sendmmsg) on the echo side of a veth; every datagram comes back
-/// from the port it went to, checksums right.
-#[test]
-#[ignore = "needs root (network namespaces): sudo make test runs it"]
-fn udp_probes_are_answered_by_a_socket_echo() {
-    require_veth();
-    let net = VethPair::new("lku", 1);
-    sh(&["ip", "-n", &net.echo_ns, "addr", "add", &format!("{ECHO_IP}/24"), "dev", ECHO_IF]);
-    // The kernel computes the UDP checksum itself, as for a NIC without
-    // offloads: a veth's is left for hardware that is not there.
-    sh(&["ip", "netns", "exec", &net.echo_ns, "ethtool", "-K", ECHO_IF, "tx", "off"]);
-    let cpu = lcores_off_peer_cpu(1).split_once('@').expect("0@CPU").1.to_string();
-    let mut echo_cmd = Command::new("ip");
-    echo_cmd.args(["netns", "exec", &net.echo_ns]).arg(workspace_bin("udp_echo"));
-    echo_cmd.args(["--cpu", &cpu, "--json"]);
-    let echo = spawn_command(&mut echo_cmd);
-    std::thread::sleep(Duration::from_millis(500));
-    let load_eal = peer_af_packet_eal();
-    let run = finish(
-        spawn_command(net.peer_command(L2_LOAD).args(&load_eal).arg("--").args([
-            "--json",
-            "--dst",
-            &net.echo_mac,
-            "--expect",
-            "udp",
-            "--flows",
-            "4",
-            "--src-ip",
-            PEER_IP,
-            "--dst-ip",
-            ECHO_IP,
-            "--rate",
-            "1000",
-        ])),
-        Duration::from_secs(60),
-    );
-    remove_runtime_dir(&load_eal);
-    echo.signal(libc::SIGINT);
-    let echoed = finish(echo, Duration::from_secs(10));
-    echoed.assert_success();
-    let (s, e) = (run.summary(), echoed.summary());
-    assert_eq!(run.status.code(), Some(0), "{run}\n{echoed}\n{}", net.counters());
-    assert_eq!([u(&s, "sent"), u(&s, "good"), u(&s, "bad"), u(&s, "lost")], [1000, 1000, 0, 0], "{run}");
-    let (warm_sent, _) = warmup(&s);
-    assert_eq!([u(&e, "received"), u(&e, "sent")], [1000 + warm_sent; 2], "the echo's own counts: {e}");
 }
 
 /// make compare's DPDK rows on a veth: l2_echo --mode icmp on `driver`

@@ -12,6 +12,7 @@ pub use serde_json::Value;
 
 pub const L2_ECHO: &str = env!("CARGO_BIN_EXE_l2_echo");
 pub const L2_MULTI_ECHO: &str = env!("CARGO_BIN_EXE_l2_multi_echo");
+pub const L2_LOAD: &str = env!("CARGO_BIN_EXE_l2_load");
 
 /// l2_ping, another package's binary: beside the echo binaries in the target
 /// directory once the workspace (or an l2-ping test, e.g. `--test cli`) is built.
@@ -366,6 +367,12 @@ pub const PEER_IF: &str = "veth-peer";
 pub const ECHO_IP: &str = "10.77.0.2";
 pub const PEER_IP: &str = "10.77.0.1";
 
+/// net_af_packet's rings of 4096 frames, not 512: the frames of 0.8 s at
+/// 5000 pps, so a process a busy neighbour holds off its CPU for a tenth of a
+/// second loses none in its ring (the kernel drops there, and DPDK 22.11's
+/// af_packet counts none of it).
+pub const AF_PACKET_RING: &str = ",framecnt=4096";
+
 impl VethPair {
     pub fn new(name: &str, queues: u32) -> VethPair {
         let base = format!("l2t{}{name}", std::process::id());
@@ -441,7 +448,7 @@ impl VethPair {
         let mut eal = test_eal_args();
         eal.extend(["--lcores".to_string(), lcores_off_peer_cpu(lcores)]);
         let qpairs = if self.queues > 1 { format!(",qpairs={}", self.queues) } else { String::new() };
-        eal.extend(["--vdev".to_string(), format!("net_af_packet0,iface={ECHO_IF}{qpairs}")]);
+        eal.extend(["--vdev".to_string(), format!("net_af_packet0,iface={ECHO_IF}{qpairs}{AF_PACKET_RING}")]);
         eal
     }
 
@@ -509,4 +516,35 @@ impl Drop for VethPair {
             std::process::Command::new("ip").args(["netns", "del", ns]).status().ok();
         }
     }
+}
+
+/// The learning frames l2_load sent before its trial, and got back within it
+/// (the echo counts them too; any that came back later are among `other`).
+pub fn warmup(s: &Value) -> (u64, u64) {
+    let w = &s["warmup"];
+    assert!(u(w, "sent") >= 1 && u(w, "received") >= 1, "a warm-up that got a frame back: {s}");
+    (u(w, "sent"), u(w, "received"))
+}
+
+/// l2_load's EAL options on the peer side of a veth: one lcore on PEER_CPU,
+/// net_af_packet on the peer interface.
+pub fn peer_af_packet_eal() -> Vec<String> {
+    let mut eal = test_eal_args();
+    eal.extend([
+        "--lcores".into(),
+        format!("0@{PEER_CPU}"),
+        "--vdev".into(),
+        format!("net_af_packet0,iface={PEER_IF}{AF_PACKET_RING}"),
+    ]);
+    eal
+}
+
+pub fn rtt_within_the_timeout(s: &Value, timeout_s: f64) {
+    let rtt = &s["rtt_ns"];
+    let ns = |k: &str| rtt[k].as_u64().unwrap_or_else(|| panic!("rtt_ns.{k} in {s}"));
+    // The histogram holds good replies only, each back within the timeout (to
+    // its 3 significant digits); a late reply or a round trip measured wrong
+    // (from another frame's stamp, in the wrong unit) lands outside.
+    assert!(ns("min") > 0, "a round trip of 0: {rtt}");
+    assert!(ns("max") as f64 <= timeout_s * 1e9 * 1.001, "past the timeout of {timeout_s} s: {rtt}");
 }
