@@ -32,7 +32,7 @@ QEMU_USER_CANNOT=(the_demo_proves_the_bypass every_probe_comes_back_from_l2_echo
     af_packet_over_a_four_queue_veth_spreads_udp_flows_over_every_queue an_echo_killed_mid_run_is_reported
     icmp_probes_are_answered_by_the_kernel icmp_probes_are_answered_by_l2_echo_on_af_packet
     icmp_probes_are_answered_by_l2_echo_on_af_xdp udp_probes_are_answered_by_a_socket_echo
-    l2_probes_are_answered_by_xdp
+    l2_probes_are_answered_by_xdp l2_probes_are_answered_by_l2_echo_swap_on_af_xdp
     l2_multi_echo_spreads_flows_over_four_queues_in_order the_echo_survives_the_peer_link_going_down_and_up)
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }

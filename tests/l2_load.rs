@@ -10,7 +10,6 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const ECHO_MAC: &str = "02:00:00:00:00:e1";
@@ -174,9 +173,9 @@ fn icmp_probes_are_answered_by_l2_echo_in_icmp_mode() {
     assert_eq!((u(&e, "ignored"), u(&e, "arp_replies")), (0, 0), "every probe an echo request to it: {e}");
 }
 
-/// make compare's DPDK rows on a veth: l2_echo --mode icmp on `driver`
-/// answers every probe, and the counts agree.
-fn icmp_probes_answered_by_l2_echo_on(driver: &str) {
+/// make compare's DPDK rows on a veth: l2_echo --mode `mode` on `driver`
+/// answers every probe of l2_load --expect `mode`, and the counts agree.
+fn probes_answered_by_l2_echo_on(driver: &str, mode: &str) {
     require_veth();
     let net = VethPair::new("lkx", 1);
     let mut eal = test_eal_args();
@@ -186,24 +185,18 @@ fn icmp_probes_answered_by_l2_echo_on(driver: &str) {
         "--vdev".into(),
         format!("{driver},iface={ECHO_IF}"),
     ]);
-    let echo = net.start_echo(L2_ECHO, &eal, &["--json", "--mode", "icmp", "--ip", ECHO_IP]);
+    // --mode icmp answers for ECHO_IP, and l2_load's probes go there; swap
+    // needs no address.
+    let (mut app, mut probes) = (vec!["--json", "--mode", mode], vec!["--expect", mode]);
+    if mode == "icmp" {
+        app.extend(["--ip", ECHO_IP]);
+        probes.extend(["--src-ip", PEER_IP, "--dst-ip", ECHO_IP]);
+    }
+    let echo = net.start_echo(L2_ECHO, &eal, &app);
     let load_eal = peer_af_packet_eal();
-    let run = finish(
-        spawn_command(net.peer_command(L2_LOAD).args(&load_eal).arg("--").args([
-            "--json",
-            "--dst",
-            &net.echo_mac,
-            "--expect",
-            "icmp",
-            "--src-ip",
-            PEER_IP,
-            "--dst-ip",
-            ECHO_IP,
-            "--rate",
-            "1000",
-        ])),
-        Duration::from_secs(60),
-    );
+    let mut load = net.peer_command(L2_LOAD);
+    load.args(&load_eal).arg("--").args(&probes).args(["--json", "--dst", &net.echo_mac, "--rate", "1000"]);
+    let run = finish(spawn_command(&mut load), Duration::from_secs(60));
     remove_runtime_dir(&load_eal);
     let echoed = stop(echo, &eal);
     echoed.assert_success();
@@ -217,15 +210,22 @@ fn icmp_probes_answered_by_l2_echo_on(driver: &str) {
 #[test]
 #[ignore = "needs root (network namespaces): sudo make test runs it"]
 fn icmp_probes_are_answered_by_l2_echo_on_af_packet() {
-    icmp_probes_answered_by_l2_echo_on("net_af_packet0");
+    probes_answered_by_l2_echo_on("net_af_packet0", "icmp");
 }
 
 /// A DPDK built without libxdp has no net_af_xdp: scripts/test_dpdk.sh
-/// filters this test out there, by name.
+/// filters the tests whose names end in on_af_xdp out there.
 #[test]
 #[ignore = "needs root (network namespaces, AF_XDP): sudo make test runs it"]
 fn icmp_probes_are_answered_by_l2_echo_on_af_xdp() {
-    icmp_probes_answered_by_l2_echo_on("net_af_xdp0");
+    probes_answered_by_l2_echo_on("net_af_xdp0", "icmp");
+}
+
+/// make compare's af_xdp_l2 row: l2_echo --mode swap on net_af_xdp.
+#[test]
+#[ignore = "needs root (network namespaces, AF_XDP): sudo make test runs it"]
+fn l2_probes_are_answered_by_l2_echo_swap_on_af_xdp() {
+    probes_answered_by_l2_echo_on("net_af_xdp0", "swap");
 }
 
 /// testpmd in io mode returns each frame untouched: every one is bad (sent
