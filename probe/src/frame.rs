@@ -438,8 +438,9 @@ impl ProbeSpec {
             for at in [1, 4, 5, 8] {
                 ip[at] = frame.get(IP_AT + at).copied().unwrap_or(ip[at]);
             }
-            if let Some(flags) = frame.get(IP_AT + 6) {
-                ip[6] = (ip[6] & !0x40) | (flags & 0x40);
+            // Don't-fragment as the replier set it.
+            if frame.get(IP_AT + 6).is_some_and(|flags| flags & 0x40 != ip[6] & 0x40) {
+                ip[6] ^= 0x40;
             }
             ip.copy_within(12..16, 16);
             ip[12..16].copy_from_slice(&self.ips.1);
@@ -755,6 +756,8 @@ mod tests {
     fn expect_parses() {
         assert_eq!("reply".parse::<Expect>(), Ok(Expect::Reply));
         assert_eq!("swap".parse::<Expect>(), Ok(Expect::Swap));
+        assert_eq!("icmp".parse::<Expect>(), Ok(Expect::Icmp));
+        assert_eq!("udp".parse::<Expect>(), Ok(Expect::Udp));
         assert!("macswap".parse::<Expect>().is_err());
     }
 
@@ -820,6 +823,32 @@ mod tests {
         assert_eq!(s.identify(&reply), Some((0x1_0002, 77)), "the reply carries the probe");
         assert_eq!(s.check(&reply, 0x1_0002, 77), Verdict::Good);
         assert!(s.differences(&reply, 0x1_0002, 77, 8).is_empty(), "the replier's own id, TTL, flags");
+    }
+
+    #[test]
+    fn a_reply_that_keeps_don_t_fragment_or_drops_it_shows_no_difference() {
+        let s = icmp_spec(70);
+        let mut f = Vec::new();
+        s.build(4, 8, &mut f);
+        let mut keeps = kernel_reply(&f);
+        keeps[20] = 0x40; // DF, as the request had it (l2_echo --mode icmp)
+        keeps[24..26].fill(0);
+        let c = sum16(&keeps[14..34]);
+        keeps[24..26].copy_from_slice(&c.to_be_bytes());
+        for reply in [kernel_reply(&f), keeps] {
+            assert_eq!(s.check(&reply, 4, 8), Verdict::Good);
+            assert!(s.differences(&reply, 4, 8, 8).is_empty(), "flags {:02x}", reply[20]);
+        }
+    }
+
+    #[test]
+    fn a_wrong_source_shows_only_its_wrong_bytes() {
+        let s = spec(0, 64);
+        let mut f = Vec::new();
+        s.build(3, 99, &mut f);
+        let mut almost = ECHO;
+        almost.0[5] ^= 1;
+        assert_eq!(s.differences(&replied(&f, almost), 3, 99, 8), vec![11]);
     }
 
     #[test]
