@@ -63,7 +63,7 @@ ECHO_CPU, LOAD_CPU = 1, 0
 
 
 def sh(*cmd):
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
 class Veth:
