@@ -1,9 +1,10 @@
-//! The echo itself: the header rewrite (or ARP and ICMP answered), the per-queue loop, its counters, the
-//! port bring-up and the run that ties them to the lcores. Shared by both
-//! binaries: l2_echo runs it on one lcore, l2_multi_echo on all of them.
+//! The echo itself: the header rewrite (or ARP and ICMP answered), the
+//! per-queue loop, its counters, the port bring-up and the run that ties
+//! them to the lcores. Shared by both binaries: l2_echo runs it on one
+//! lcore, l2_multi_echo on all of them.
 
 mod counters;
-pub mod icmp;
+mod icmp;
 mod idle;
 mod live;
 mod monitor;
