@@ -438,9 +438,9 @@ impl ProbeSpec {
             for at in [1, 4, 5, 8] {
                 ip[at] = frame.get(IP_AT + at).copied().unwrap_or(ip[at]);
             }
-            // Don't-fragment as the replier set it.
-            if frame.get(IP_AT + 6).is_some_and(|flags| flags & 0x40 != ip[6] & 0x40) {
-                ip[6] ^= 0x40;
+            // Our probes set don't-fragment; the replier may clear it.
+            if frame.get(IP_AT + 6).is_some_and(|flags| flags & 0x40 == 0) {
+                ip[6] &= !0x40;
             }
             ip.copy_within(12..16, 16);
             ip[12..16].copy_from_slice(&self.ips.1);
@@ -453,14 +453,10 @@ impl ProbeSpec {
                 let checksum = inet::checksum(rest);
                 rest[2..4].copy_from_slice(&checksum.to_be_bytes());
             } else {
-                // The ports swapped; no checksum, or the frame's when right.
+                // The ports swapped; no checksum (ours), or the frame's when right.
                 let ports = [rest[2], rest[3], rest[0], rest[1]];
                 rest[..4].copy_from_slice(&ports);
-                let theirs = frame.get(UDP_PORTS + 6..UDP_PORTS + 8);
-                let right = theirs.is_some_and(|c| c != [0, 0])
-                    && whole
-                    && inet::udp_is_valid(&frame[IP_AT..UDP_PORTS], &frame[UDP_PORTS..]);
-                if right {
+                if whole && inet::udp_is_valid(&frame[IP_AT..UDP_PORTS], &frame[UDP_PORTS..]) {
                     rest[6..8].copy_from_slice(&frame[UDP_PORTS + 6..UDP_PORTS + 8]);
                 }
             }

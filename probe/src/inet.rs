@@ -89,6 +89,34 @@ mod tests {
         assert!(!udp_is_valid(&ip, &udp), "a length field that is not the datagram's");
     }
 
+    /// A datagram of `udp` bytes from 10.0.0.1 to 10.0.0.2, its length
+    /// field its length and its checksum summed here by hand.
+    fn datagram(mut udp: Vec<u8>) -> ([u8; 20], Vec<u8>) {
+        let ip = [0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+        let len = udp.len() as u16;
+        udp[4..6].copy_from_slice(&len.to_be_bytes());
+        udp[6..8].fill(0);
+        let words = udp.chunks(2).map(|w| u32::from(w[0]) << 8 | u32::from(*w.get(1).unwrap_or(&0)));
+        let mut sum: u32 = 0x0a00 + 0x0001 + 0x0a00 + 0x0002 + 17 + u32::from(len) + words.sum::<u32>();
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        udp[6..8].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+        (ip, udp)
+    }
+
+    #[test]
+    fn a_udp_datagram_needs_its_whole_header_and_an_ip_header() {
+        let (ip, udp) = datagram(vec![0x9c, 0x40, 0x23, 0x28, 0, 0, 0, 0]);
+        assert!(udp_is_valid(&ip, &udp), "a header and no data");
+        assert!(!udp_is_valid(&ip[..19], &udp), "an IP header cut short");
+        // 7 bytes whose source port makes the sum right all the same.
+        let rest = ones_sum(&[&ip[12..20], &[0, 17, 0, 7], &[0x23, 0x28, 0, 7, 0]].concat());
+        let short = [&(!rest).to_be_bytes()[..], &[0x23, 0x28, 0, 7, 0]].concat();
+        assert_eq!(ones_sum(&[&ip[12..20], &[0, 17, 0, 7], &short[..]].concat()), 0xffff);
+        assert!(!udp_is_valid(&ip, &short), "7 bytes are no UDP header");
+    }
+
     #[test]
     fn an_odd_last_byte_is_padded_with_zero() {
         assert_eq!(ones_sum(&[0x12, 0x34, 0x56]), 0x1234 + 0x5600);
