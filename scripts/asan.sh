@@ -28,6 +28,8 @@ for t in "${TESTS[@]}"; do args+=(--test "$t"); done
 harness=()
 [[ $EUID -eq 0 ]] && harness=(--include-ignored)
 [[ ${#harness[@]} -eq 0 || " $* " == *" -- "* ]] || harness=(-- "${harness[@]}")
+# Leaks in C libraries the project does not own, each named and explained there.
+export LSAN_OPTIONS="suppressions=$REPO/scripts/lsan-suppressions.txt${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 # --target keeps build scripts uninstrumented; no LTO: a quicker build, the same checks.
 RUSTFLAGS=$flags CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo +nightly test --release --workspace --target "$host" --target-dir "$REPO/target/asan" \
