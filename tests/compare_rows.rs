@@ -17,24 +17,8 @@ fn icmp_probes_are_answered_by_the_kernel() {
     require_veth();
     let net = VethPair::new("lki", 1);
     sh(&["ip", "-n", &net.echo_ns, "addr", "add", &format!("{ECHO_IP}/24"), "dev", ECHO_IF]);
-    let load_eal = peer_af_packet_eal();
-    let run = finish(
-        spawn_command(net.peer_command(L2_LOAD).args(&load_eal).arg("--").args([
-            "--json",
-            "--dst",
-            &net.echo_mac,
-            "--expect",
-            "icmp",
-            "--src-ip",
-            PEER_IP,
-            "--dst-ip",
-            ECHO_IP,
-            "--rate",
-            "1000",
-        ])),
-        Duration::from_secs(60),
-    );
-    remove_runtime_dir(&load_eal);
+    let run =
+        net.load_from_peer(&["--expect", "icmp", "--src-ip", PEER_IP, "--dst-ip", ECHO_IP, "--rate", "1000"]);
     let s = run.summary();
     assert_eq!(run.status.code(), Some(0), "{run}\n{}", net.counters());
     assert_eq!([u(&s, "sent"), u(&s, "good"), u(&s, "bad"), u(&s, "lost")], [1000, 1000, 0, 0], "{run}");
@@ -59,26 +43,9 @@ fn udp_probes_are_answered_by_a_socket_echo() {
     echo_cmd.args(["--cpu", &cpu, "--json"]);
     let echo = spawn_command(&mut echo_cmd);
     std::thread::sleep(Duration::from_millis(500));
-    let load_eal = peer_af_packet_eal();
-    let run = finish(
-        spawn_command(net.peer_command(L2_LOAD).args(&load_eal).arg("--").args([
-            "--json",
-            "--dst",
-            &net.echo_mac,
-            "--expect",
-            "udp",
-            "--flows",
-            "4",
-            "--src-ip",
-            PEER_IP,
-            "--dst-ip",
-            ECHO_IP,
-            "--rate",
-            "1000",
-        ])),
-        Duration::from_secs(60),
-    );
-    remove_runtime_dir(&load_eal);
+    let run = net.load_from_peer(&[
+        "--expect", "udp", "--flows", "4", "--src-ip", PEER_IP, "--dst-ip", ECHO_IP, "--rate", "1000",
+    ]);
     echo.signal(libc::SIGINT);
     let echoed = finish(echo, Duration::from_secs(10));
     echoed.assert_success();
@@ -113,20 +80,7 @@ fn l2_probes_are_answered_by_xdp() {
     attach(&net.echo_ns, ECHO_IF, "xdp_swap");
     // XDP_TX to a veth reaches the other end only if that end runs XDP too.
     attach(&net.peer_ns, PEER_IF, "xdp_pass");
-    let load_eal = peer_af_packet_eal();
-    let run = finish(
-        spawn_command(net.peer_command(L2_LOAD).args(&load_eal).arg("--").args([
-            "--json",
-            "--dst",
-            &net.echo_mac,
-            "--expect",
-            "swap",
-            "--rate",
-            "1000",
-        ])),
-        Duration::from_secs(60),
-    );
-    remove_runtime_dir(&load_eal);
+    let run = net.load_from_peer(&["--expect", "swap", "--rate", "1000"]);
     let s = run.summary();
     assert_eq!(run.status.code(), Some(0), "{run}\n{}", net.counters());
     assert_eq!([u(&s, "sent"), u(&s, "good"), u(&s, "bad"), u(&s, "lost")], [1000, 1000, 0, 0], "{run}");

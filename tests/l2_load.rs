@@ -193,11 +193,8 @@ fn probes_answered_by_l2_echo_on(driver: &str, mode: &str) {
         probes.extend(["--src-ip", PEER_IP, "--dst-ip", ECHO_IP]);
     }
     let echo = net.start_echo(L2_ECHO, &eal, &app);
-    let load_eal = peer_af_packet_eal();
-    let mut load = net.peer_command(L2_LOAD);
-    load.args(&load_eal).arg("--").args(&probes).args(["--json", "--dst", &net.echo_mac, "--rate", "1000"]);
-    let run = finish(spawn_command(&mut load), Duration::from_secs(60));
-    remove_runtime_dir(&load_eal);
+    probes.extend(["--rate", "1000"]);
+    let run = net.load_from_peer(&probes);
     let echoed = stop(echo, &eal);
     echoed.assert_success();
     let (s, e) = (run.summary(), echoed.summary());

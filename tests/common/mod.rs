@@ -479,6 +479,18 @@ impl VethPair {
         u64::from(flows * per_flow)
     }
 
+    /// l2_load in the peer namespace, on `PEER_CPU` through net_af_packet,
+    /// sending to the echo side's MAC with `app`'s options after those; its
+    /// whole run (JSON summary included).
+    pub fn load_from_peer(&self, app: &[&str]) -> Run {
+        let eal = peer_af_packet_eal();
+        let mut load = self.peer_command(L2_LOAD);
+        load.args(&eal).arg("--").args(["--json", "--dst", &self.echo_mac]).args(app);
+        let run = finish(spawn_command(&mut load), Duration::from_secs(60));
+        remove_runtime_dir(&eal);
+        run
+    }
+
     /// `program` in the peer namespace, pinned to `PEER_CPU`.
     pub fn peer_command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut cmd = Command::new("ip");
