@@ -162,7 +162,7 @@ compare: build xdp
 	QUICK=$(QUICK) ROWS=$(ROWS) scripts/compare.py
 
 # The XDP paper's forwarding program, for make compare's xdp row.
-xdp:
+xdp: deps
 	scripts/build_xdp.sh target/xdp/swap.o
 
 # The reliability tests with 30 s of overload per memif client (make test: 3 s).

@@ -88,30 +88,31 @@ fuzz_target!(|input: Input| {
     let _ = tally.late_max_ns(1.0);
 });
 
-/// An ICMP probe as a host answers it: the IPv4 addresses swapped, an echo
-/// reply, both checksums redone.
-fn as_echo_reply(frame: &mut [u8]) {
-    let (ip, icmp) = frame[14..].split_at_mut(20);
+/// A probe's IPv4 header as the host it went to answers: the addresses
+/// swapped, the checksum redone. Returns what follows it.
+fn swap_ips(frame: &mut [u8]) -> &mut [u8] {
+    let (ip, rest) = frame[14..].split_at_mut(20);
     let (src, dst) = ip[12..20].split_at_mut(4);
     src.swap_with_slice(dst);
     ip[10..12].fill(0);
     let checksum = inet::checksum(ip);
     ip[10..12].copy_from_slice(&checksum.to_be_bytes());
+    rest
+}
+
+/// An ICMP probe as a host answers it: an echo reply, both checksums redone.
+fn as_echo_reply(frame: &mut [u8]) {
+    let icmp = swap_ips(frame);
     icmp[0] = 0;
     icmp[2..4].fill(0);
     let checksum = inet::checksum(icmp);
     icmp[2..4].copy_from_slice(&checksum.to_be_bytes());
 }
 
-/// A UDP probe as a socket echo answers it: addresses and ports swapped, the
-/// IPv4 checksum redone, no UDP checksum.
+/// A UDP probe as a socket echo answers it: the ports swapped too, no UDP
+/// checksum.
 fn as_udp_reply(frame: &mut [u8]) {
-    let (ip, udp) = frame[14..].split_at_mut(20);
-    let (src, dst) = ip[12..20].split_at_mut(4);
-    src.swap_with_slice(dst);
-    ip[10..12].fill(0);
-    let checksum = inet::checksum(ip);
-    ip[10..12].copy_from_slice(&checksum.to_be_bytes());
+    let udp = swap_ips(frame);
     let (sport, dport) = udp[..4].split_at_mut(2);
     sport.swap_with_slice(dport);
 }
