@@ -26,7 +26,6 @@
 #   make compare what bypass buys: the kernel's ICMP echo, a UDP socket echo, XDP, and
 #                l2_echo over af_xdp, af_packet and memif answering the same probes, side
 #                by side (root; QUICK=1: short; ROWS=kernel,memif: some rows)
-#   make xdp     the XDP paper's forwarding program: target/xdp/swap.o (clang -target bpf)
 #   make soak    the reliability tests with long overload runs (SOAK_SECS, default 30)
 #   make memif-stress  l2_echo's deaths per 1000 memif client departures (root; DPDK=V: in that lane,
 #                UNPATCHED=1: that release without dpdk-patches/V)
@@ -75,7 +74,7 @@ RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml)
 export PATH := $(PATH):$(HOME)/.cargo/bin:/usr/local/sbin:/usr/sbin:/sbin
 
 .PHONY: all build build-arm64 deps demo test test-dpdk test-dpdk-all test-arm64 vm-test vm-test-arm64 \
-	soak stress-demo bench compare xdp fuzz asan lint clean rust docs install uninstall deb deb-arm64 test-deb mutants callgrind \
+	soak stress-demo bench compare fuzz asan lint clean rust docs install uninstall deb deb-arm64 test-deb mutants callgrind \
 	memif-stress
 
 all: build
@@ -158,12 +157,8 @@ bench: build
 	QUICK=$(QUICK) scripts/bench.py
 
 # What bypass buys: the kernel's echo and l2_echo's on its paths, side by side (scripts/compare.py).
-compare: build xdp
+compare: build
 	QUICK=$(QUICK) ROWS=$(ROWS) scripts/compare.py
-
-# The XDP paper's forwarding program, for make compare's xdp row.
-xdp: deps
-	scripts/build_xdp.sh target/xdp/swap.o
 
 # The reliability tests with 30 s of overload per memif client (make test: 3 s).
 soak: deps

@@ -10,7 +10,7 @@ could pick, one at a time, in a row each:
              sendmmsg, one pinned thread, SO_BUSY_POLL 50 us), answering
              l2_load's UDP probes instead (--expect udp); the veth's checksum
              offload off, so the kernel computes what a NIC would
-  xdp        the XDP paper's forwarding program (xdp/swap.bpf.c): each frame's
+  xdp        the XDP paper's forwarding program (xdp_echo): each frame's
              Ethernet addresses swapped and sent back (XDP_TX) in the veth's
              driver, answering l2_load's raw L2 probes (--expect swap)
   af_xdp_l2  l2_echo --mode swap on net_af_xdp: the same L2 probes, the
@@ -54,7 +54,6 @@ TRIAL = "0.2" if QUICK else "1"
 ALL_ROWS = ("kernel", "udp", "xdp", "af_xdp_l2", "af_packet", "af_xdp", "memif")
 # The probes each row answers (--expect); the rest answer ICMP.
 PROBES = {"udp": "udp", "xdp": "swap", "af_xdp_l2": "swap"}
-XDP_OBJECT = os.path.join(REPO, "target", "xdp", "swap.o")
 TAG = f"l2cmp{os.getpid()}"
 ECHO_IP, PEER_IP = "10.77.0.2", "10.77.0.1"
 MEMIF_ECHO_MAC, MEMIF_LOAD_MAC = "02:00:00:00:00:e1", "02:00:00:00:00:10"
@@ -97,14 +96,24 @@ def l2_echo(vdev, ns=None, mode=("--mode", "icmp", "--ip", ECHO_IP)):
     """l2_echo on ECHO_CPU (--mode icmp for ECHO_IP unless told); once it polls."""
     cmd = ["taskset", "-c", str(ECHO_CPU), os.path.join(BIN, "l2_echo"), "--lcores", f"0@{ECHO_CPU}", *EAL,
            "--file-prefix", f"{TAG}e", "--vdev", vdev, "--", *mode]
-    proc = start(cmd, ns)
+    return started(start(cmd, ns), "echoing port", f"l2_echo on {vdev}")
+
+
+def xdp_echo(ns, dev, program):
+    """xdp_echo's `program` on `dev` in `ns`; once it is attached."""
+    proc = start([os.path.join(BIN, "xdp_echo"), "--interface", dev, "--program", program], ns)
+    return started(proc, f" on {dev} ", f"xdp_echo --program {program} on {dev}")
+
+
+def started(proc, says, what):
+    """`proc` once its output `says` so; exits naming `what` if it ended instead."""
     for _ in range(100):
         proc[1].seek(0)
-        if "echoing port" in proc[1].read() or proc[0].poll() is not None:
+        if says in proc[1].read() or proc[0].poll() is not None:
             break
         time.sleep(0.1)
     if proc[0].poll() is not None:
-        sys.exit(f"compare: l2_echo on {vdev} did not start:\n{stop(*proc)}")
+        sys.exit(f"compare: {what} did not start:\n{stop(*proc)}")
     return proc
 
 
@@ -137,11 +146,9 @@ def row_setup(row):
         if row == "kernel":
             sh("ip", "-n", net.echo_ns, "addr", "add", f"{ECHO_IP}/24", "dev", "veth-echo")
         elif row == "xdp":
-            attach = lambda ns, dev, prog: sh("ip", "-n", ns, "link", "set", "dev", dev, "xdpdrv", "obj", XDP_OBJECT,
-                                              "sec", "xdp", "program", prog)
-            attach(net.echo_ns, "veth-echo", "xdp_swap")
+            echo = xdp_echo(net.echo_ns, "veth-echo", "swap")
             # XDP_TX to a veth reaches the other end only if that end runs XDP too.
-            attach(net.peer_ns, "veth-peer", "xdp_pass")
+            peer_pass = xdp_echo(net.peer_ns, "veth-peer", "pass")
         elif row == "af_xdp_l2":
             echo = l2_echo("net_af_xdp0,iface=veth-echo", net.echo_ns, ("--mode", "swap"))
         else:
@@ -150,6 +157,8 @@ def row_setup(row):
         try:
             yield net.peer_ns, "net_af_packet0,iface=veth-peer", net.echo_mac
         finally:
+            if row == "xdp":
+                stop(*peer_pass)
             if echo:
                 ECHO_SUMMARIES.append(summary_line(stop(*echo)))
 
@@ -159,7 +168,13 @@ ECHO_SUMMARIES = []
 
 
 def summary_line(text):
-    return next((l.strip() for l in text.splitlines() if l.strip().startswith("echo:")), text.strip()[-300:])
+    """The line of an echo's output that sums its run up."""
+    for line in map(str.strip, text.splitlines()):
+        if line.startswith("echo:"):
+            return "l2_echo " + line
+        if line.startswith("xdp_echo: detached"):
+            return line
+    return text.strip()[-300:]
 
 
 def cpu_ticks():
@@ -221,7 +236,7 @@ def measure(row):
                                     "l2_load": busy_pct(before, after, LOAD_CPU)}}
     low, top = result["at_100pps"] or {}, result["at_throughput"] or {}
     print(f"  {row}: at 100 pps {low.get('good', 0)} of {low.get('sent', 0)} good, zero-loss "
-          f"{result['throughput_pps']} pps{''.join('; l2_echo ' + s for s in ECHO_SUMMARIES)}", flush=True)
+          f"{result['throughput_pps']} pps{''.join('; ' + s for s in ECHO_SUMMARIES)}", flush=True)
     return result
 
 
@@ -251,11 +266,9 @@ def main():
     unknown = [r for r in rows if r not in ALL_ROWS]
     if unknown:
         sys.exit(f"compare: unknown row(s) {', '.join(unknown)} in ROWS: pick from {','.join(ALL_ROWS)}")
-    for b in ("l2_echo", "l2_load", "udp_echo"):
+    for b in ("l2_echo", "l2_load", "udp_echo", "xdp_echo"):
         if not os.access(os.path.join(BIN, b), os.X_OK):
             sys.exit(f"compare: {BIN}/{b} missing: run make first")
-    if "xdp" in rows and not os.access(XDP_OBJECT, os.R_OK):
-        sys.exit(f"compare: {XDP_OBJECT} missing: run make xdp first (make compare does)")
     if os.cpu_count() < 2:
         sys.exit("compare: needs 2 CPUs at least (the echo and l2_load each take one)")
     if meminfo("HugePages_Free") < 512:

@@ -7,10 +7,10 @@ PROG=${0##*/}
 # libdpdk-dev: headers and pkg-config; dpdk: dpdk-devbind.py; dpdk-dev: dpdk-testpmd;
 # clang/libclang-dev: bindgen; libpcap-dev: l2_ping; dpkg-dev: make deb (dpkg-shlibdeps);
 # patch: dpdk-patches/ for the from-source lanes; ethtool: a veth's checksum offload off (the
-# UDP echo's tests); libbpf-dev: the XDP program's headers (make xdp); the rest: tests, demo
-# and script checks.
+# UDP echo's tests); clang also builds xdp_echo's BPF program; the rest: tests, demo and
+# script checks.
 PACKAGES=(libdpdk-dev dpdk dpdk-dev pkg-config clang libclang-dev gcc libc6-dev make libpcap-dev dpkg-dev
-          iproute2 iputils-ping util-linux procps shellcheck python3 tcpdump patch ethtool libbpf-dev)
+          iproute2 iputils-ping util-linux procps shellcheck python3 tcpdump patch ethtool)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -25,7 +25,8 @@ PROG=${0##*/}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=${ARM64_ROOT:-/var/cache/l2echo/${ARM64_SUITE:-bookworm}-arm64}
 TARGET=aarch64-unknown-linux-gnu
-# The tests over a veth (tests/common: require_veth).
+# The tests over a veth (tests/common: require_veth), and xdp_echo's load
+# refused for a user (qemu-user has no bpf() system call to refuse it).
 QEMU_USER_CANNOT=(the_demo_proves_the_bypass every_probe_comes_back_from_l2_echo
     a_silent_peer_loses_everything_within_the_timeout frames_returned_unchanged_are_bad
     adaptive_idle_answers_every_probe_even_after_a_quiet_spell adaptive_idle_on_every_queue_of_l2_multi_echo
@@ -33,6 +34,7 @@ QEMU_USER_CANNOT=(the_demo_proves_the_bypass every_probe_comes_back_from_l2_echo
     icmp_probes_are_answered_by_the_kernel icmp_probes_are_answered_by_l2_echo_on_af_packet
     icmp_probes_are_answered_by_l2_echo_on_af_xdp udp_probes_are_answered_by_a_socket_echo
     l2_probes_are_answered_by_xdp l2_probes_are_answered_by_l2_echo_swap_on_af_xdp
+    xdp_echo_refuses_a_busy_interface_and_leaves_nothing_when_killed as_a_user_it_says_to_run_it_with_sudo
     l2_multi_echo_spreads_flows_over_four_queues_in_order the_echo_survives_the_peer_link_going_down_and_up)
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }
