@@ -66,7 +66,7 @@ L2ECHO_UNDER_QEMU_USER=1 L2ECHO_DPDK_TOOLS=$ROOT/usr/bin "$HERE/cargo_arm64.sh" 
     | tee "$log" || status=$?
 
 sum() { awk -v k="$1" '/^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ "^" k) n += $i } END { print n + 0 }' "$log"; }
-counts="passed $(sum passed), failed $(sum failed), ignored $(sum ignored), filtered out $(sum filtered) (the veth tests, which qemu-user cannot run)"
+counts="passed $(sum passed), failed $(sum failed), ignored $(sum ignored), filtered out $(sum filtered) (the tests qemu-user cannot run: over a veth, or needing bpf())"
 left=$(comm -13 <(echo "$before") <(dpdk_files) | tr '\n' ' ')
 [[ -z $left ]] || { (( status )) || status=1; echo "$PROG: the tests left DPDK files behind: $left" >&2; }
 if (( status != 0 )); then
