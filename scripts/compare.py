@@ -30,7 +30,9 @@ CoNEXT 2018): the round trip at 100 pps for SECS seconds (average, p50, p99,
 p99.9, max, share under 10 us), the zero-loss throughput (RFC 2544, l2_load
 --search from TOP pps down) and the round trip at that rate, and the CPU each
 side used at 100 pps (from /proc/stat). The table goes to stdout, all of it
-as JSON to target/compare/.
+as JSON to target/compare/, and a picture beside it (l2_plot): the round
+trips at 100 pps by percentile, a line per row, and the zero-loss
+throughput, a bar per row.
 
 ROWS=kernel,memif picks rows; SECS (default 10; the paper: 50), TOP (default
 1000000), QUICK=1 (2 s, short trials: checks the script end to end).
@@ -217,7 +219,7 @@ def latency(trial):
     return {"avg": us(rtt["mean"]), "p50": us(rtt["p50"]), "p99": us(rtt["p99"]), "p999": us(rtt["p999"]),
             "max": us(rtt["max"]), "under_10us_pct": 100.0 * rtt["under_10us"] / trial["good"],
             "sent": trial["sent"], "good": trial["good"], "lost": trial["lost"], "bad": trial["bad"],
-            "late": trial["late"]}
+            "late": trial["late"], "distribution": trial["distribution"]}
 
 
 def measure(row):
@@ -259,6 +261,20 @@ def print_table(results):
           "max 272 / 202, 161 / 189 us; under 10 us 0% / 98.1%, 99.5% / 99.0%")
 
 
+def draw(results, stem):
+    """The rows on one picture (l2_plot): round trips at 100 pps by
+    percentile, a line per row, and zero-loss throughput, a bar per row."""
+    spec = {"series": [{"label": f"{r['row']} at 100 pps", "points": r["at_100pps"]["distribution"]}
+                       for r in results if r["at_100pps"]],
+            "throughput": [{"label": r["row"], "pps": r["throughput_pps"]} for r in results]}
+    if not spec["series"]:
+        return "none: no row had good replies at 100 pps"
+    with open(f"{stem}-plot.json", "w") as f:
+        json.dump(spec, f)
+    subprocess.run([os.path.join(BIN, "l2_plot"), f"{stem}-plot.json", f"{stem}.svg"], check=True)
+    return f"{stem}.svg"
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("compare: run as root (sudo make compare): it uses hugepages and network namespaces")
@@ -266,7 +282,7 @@ def main():
     unknown = [r for r in rows if r not in ALL_ROWS]
     if unknown:
         sys.exit(f"compare: unknown row(s) {', '.join(unknown)} in ROWS: pick from {','.join(ALL_ROWS)}")
-    for b in ("l2_echo", "l2_load", "udp_echo", "xdp_echo"):
+    for b in ("l2_echo", "l2_load", "l2_plot", "udp_echo", "xdp_echo"):
         if not os.access(os.path.join(BIN, b), os.X_OK):
             sys.exit(f"compare: {BIN}/{b} missing: run make first")
     if os.cpu_count() < 2:
@@ -284,6 +300,7 @@ def main():
         json.dump({"quick": QUICK, "secs": SECS, "top_pps": TOP_PPS, "machine": platform_line(),
                    "kernel": os.uname().release, "date": time.strftime("%Y-%m-%d"), "rows": results}, f, indent=1)
     print(f"figures as JSON: {path}")
+    print(f"picture: {draw(results, path[:-len('.json')])}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ files=(
     "cli-values/src/*.rs"
     "probe/src/*.rs" l2-ping/src/cli.rs
     src/cli.rs src/echo/rewrite.rs src/echo/icmp.rs src/echo/counters.rs src/echo/idle.rs src/echo/setup.rs
-    "src/load/*.rs"
+    "src/load/*.rs" plot/src/lib.rs
 )
 args=()
 for f in "${files[@]}"; do args+=(--file "$f"); done

@@ -11,11 +11,11 @@ use anyhow::{anyhow, Context, Result};
 use dpdk_echo::dpdk::{frame_room, split_args, Eal};
 use dpdk_echo::echo::{bring_up_port, PortConfig};
 use dpdk_echo::load::cli::Options;
-use dpdk_echo::load::plot::{self, Series};
 use dpdk_echo::load::report::{self, FixedReport, SearchReport, Setup};
 use dpdk_echo::load::search::{self, SizeResult};
 use dpdk_echo::load::trial::{self, Trial, TrialConfig};
 use dpdk_echo::quit;
+use l2_plot::{Bar, Series};
 use l2_probe::{Expect, Mac, ProbeSpec};
 
 /// The longest warm-up before the first trial.
@@ -128,7 +128,7 @@ fn run() -> Result<ExitCode> {
                 .flat_map(|r| r.latency.iter().rev().take(shown(r)))
                 .map(|l| Series {
                     label: format!("{} B at {}% of {} pps", l.trial.size, l.load_pct, l.trial.rate_asked),
-                    points: &l.trial.distribution,
+                    points: l.trial.distribution.clone(),
                 })
                 .collect()
         } else {
@@ -136,13 +136,13 @@ fn run() -> Result<ExitCode> {
                 .iter()
                 .map(|t| Series {
                     label: format!("{} B at {} pps", t.size, t.rate_asked),
-                    points: &t.distribution,
+                    points: t.distribution.clone(),
                 })
                 .collect()
         };
-        let rows: Vec<(usize, u64)> = searched.iter().map(|r| (r.size, r.throughput_pps)).collect();
-        plot::draw(path, &series, opts.search.then_some(rows.as_slice()))
-            .with_context(|| format!("--plot {}", path.display()))?;
+        let bars: Vec<Bar> =
+            searched.iter().map(|r| Bar { label: format!("{} B", r.size), pps: r.throughput_pps }).collect();
+        l2_plot::draw(path, &series, &bars).with_context(|| format!("--plot {}", path.display()))?;
     }
 
     let good = if opts.search {

@@ -8,10 +8,8 @@
 //! - [`trial`]: the loop: send what is due, receive, judge, drain.
 //! - [`search`]: the throughput search and the latency trials after it.
 //! - [`report`]: lines for people, or JSON.
-//! - [`plot`]: the SVG picture.
 
 pub mod cli;
-pub mod plot;
 pub mod report;
 pub mod schedule;
 pub mod search;

@@ -131,9 +131,8 @@ pub struct Trial {
     /// The good frames' round trips (late ones: `late_max_ns`).
     pub rtt_ns: Option<Percentiles>,
     pub bad_frames: Vec<BadFrame>,
-    /// The good frames' percentile distribution, for --plot: (fraction at
-    /// or below, ns).
-    #[serde(skip)]
+    /// The good frames' percentile distribution, for --plot and l2_plot:
+    /// (fraction at or below, ns).
     pub distribution: Vec<(f64, f64)>,
 }
 

@@ -559,4 +559,16 @@ pub fn rtt_within_the_timeout(s: &Value, timeout_s: f64) {
     // (from another frame's stamp, in the wrong unit) lands outside.
     assert!(ns("min") > 0, "a round trip of 0: {rtt}");
     assert!(ns("max") as f64 <= timeout_s * 1e9 * 1.001, "past the timeout of {timeout_s} s: {rtt}");
+    // --plot's line (and make compare's): rising in both, from the shortest
+    // round trip to the longest (to the histogram's 3 significant digits).
+    let points: Vec<(f64, f64)> = serde_json::from_value(s["distribution"].clone())
+        .unwrap_or_else(|e| panic!("distribution in {s}: {e}"));
+    let (first, last) = (points.first().expect("a point"), points.last().expect("a point"));
+    assert!(points.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1), "not rising: {points:?}");
+    assert!((first.1 / ns("min") as f64 - 1.0).abs() < 0.002, "starts at min {}: {points:?}", ns("min"));
+    assert!(
+        (last.1 / ns("max") as f64 - 1.0).abs() < 0.002 && last.0 == 1.0,
+        "ends at max {}: {points:?}",
+        ns("max")
+    );
 }
