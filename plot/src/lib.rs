@@ -201,6 +201,18 @@ mod tests {
         assert_eq!(bar_label(&bars, &SegmentValue::Exact(1)), "");
     }
 
+    /// The bars' (x, width), from the SVG's blue rectangles.
+    fn bars(svg: &str) -> Vec<(i32, i32)> {
+        let attr = |rect: &str, name: &str| -> i32 {
+            let value = rect.split(&format!(" {name}=\"")).nth(1).and_then(|v| v.split('"').next());
+            value.and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("no {name} in {rect}"))
+        };
+        svg.lines()
+            .filter(|l| l.starts_with("<rect") && l.contains("fill=\"#0000FF\""))
+            .map(|rect| (attr(rect, "x"), attr(rect, "width")))
+            .collect()
+    }
+
     #[test]
     fn a_plot_is_an_svg_with_every_series_and_every_bar() {
         let dir = std::env::temp_dir().join(format!("l2plot-{}", std::process::id()));
@@ -219,14 +231,20 @@ mod tests {
         let wide_lines = |svg: &str| svg.matches("stroke-width=\"2\" points").count();
         assert_eq!(wide_lines(&svg), 2 + 2, "two distributions, two legend marks");
         assert!(svg.contains("Zero-loss throughput") && svg.contains("\n1518 B\n"), "the bars' panel");
-        let height = |svg: &str, label: &str| svg.matches(label).count();
-        assert_eq!(height(&svg, "fill=\"#0000FF\""), 2, "a bar each");
+        let [(left, width), (next_left, next_width)] = bars(&svg)[..] else {
+            panic!("a bar each: {:?}", bars(&svg))
+        };
+        assert!((width - next_width).abs() <= 1, "as wide as each other: {:?}", bars(&svg));
+        assert!((next_left - (left + width) - 12).abs() <= 1, "6 px either side of each: {:?}", bars(&svg));
         assert!(!without_bars.contains("Zero-loss throughput"), "no bars, no panel");
         draw(&path, &lines, &[bar("64 B", 3_000_000)]).unwrap();
         let one_bar = std::fs::read_to_string(&path).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(one_bar.contains("\n64 B\n"), "a single bar is labelled too");
-        assert_eq!(height(&one_bar, "fill=\"#0000FF\""), 1);
-        assert_eq!(height(&without_bars, "fill=\"#0000FF\""), 0);
+        // One bar takes the whole panel: as wide as two and the gap between.
+        let [(one_left, one_width)] = bars(&one_bar)[..] else { panic!("one bar: {:?}", bars(&one_bar)) };
+        assert_eq!(one_left, left, "{:?}", bars(&one_bar));
+        assert!((one_width - (2 * width + 12)).abs() <= 2, "{:?} and {:?}", bars(&one_bar), bars(&svg));
+        assert!(bars(&without_bars).is_empty());
     }
 }
