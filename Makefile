@@ -26,6 +26,10 @@
 #   make compare what bypass buys: the kernel's ICMP echo, a UDP socket echo, XDP, and
 #                l2_echo over af_xdp, af_packet and memif answering the same probes, side
 #                by side (root; QUICK=1: short; ROWS=kernel,memif: some rows)
+#   make compare-vm  the original's setting: make compare's rows inside a QEMU guest
+#                (its kernel, XDP, l2_echo after bind_nic.sh) on its virtio NIC, from the
+#                host (root; KVM where the CPU has it, else TCG: then counts, no timings;
+#                ARCH=aarch64: the arm64 guest)
 #   make soak    the reliability tests with long overload runs (SOAK_SECS, default 30)
 #   make memif-stress  l2_echo's deaths per 1000 memif client departures (root; DPDK=V: in that lane,
 #                UNPATCHED=1: that release without dpdk-patches/V)
@@ -74,7 +78,7 @@ RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml)
 export PATH := $(PATH):$(HOME)/.cargo/bin:/usr/local/sbin:/usr/sbin:/sbin
 
 .PHONY: all build build-arm64 deps demo test test-dpdk test-dpdk-all test-arm64 vm-test vm-test-arm64 \
-	soak stress-demo bench compare fuzz asan lint clean rust docs install uninstall deb deb-arm64 test-deb mutants callgrind \
+	soak stress-demo bench compare compare-vm fuzz asan lint clean rust docs install uninstall deb deb-arm64 test-deb mutants callgrind \
 	memif-stress
 
 all: build
@@ -159,6 +163,9 @@ bench: build
 # What bypass buys: the kernel's echo and l2_echo's on its paths, side by side (scripts/compare.py).
 compare: build
 	QUICK=$(QUICK) ROWS=$(ROWS) scripts/compare.py
+
+compare-vm: build $(if $(filter aarch64,$(ARCH)),build-arm64)
+	QUICK=$(QUICK) scripts/vm_test.sh --compare $(if $(ARCH),--arch $(ARCH))
 
 # The reliability tests with 30 s of overload per memif client (make test: 3 s).
 soak: deps

@@ -34,6 +34,14 @@ as JSON to target/compare/, and a picture beside it (l2_plot): the round
 trips at 100 pps by percentile, a line per row, and the zero-loss
 throughput, a bar per row.
 
+make compare-vm (scripts/vm_test.sh --compare) runs this inside a QEMU
+guest, the original's setting, with the rows the guest brings up in turn on
+its virtio NIC (scripts/vm/guest.sh compare), l2_load on the host's side of
+the tap: vm_kernel (the guest's kernel), vm_xdp (xdp_echo in the guest),
+vm_l2_echo (l2_echo --mode icmp after bind_nic.sh). Under TCG the round
+trips time the emulator: the table then gives what each row answered, not
+its figures.
+
 ROWS=kernel,memif picks rows; SECS (default 10; the paper: 50), TOP (default
 1000000), QUICK=1 (2 s, short trials: checks the script end to end).
 """
@@ -54,10 +62,18 @@ SECS = float(os.environ.get("SECS", "2" if QUICK else "10"))
 TOP_PPS = int(os.environ.get("TOP", "1000000"))
 TRIAL = "0.2" if QUICK else "1"
 ALL_ROWS = ("kernel", "udp", "xdp", "af_xdp_l2", "af_packet", "af_xdp", "memif")
+# make compare-vm's (scripts/vm_test.sh --compare), inside a QEMU guest.
+VM_ROWS = ("vm_kernel", "vm_xdp", "vm_l2_echo")
 # The probes each row answers (--expect); the rest answer ICMP.
-PROBES = {"udp": "udp", "xdp": "swap", "af_xdp_l2": "swap"}
+PROBES = {"udp": "udp", "xdp": "swap", "af_xdp_l2": "swap", "vm_xdp": "swap"}
 TAG = f"l2cmp{os.getpid()}"
 ECHO_IP, PEER_IP = "10.77.0.2", "10.77.0.1"
+# Set by vm_test.sh --compare: the guest's exchange directory, the host's
+# side of its NIC, and how QEMU runs it (kvm, or tcg: no timings).
+VM = {k[3:].lower(): v for k, v in os.environ.items() if k.startswith("VM_")}
+if VM:
+    ECHO_IP, PEER_IP = VM["guest_ip"], VM["host_ip"]
+TIMINGS = VM.get("accel", "host") != "tcg"
 MEMIF_ECHO_MAC, MEMIF_LOAD_MAC = "02:00:00:00:00:e1", "02:00:00:00:00:10"
 EAL = ["--no-pci", "--huge-unlink", "--no-telemetry"]
 ECHO_CPU, LOAD_CPU = 1, 0
@@ -120,8 +136,31 @@ def started(proc, says, what):
 
 
 @contextlib.contextmanager
+def vm_row(row):
+    """A row the guest brings up (scripts/vm/guest.sh compare): waits for
+    its g.ROW-ready, yields the tap's side, then tells it h.ROW-done."""
+    exchange = VM["exchange"]
+    deadline = time.monotonic() + float(VM["step_secs"])
+    while not os.path.exists(os.path.join(exchange, f"g.{row}-ready")):
+        if os.path.exists(os.path.join(exchange, "g.abort")):
+            sys.exit(f"compare: the guest gave up before {row}: {open(os.path.join(exchange, 'g.abort')).read().strip()}")
+        if time.monotonic() > deadline:
+            sys.exit(f"compare: the guest did not bring {row} up within {VM['step_secs']} s")
+        time.sleep(0.2)
+    try:
+        yield VM["ns"], f"net_af_packet0,iface={VM['tap']}", VM["guest_mac"]
+    finally:
+        with open(os.path.join(exchange, f"h.{row}-done"), "w") as f:
+            f.write("\n")
+
+
+@contextlib.contextmanager
 def row_setup(row):
     """Sets up `row`'s echo; yields how l2_load reaches it (netns, vdev, MAC)."""
+    if row in VM_ROWS:
+        with vm_row(row) as reach:
+            yield reach
+        return
     if row == "udp":
         with Veth() as net:
             sh("ip", "-n", net.echo_ns, "addr", "add", f"{ECHO_IP}/24", "dev", "veth-echo")
@@ -249,14 +288,28 @@ def cells(lat):
             f"{lat['under_10us_pct']:>5.1f}%")
 
 
+def counts(lat):
+    return f"{lat['good']} of {lat['sent']} good, {lat['bad']} bad, {lat['late']} late, {lat['lost']} lost" if lat else "none"
+
+
 def print_table(results):
+    if not TIMINGS:
+        print(f"\n  QEMU ran the guest under TCG (no KVM here): its CPU is emulated, so round trips and rates")
+        print("  would time the emulator, not these paths. What each row answered, every reply checked in full")
+        print("  (the figures are in the JSON, marked \"timings\": false):")
+        for r in results:
+            print(f"  {r['row']:<10} | at 100 pps: {counts(r['at_100pps'])} | at its zero-loss rate: "
+                  f"{counts(r['at_throughput'])}")
+        return
     head = f"{'avg':>7} {'p50':>7} {'p99':>7} {'p99.9':>7} {'max':>8} {'<10us':>6}"
     print(f"\n  round trips in us; CPU busy at 100 pps (echo CPU {ECHO_CPU} / l2_load CPU {LOAD_CPU})")
     print(f"  {'row':<10} | at 100 pps: {head} | zero-loss pps | at it: {head} | CPU")
     for r in results:
         cpu = r["cpu_pct_at_100pps"]
+        # A guest's work runs on whichever host CPU its vCPU thread is on.
+        cpu = "n/a (a guest)" if VM else f"{cpu['echo']:>3.0f}% / {cpu['l2_load']:>3.0f}%"
         print(f"  {r['row']:<10} |             {cells(r['at_100pps'])} | {r['throughput_pps']:>13} |"
-              f"        {cells(r['at_throughput'])} | {cpu['echo']:>3.0f}% / {cpu['l2_load']:>3.0f}%")
+              f"        {cells(r['at_throughput'])} | {cpu}")
     print("  the paper's (100 pps, 1 Mpps; one 100 Gbps NIC, no veth): XDP avg 82 / 7 us, DPDK 2 / 3 us; "
           "max 272 / 202, 161 / 189 us; under 10 us 0% / 98.1%, 99.5% / 99.0%")
 
@@ -267,6 +320,8 @@ def draw(results, stem):
     spec = {"series": [{"label": f"{r['row']} at 100 pps", "points": r["at_100pps"]["distribution"]}
                        for r in results if r["at_100pps"]],
             "throughput": [{"label": r["row"], "pps": r["throughput_pps"]} for r in results]}
+    if not TIMINGS:
+        return "none: under TCG the round trips are not timings"
     if not spec["series"]:
         return "none: no row had good replies at 100 pps"
     with open(f"{stem}-plot.json", "w") as f:
@@ -278,10 +333,12 @@ def draw(results, stem):
 def main():
     if os.geteuid() != 0:
         sys.exit("compare: run as root (sudo make compare): it uses hugepages and network namespaces")
-    rows = [r for r in os.environ.get("ROWS", ",".join(ALL_ROWS)).split(",") if r]
-    unknown = [r for r in rows if r not in ALL_ROWS]
+    offered = VM_ROWS if VM else ALL_ROWS
+    rows = [r for r in os.environ.get("ROWS", ",".join(offered)).split(",") if r]
+    unknown = [r for r in rows if r not in offered]
     if unknown:
-        sys.exit(f"compare: unknown row(s) {', '.join(unknown)} in ROWS: pick from {','.join(ALL_ROWS)}")
+        also = "" if VM else f" (make compare-vm runs {','.join(VM_ROWS)})"
+        sys.exit(f"compare: unknown row(s) {', '.join(unknown)} in ROWS: pick from {','.join(offered)}{also}")
     for b in ("l2_echo", "l2_load", "l2_plot", "udp_echo", "xdp_echo"):
         if not os.access(os.path.join(BIN, b), os.X_OK):
             sys.exit(f"compare: {BIN}/{b} missing: run make first")
@@ -289,15 +346,18 @@ def main():
         sys.exit("compare: needs 2 CPUs at least (the echo and l2_load each take one)")
     if meminfo("HugePages_Free") < 512:
         subprocess.run([os.path.join(HERE, "setup_env.sh")], check=True, stdout=subprocess.DEVNULL)
-    print(f"make compare{' QUICK=1' if QUICK else ''}: ICMP echo (udp: UDP; xdp, af_xdp_l2: L2 swap) at 100 pps for {SECS:g} s and a zero-loss search "
+    where = f"in a QEMU {VM['arch']} guest ({VM['accel'].upper()}) on its virtio NIC, from the host's tap; " if VM else ""
+    others = "; ".join(f"{r}: {'UDP' if PROBES[r] == 'udp' else 'L2 swap'}" for r in rows if r in PROBES)
+    print(f"make compare{'-vm' if VM else ''}{' QUICK=1' if QUICK else ''}: {where}ICMP echo{f' ({others})' if others else ''} at 100 pps for {SECS:g} s and a zero-loss search "
           f"from {TOP_PPS} pps; {os.cpu_count()} CPUs, {platform_line()}, kernel {os.uname().release}")
     results = [measure(row) for row in rows]
     print_table(results)
     out_dir = os.path.join(REPO, "target", "compare")
     os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, time.strftime("compare-%Y%m%d-%H%M%S.json"))
+    path = os.path.join(out_dir, time.strftime(f"compare{'-vm' if VM else ''}-%Y%m%d-%H%M%S.json"))
     with open(path, "w") as f:
-        json.dump({"quick": QUICK, "secs": SECS, "top_pps": TOP_PPS, "machine": platform_line(),
+        json.dump({"quick": QUICK, "secs": SECS, "top_pps": TOP_PPS, "machine": platform_line(), "timings": TIMINGS,
+                   "vm": {"arch": VM["arch"], "accel": VM["accel"]} if VM else None,
                    "kernel": os.uname().release, "date": time.strftime("%Y-%m-%d"), "rows": results}, f, indent=1)
     print(f"figures as JSON: {path}")
     print(f"picture: {draw(results, path[:-len('.json')])}")

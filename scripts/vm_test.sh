@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # vm_test.sh - the original's setup, end to end, in a QEMU guest (make vm-test).
 #
-#   scripts/vm_test.sh [--arch x86_64|aarch64]   (default: this machine's)
+#   scripts/vm_test.sh [--arch x86_64|aarch64] [--compare]   (default: this machine's)
+#
+# --compare is make compare-vm: one boot, make compare's rows inside the
+# guest (run_compare below), instead of the scenarios.
 #
 # The original runs in a VM: bind the VM's virtio NIC to DPDK with
 # bind_nic.sh, run `l2_echo -l 1` on the VM's console, ping the VM from the
@@ -59,13 +62,28 @@ REPO=$(cd "$HERE/.." && pwd)
 CACHE_DIR=${VM_TEST_CACHE:-/var/cache/l2echo/vm}
 L2_PING=${L2_PING:-$REPO/target/release/l2_ping}
 ARCH=$(uname -m)
-if [[ ${1:-} == --arch ]]; then ARCH=${2:-}; shift 2 || true; fi
-(( $# == 0 )) || { echo "usage: $PROG [--arch x86_64|aarch64]" >&2; exit 2; }
+COMPARE=
+while (( $# )); do
+    case $1 in
+        --arch) ARCH=${2:-}; shift 2 || shift ;;
+        --compare) COMPARE=1; shift ;;
+        *) echo "usage: $PROG [--arch x86_64|aarch64] [--compare]" >&2; exit 2 ;;
+    esac
+done
 
 # What differs between the two guests; nothing else below looks at ARCH.
+# make compare-vm times the guest's paths: KVM where it can run a guest (an
+# x86-64 guest on a CPU with VMX or SVM), else TCG, whose figures are not
+# timings (compare.py says so instead of printing them). The tests need no
+# timing and always use TCG, the same on every machine.
+ACCEL=tcg
+if [[ -n $COMPARE && $ARCH == x86_64 && $(uname -m) == x86_64 && -w /dev/kvm ]] \
+    && grep -qwE 'vmx|svm' /proc/cpuinfo; then
+    ACCEL=kvm
+fi
 case $ARCH in
 x86_64)
-    QEMU=(qemu-system-x86_64 -accel tcg -cpu max)
+    QEMU=(qemu-system-x86_64 -accel "$ACCEL" -cpu "$([[ $ACCEL == kvm ]] && echo host || echo max)")
     CONSOLE_TTY=ttyS0
     GUEST_ROOT=/
     GUEST_BIN=target/release
@@ -279,7 +297,7 @@ boot() {
         -netdev "$netdev" -device "$nic" \
         > "$QEMU_LOG" 2>&1 &
     QEMU_PID=$!
-    note "${QEMU[0]} (pid $QEMU_PID): $cpus vCPUs, TCG, NIC $GUEST_MAC with $queues queue pair(s); console: $CONSOLE"
+    note "${QEMU[0]} (pid $QEMU_PID): $cpus vCPUs, ${ACCEL^^}, NIC $GUEST_MAC with $queues queue pair(s); console: $CONSOLE"
 }
 
 # Wait for the guest's marker STEP (at most SECS). Fails on the guest's abort or QEMU's exit.
@@ -584,6 +602,27 @@ run_multi() {
     verdict 5 "multiqueue NIC: l2_multi_echo -l 0-3, $FLOWS flows, nothing lost, all 4 queues echo what RSS gave them"
 }
 
+# ---------------------------------------------------------------- make compare-vm
+
+# The original's setting: make compare's rows inside the guest, on its virtio
+# NIC, driven from the host's side of the tap by scripts/compare.py (l2_load
+# through net_af_packet on the tap): the guest's kernel, xdp_echo in the
+# guest, l2_echo --mode icmp after bind_nic.sh. The guest brings each row up
+# in turn (scripts/vm/guest.sh compare) and compare.py takes turns with it
+# through the exchange directory's markers.
+run_compare() {
+    local rc=0
+    [[ -x $REPO/$GUEST_BIN/xdp_echo ]] || die "$GUEST_BIN/xdp_echo is missing: run make compare-vm (it builds it)"
+    step "make compare-vm: a single-queue virtio NIC, 2 vCPUs, ${ACCEL^^}"
+    boot compare compare 2 1
+    await net-up "$BOOT_SECS" || { end_boot 0; die "the guest did not boot"; }
+    VM_EXCHANGE=$X VM_NS=$NS VM_TAP=$TAP VM_GUEST_MAC=$GUEST_MAC VM_GUEST_IP=$GUEST_IP VM_HOST_IP=$HOST_IP \
+        VM_ACCEL=$ACCEL VM_ARCH=$ARCH VM_STEP_SECS=$STEP_SECS ROWS=vm_kernel,vm_xdp,vm_l2_echo \
+        python3 "$HERE/compare.py" || rc=$?
+    end_boot
+    (( rc == 0 )) || die "compare.py failed (exit status $rc); the guest's side is in $CACHE_DIR/last-run"
+}
+
 # ---------------------------------------------------------------- main
 
 START=$SECONDS
@@ -596,6 +635,11 @@ command -v "${QEMU[0]}" >/dev/null || die "${QEMU[0]} not found after installing
 KVER=$(guest_kernel)
 WORK=$(mktemp -d "/tmp/$TAG.XXXXXX")
 prepare_initramfs
+if [[ -n $COMPARE ]]; then
+    note "$ARCH guest, kernel $KVER; binaries from $GUEST_BIN"
+    run_compare
+    exit 0
+fi
 note "$ARCH guest, kernel $KVER; binaries from $GUEST_BIN; echo check: $([[ -x $L2_PING ]] && echo "l2_ping ($L2_PING)" || echo "tcpdump / udp_flows.py (no $L2_PING)")"
 
 run_single

@@ -11,9 +11,10 @@
 # either side's "abort" marker stops the other. Markers are also printed on
 # the console ("L2VM-MARK STEP").
 #
-# Usage (from /run/l2vm/start): guest.sh single|multi GUEST_MAC GUEST_ADDR/PREFIX BIN
-#   single: one-queue NIC: l2_echo -l 1, SIGINT, l2_multi_echo -l 0-1, --restore
-#   multi:  four-queue NIC (mq=on): l2_multi_echo -l 0-3, SIGINT
+# Usage (from /run/l2vm/start): guest.sh single|multi|compare GUEST_MAC GUEST_ADDR/PREFIX BIN
+#   single:  one-queue NIC: l2_echo -l 1, SIGINT, l2_multi_echo -l 0-1, --restore
+#   multi:   four-queue NIC (mq=on): l2_multi_echo -l 0-3, SIGINT
+#   compare: make compare-vm's rows in turn: the kernel, xdp_echo, l2_echo --mode icmp
 #   BIN:    where the binaries are, in the checkout (target/release, or the
 #           cross-built target/aarch64-unknown-linux-gnu/release)
 set -euo pipefail
@@ -22,7 +23,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 X=/run/l2vm
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 AWAIT_SECS=${L2VM_AWAIT_SECS:-300}
-[[ $# -eq 4 ]] || { echo "usage: $0 single|multi GUEST_MAC GUEST_ADDR/PREFIX BIN" >&2; exit 2; }
+[[ $# -eq 4 ]] || { echo "usage: $0 single|multi|compare GUEST_MAC GUEST_ADDR/PREFIX BIN" >&2; exit 2; }
 SCENARIO=$1 MAC=$2 ADDR=$3 BIN=$4
 
 # With the guest's uptime: where a slow (TCG) run spends its time.
@@ -58,16 +59,17 @@ run() {
     say "  exit status $rc"
 }
 
-# start NAME QUEUES CMD...: start an echo server in the background and wait
-# until all QUEUES queues echo ("Core N echoing port P queue Q"). Sets ECHO_PID.
+# start NAME LINES PATTERN CMD...: start an echo in the background and wait
+# until LINES lines of its output match PATTERN (an echo server: one "Core N
+# echoing port P queue Q" per queue). Sets ECHO_PID.
 start() {
-    local name=$1 queues=$2 i
-    shift 2
+    local name=$1 lines=$2 pattern=$3 i
+    shift 3
     say "+ $* &"
     "$@" > "$X/$name.out" 2> "$X/$name.err" &
     ECHO_PID=$!
     for ((i = 0; i < AWAIT_SECS * 5; i++)); do
-        (( $(grep -c 'echoing port' "$X/$name.out") >= queues )) && { grep -E 'MAC|echoing' "$X/$name.out" | sed 's/^/  | /'; return 0; }
+        (( $(grep -c "$pattern" "$X/$name.out") >= lines )) && { grep -E "MAC|$pattern" "$X/$name.out" | sed 's/^/  | /'; return 0; }
         if ! kill -0 "$ECHO_PID" 2>/dev/null; then
             wait "$ECHO_PID" || echo "$?" > "$X/$name.rc"
             sed 's/^/  | /' "$X/$name.out" "$X/$name.err"
@@ -143,7 +145,7 @@ single)
     run bind scripts/bind_nic.sh
     [[ $(cat "$X/bind.rc") == 0 ]] || abort "bind_nic.sh failed"
     # The README's command; `-- --json` adds the summary as JSON for the host to count.
-    start echo 1 "$BIN"/l2_echo -l 1 -- --json
+    start echo 1 'echoing port' "$BIN"/l2_echo -l 1 -- --json
     mark echo-ready
     await traffic-done
     stop echo
@@ -172,10 +174,30 @@ multi)
     [[ $(cat "$X/setup_env.rc") == 0 ]] || abort "setup_env.sh failed"
     run bind scripts/bind_nic.sh
     [[ $(cat "$X/bind.rc") == 0 ]] || abort "bind_nic.sh failed"
-    start mecho 4 "$BIN"/l2_multi_echo -l 0-3 -- --json
+    start mecho 4 'echoing port' "$BIN"/l2_multi_echo -l 0-3 -- --json
     mark echo-ready
     await traffic-done
     stop mecho   # and power off: boot 1 proved --restore (two Python starts: minutes under TCG)
+    ;;
+compare)
+    # make compare-vm's rows, one at a time, each until the host has measured
+    # it. The guest's kernel answers ICMP to its address.
+    mark vm_kernel-ready
+    await vm_kernel-done
+    # XDP in the guest: the paper's program on the NIC, in its driver.
+    start xdp 1 " on $IFC " "$BIN"/xdp_echo --interface "$IFC"
+    mark vm_xdp-ready
+    await vm_xdp-done
+    stop xdp
+    # DPDK: the NIC bound, l2_echo answering ARP and ICMP for the address.
+    run setup_env scripts/setup_env.sh
+    [[ $(cat "$X/setup_env.rc") == 0 ]] || abort "setup_env.sh failed"
+    run bind scripts/bind_nic.sh
+    [[ $(cat "$X/bind.rc") == 0 ]] || abort "bind_nic.sh failed"
+    start echo 1 'echoing port' "$BIN"/l2_echo -l 1 -- --mode icmp --ip "${ADDR%/*}" --json
+    mark vm_l2_echo-ready
+    await vm_l2_echo-done
+    stop echo
     ;;
 *) abort "unknown scenario '$SCENARIO'" ;;
 esac
