@@ -314,6 +314,21 @@ def print_table(results):
           "max 272 / 202, 161 / 189 us; under 10 us 0% / 98.1%, 99.5% / 99.0%")
 
 
+def markdown(results):
+    """The table as the README shows it (timings only)."""
+    f = lambda v: f"{v:.1f}"
+    lat = lambda l: [f(l["avg"]), f(l["p50"]), f(l["p99"]), f(l["p999"]), f(l["max"]), f"{l['under_10us_pct']:.1f}%"] \
+        if l else ["-"] * 6
+    lines = ["| row | avg | p50 | p99 | p99.9 | max | <10us | zero-loss pps | avg at it | p50 at it | p99 at it | "
+             "max at it | <10us at it | echo CPU |", "|" + "---|" * 14]
+    for r in results:
+        top = lat(r["at_throughput"])
+        cells = [f"`{r['row']}`", *lat(r["at_100pps"]), f"{r['throughput_pps']:,}", *top[:3], top[4], top[5],
+                 f"{r['cpu_pct_at_100pps']['echo']:.0f}%"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def draw(results, stem):
     """The rows on one picture (l2_plot): round trips at 100 pps by
     percentile, a line per row, and zero-loss throughput, a bar per row."""
@@ -360,6 +375,10 @@ def main():
                    "vm": {"arch": VM["arch"], "accel": VM["accel"]} if VM else None,
                    "kernel": os.uname().release, "date": time.strftime("%Y-%m-%d"), "rows": results}, f, indent=1)
     print(f"figures as JSON: {path}")
+    if TIMINGS and not VM:
+        with open(path[:-len(".json")] + ".md", "w") as f:
+            f.write(markdown(results))
+        print(f"the table as Markdown (the README's): {path[:-len('.json')]}.md")
     print(f"picture: {draw(results, path[:-len('.json')])}")
 
 
