@@ -101,6 +101,7 @@ demo: build
 
 lint: deps
 	shellcheck scripts/*.sh scripts/vm/guest.sh scripts/vm/init .ci/run
+	python3 -m unittest discover --quiet -s scripts -p 'test_*.py'
 
 # Man pages and bash completions, from the clap definitions (packaging/).
 docs: build

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """make bench: l2_echo / l2_multi_echo against DPDK's own testpmd, side by side.
 
-Every case alternates the Rust server (A) and testpmd (B), A B A B ..., with
-the same EAL memory (real hugepages, --huge-unlink), ring sizes (1024/1024),
-burst (32), mbufs (8191 per queue, cache 250) and CPUs, each DPDK process
-with its own --file-prefix. Ratios are Rust / C, per pair, and their median.
+Every case alternates the Rust server (A) and testpmd (B) in balanced order,
+A B, B A, A B, ... (scripts/pairs.py: a machine's drift favours neither),
+with the same EAL memory (real hugepages, --huge-unlink), ring sizes
+(1024/1024), burst (32), mbufs (8191 per queue, cache 250) and CPUs, each
+DPDK process with its own --file-prefix. Ratios are Rust / C, per pair;
+each row gives their median, its 95% bootstrap interval over the pairs, and
+a verdict: "ahead" or "behind" only when the whole interval is on one side
+of 1.0 (for a rate, higher is ahead; for a time, memory or CPU, lower),
+"level" otherwise. PAIRS=N sets the pairs per case (default 5).
 
 How each figure is derived, the same way for both sides:
 - throughput (cases 1-3): the per-second TX (or, for memif, the client's RX)
@@ -44,11 +49,18 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pairs import balanced_order, bootstrap_interval, verdict  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 BIN = os.environ.get("BIN_DIR", os.path.join(TOP, "target", "release"))
 QUICK = os.environ.get("QUICK", "0") not in ("", "0")
-PAIRS = 1 if QUICK else 5  # this shared VM moves several percent between runs
+# This shared VM moves several percent between runs: pairs, not one run each.
+PAIRS = os.environ.get("PAIRS", "") or ("1" if QUICK else "5")
+if not PAIRS.isdigit() or not 1 <= int(PAIRS) <= 100:
+    sys.exit(f"bench: PAIRS={PAIRS} must be a whole number from 1 to 100")
+PAIRS = int(PAIRS)
 SECS = 3 if QUICK else 6
 TAG = f"l2bench{os.getpid()}"
 EAL = ["--no-pci", "--huge-unlink", "--no-telemetry"]
@@ -132,22 +144,40 @@ def median(values, what):
     return statistics.median(values)
 
 
-def alternate(name, rust, c, unit):
-    """Runs rust() and c() PAIRS times, alternating; each returns a figure."""
-    pairs = []
-    for _ in range(PAIRS):
-        r, cc = rust(), c()
-        pairs.append({"rust": r, "c": cc, "ratio": r / cc if cc else 0.0})
-    result = {
-        "case": name,
-        "unit": unit,
-        "rust": statistics.median(p["rust"] for p in pairs),
-        "c": statistics.median(p["c"] for p in pairs),
-        "ratio": statistics.median(p["ratio"] for p in pairs),
-        "pairs": pairs,
-    }
-    print_row(result)
-    return result
+def pair_runs(a, b):
+    """PAIRS runs of a() and b(), in balanced order (A B, B A, ...): a list
+    of (a's figure, b's figure)."""
+    runs = []
+    for a_first in balanced_order(PAIRS):
+        if a_first:
+            fa = a()
+            fb = b()
+        else:
+            fb = b()
+            fa = a()
+        runs.append((fa, fb))
+    return runs
+
+
+def paired_row(case, unit, runs, results):
+    """A table row from (Rust, C) figures: the medians, the median of the
+    per-pair ratios, its 95% bootstrap interval and the verdict (for a rate
+    higher is better; for a time, memory or CPU, lower)."""
+    pairs = [{"rust": r, "c": c, "ratio": r / c if c else 0.0} for r, c in runs]
+    ratios = [p["ratio"] for p in pairs]
+    lo, hi = bootstrap_interval(ratios)
+    res = {"case": case, "unit": unit,
+           "rust": statistics.median(p["rust"] for p in pairs), "c": statistics.median(p["c"] for p in pairs),
+           "ratio": statistics.median(ratios), "interval": [lo, hi],
+           "verdict": verdict(lo, hi, higher_is_better=unit in ("Mpps", "x")), "pairs": pairs}
+    print_row(res)
+    results.append(res)
+    return res
+
+
+def alternate(name, rust, c, unit, results):
+    """Runs rust() and c() PAIRS times in balanced order; each returns a figure."""
+    return paired_row(name, unit, pair_runs(rust, c), results)
 
 
 def echo_cmd(binary, lcores, vdev, extra=()):
@@ -261,14 +291,8 @@ def search_latency_rows(results):
         half = next((l for l in row["latency"] if l["load_pct"] == 50 and l.get("rtt_ns")), None)
         return half["rtt_ns"][p] / 1000 if half else 0.0
     for p in ("p50", "p99"):
-        pairs = [{"rust": at_half(r, p), "c": at_half(c, p)} for r, c in zip(SEARCHES["rust"], SEARCHES["c"])]
-        for pair in pairs:
-            pair["ratio"] = pair["rust"] / pair["c"] if pair["c"] else 0.0
-        res = {"case": f"8. memif, round trip at 50% of zero-loss throughput: {p}", "unit": "us",
-               "rust": statistics.median(x["rust"] for x in pairs), "c": statistics.median(x["c"] for x in pairs),
-               "ratio": statistics.median(x["ratio"] for x in pairs), "pairs": pairs}
-        print_row(res)
-        results.append(res)
+        runs = [(at_half(r, p), at_half(c, p)) for r, c in zip(SEARCHES["rust"], SEARCHES["c"])]
+        paired_row(f"8. memif, round trip at 50% of zero-loss throughput: {p}", "us", runs, results)
 
 
 class VethPair:
@@ -316,19 +340,15 @@ class VethPair:
 
 
 def print_row(res):
-    print(f"  {res['case']:<58} {res['rust']:>12.3f} {res['c']:>12.3f} {res['ratio']:>7.3f}", flush=True)
+    interval = f"{res['interval'][0]:.3f}-{res['interval'][1]:.3f}" if res.get("interval") else ""
+    print(f"  {res['case']:<58} {res['rust']:>12.3f} {res['c']:>12.3f} {res['ratio']:>7.3f} {interval:>13} "
+          f"{res.get('verdict', '')}", flush=True)
 
 
 def rtt_rows(name, runs, results):
     """One row per RTT percentile from (rust, c) pairs of l2_ping summaries."""
     for p in ("p50", "p99", "p999"):
-        pairs = [{"rust": r[p], "c": c[p], "ratio": r[p] / c[p]} for r, c in runs]
-        res = {"case": f"{name} {p}", "unit": "us",
-               "rust": statistics.median(x["rust"] for x in pairs),
-               "c": statistics.median(x["c"] for x in pairs),
-               "ratio": statistics.median(x["ratio"] for x in pairs), "pairs": pairs}
-        print_row(res)
-        results.append(res)
+        paired_row(f"{name} {p}", "us", [(r[p], c[p]) for r, c in runs], results)
 
 
 def latency_case(results):
@@ -345,7 +365,7 @@ def latency_case(results):
             stop(*srv)
             return summary["rtt_us"]
 
-        runs = [(rtt("rust"), rtt("c")) for _ in range(PAIRS)]
+        runs = pair_runs(lambda: rtt("rust"), lambda: rtt("c"))
         rtt_rows("4. latency over veth (af_packet), RTT", runs, results)
 
 
@@ -378,21 +398,16 @@ def idle_case(results):
             return {"cpu_quiet": 100 * (c1 - c0) / (t1 - t0), "cpu_1k": 100 * (c2 - c1) / (t2 - t1),
                     "rtt": summary["rtt_us"], "not_good": summary["sent"] - summary["good"]}
 
-        runs = [(measure("adaptive"), measure("poll")) for _ in range(PAIRS)]
+        runs = pair_runs(lambda: measure("adaptive"), lambda: measure("poll"))
     for key, what in (("cpu_quiet", "no traffic"), ("cpu_1k", "1000 probes/s")):
-        pairs = [{"rust": a[key], "c": p[key], "ratio": a[key] / p[key] if p[key] else 0.0} for a, p in runs]
-        res = {"case": f"6. adaptive vs poll: CPU, {what} (% of a core)", "unit": "%",
-               "rust": statistics.median(x["rust"] for x in pairs), "c": statistics.median(x["c"] for x in pairs),
-               "ratio": statistics.median(x["ratio"] for x in pairs), "pairs": pairs}
-        print_row(res)
-        results.append(res)
+        paired_row(f"6. adaptive vs poll: CPU, {what} (% of a core)", "%", [(a[key], p[key]) for a, p in runs],
+                   results)
     rtt_rows("6. adaptive vs poll: 1000 probes/s, RTT", [(a["rtt"], p["rtt"]) for a, p in runs], results)
     if any(a["not_good"] or p["not_good"] for a, p in runs):
         sys.exit(f"bench: probes lost, late or bad in the idle case: {runs}")
     full = alternate("6. adaptive vs poll: net_null full load (Mpps)",
                      null_rust("l2_echo", "0@1", ("--idle", "adaptive")),
-                     null_rust("l2_echo", "0@1", ("--idle", "poll")), "Mpps")
-    results.append(full)
+                     null_rust("l2_echo", "0@1", ("--idle", "poll")), "Mpps", results)
     quiet_cpu = statistics.median(a["cpu_quiet"] for a, _ in runs)
     p99_over = statistics.median(a["rtt"]["p99"] - p["rtt"]["p99"] for a, p in runs)
     for what, met in ((f"no traffic: {quiet_cpu:.1f}% of a core (at most 5%)", quiet_cpu <= 5),
@@ -412,38 +427,31 @@ def main():
         subprocess.run([os.path.join(HERE, "setup_env.sh")], check=True, stdout=subprocess.DEVNULL)
     print(f"make bench{' QUICK=1' if QUICK else ''}: {PAIRS} pair(s) per case, {SECS} s per run, "
           f"{os.cpu_count()} CPUs, {platform_line()}")
-    print(f"  {'case':<58} {'Rust':>12} {'testpmd':>12} {'ratio':>7}")
+    print(f"  {'case':<58} {'Rust':>12} {'testpmd':>12} {'ratio':>7} {'95% interval':>13} verdict")
     results = []
-    results.append(alternate("1. net_null, 1 lcore: l2_echo swap vs testpmd macswap", null_rust("l2_echo", "0@1"),
-                             null_testpmd("0@0,1@1", "macswap", memory=True), "Mpps"))
-    results.append(alternate("1. net_null, 1 lcore: l2_echo swap vs testpmd io", null_rust("l2_echo", "0@1"),
-                             null_testpmd("0@0,1@1", "io"), "Mpps"))
+    one = alternate("1. net_null, 1 lcore: l2_echo swap vs testpmd macswap", null_rust("l2_echo", "0@1"),
+                    null_testpmd("0@0,1@1", "macswap", memory=True), "Mpps", results)
+    alternate("1. net_null, 1 lcore: l2_echo swap vs testpmd io", null_rust("l2_echo", "0@1"),
+              null_testpmd("0@0,1@1", "io"), "Mpps", results)
     two = alternate("2. net_null, 2 lcores: l2_multi_echo swap vs testpmd macswap",
-                    null_rust("l2_multi_echo", "0@0,1@1"), null_testpmd("0@0,1@0,2@1", "macswap", cores=2), "Mpps")
-    results.append(two)
-    one = results[0]
+                    null_rust("l2_multi_echo", "0@0,1@1"), null_testpmd("0@0,1@0,2@1", "macswap", cores=2), "Mpps",
+                    results)
     scaling = {"case": "2. scaling, 2 lcores / 1 lcore", "unit": "x", "rust": two["rust"] / one["rust"],
                "c": two["c"] / one["c"], "ratio": (two["rust"] / one["rust"]) / (two["c"] / one["c"]), "pairs": []}
     print_row(scaling)
     results.append(scaling)
-    results.append(alternate("3. memif, testpmd flowgen client: echoed rate", memif_case("rust"),
-                             memif_case("c"), "Mpps"))
+    alternate("3. memif, testpmd flowgen client: echoed rate", memif_case("rust"), memif_case("c"), "Mpps", results)
     latency_case(results)
     for i, key in enumerate(("peak RSS", "hugepage memory")):
-        rust = statistics.median(m[i] for m in MEMORY["rust"])
-        c = statistics.median(m[i] for m in MEMORY["c"])
-        res = {"case": f"5. memory, 8191 mbufs: {key}", "unit": "MiB", "rust": rust, "c": c, "ratio": rust / c,
-               "pairs": [{"rust": r[i], "c": cc[i], "ratio": r[i] / cc[i]} for r, cc in zip(MEMORY["rust"], MEMORY["c"])]}
-        print_row(res)
-        results.append(res)
+        paired_row(f"5. memory, 8191 mbufs: {key}", "MiB",
+                   [(r[i], c[i]) for r, c in zip(MEMORY["rust"], MEMORY["c"])], results)
     idle_case(results)
     gen = alternate("7. memif vs l2_echo: generator send rate, l2_load vs flowgen", generator_case("rust"),
-                    generator_case("c"), "Mpps")
-    results.append(gen)
+                    generator_case("c"), "Mpps", results)
     if not QUICK:
         print(f"  7. l2_load's target, at least 0.9 of flowgen's rate: {'met' if gen['ratio'] >= 0.9 else 'MISSED'}")
-    results.append(alternate("8. memif, l2_load --search: zero-loss throughput, l2_echo vs macswap",
-                             search_case("rust"), search_case("c"), "Mpps"))
+    alternate("8. memif, l2_load --search: zero-loss throughput, l2_echo vs macswap", search_case("rust"),
+              search_case("c"), "Mpps", results)
     search_latency_rows(results)
     out_dir = os.path.join(TOP, "target", "bench")
     os.makedirs(out_dir, exist_ok=True)
