@@ -6,10 +6,10 @@ A B, B A, A B, ... (scripts/pairs.py: a machine's drift favours neither),
 with the same EAL memory (real hugepages, --huge-unlink), ring sizes
 (1024/1024), burst (32), mbufs (8191 per queue, cache 250) and CPUs, each
 DPDK process with its own --file-prefix. Ratios are Rust / C, per pair;
-each row gives their median, its 95% bootstrap interval over the pairs, and
-a verdict: "ahead" or "behind" only when the whole interval is on one side
-of 1.0 (for a rate, higher is ahead; for a time, memory or CPU, lower),
-"level" otherwise. PAIRS=N sets the pairs per case (default 5).
+each row gives their median, its 95% bootstrap interval over the pairs (5
+or more), and a verdict: "ahead" or "behind" only when the whole interval
+is on one side of 1.0 (for a rate, higher is ahead; for a time, memory or
+CPU, lower), "level" otherwise. PAIRS=N sets the pairs per case (default 5).
 
 How each figure is derived, the same way for both sides:
 - throughput (cases 1-3): the per-second TX (or, for memif, the client's RX)
@@ -50,13 +50,14 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pairs import balanced_order, bootstrap_interval, verdict  # noqa: E402
+from pairs import MIN_PAIRS, balanced_order, bootstrap_interval, verdict  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 BIN = os.environ.get("BIN_DIR", os.path.join(TOP, "target", "release"))
 QUICK = os.environ.get("QUICK", "0") not in ("", "0")
-# This shared VM moves several percent between runs: pairs, not one run each.
+# This shared VM moves several percent between runs: pairs, not one run each
+# (an interval and a verdict need MIN_PAIRS of them).
 PAIRS = os.environ.get("PAIRS", "") or ("1" if QUICK else "5")
 if not PAIRS.isdigit() or not 1 <= int(PAIRS) <= 100:
     sys.exit(f"bench: PAIRS={PAIRS} must be a whole number from 1 to 100")
@@ -165,11 +166,12 @@ def paired_row(case, unit, runs, results):
     higher is better; for a time, memory or CPU, lower)."""
     pairs = [{"rust": r, "c": c, "ratio": r / c if c else 0.0} for r, c in runs]
     ratios = [p["ratio"] for p in pairs]
-    lo, hi = bootstrap_interval(ratios)
+    interval = bootstrap_interval(ratios)
     res = {"case": case, "unit": unit,
            "rust": statistics.median(p["rust"] for p in pairs), "c": statistics.median(p["c"] for p in pairs),
-           "ratio": statistics.median(ratios), "interval": [lo, hi],
-           "verdict": verdict(lo, hi, higher_is_better=unit in ("Mpps", "x")), "pairs": pairs}
+           "ratio": statistics.median(ratios), "interval": interval,
+           "verdict": verdict(*interval, higher_is_better=unit in ("Mpps", "x")) if interval
+           else f"(under {MIN_PAIRS} pairs: none)", "pairs": pairs}
     print_row(res)
     results.append(res)
     return res

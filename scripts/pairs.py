@@ -19,12 +19,17 @@ def balanced_order(pairs):
     return [i % 2 == 0 for i in range(pairs)]
 
 
+# Fewer pairs than this give no interval: resampling two or three values
+# says nothing about the machine.
+MIN_PAIRS = 5
+
+
 def bootstrap_interval(values, level=0.95, resamples=4000, seed=2544):
     """The median's `level` interval by the percentile bootstrap: `values`
     resampled with replacement `resamples` times (a fixed seed: the same
-    pairs always give the same interval)."""
-    if not values:
-        raise ValueError("no values to resample")
+    pairs always give the same interval); None for fewer than MIN_PAIRS."""
+    if len(values) < MIN_PAIRS:
+        return None
     rng = random.Random(seed)
     n = len(values)
     medians = sorted(statistics.median(rng.choices(values, k=n)) for _ in range(resamples))

@@ -52,9 +52,10 @@ class BootstrapInterval(unittest.TestCase):
         values = [0.9, 1.3, 1.1, 0.8, 1.0]
         self.assertEqual(bootstrap_interval(values), bootstrap_interval(values))
 
-    def test_nothing_to_resample_is_an_error(self):
-        with self.assertRaises(ValueError):
-            bootstrap_interval([])
+    def test_too_few_pairs_give_no_interval(self):
+        self.assertIsNone(bootstrap_interval([]))
+        self.assertIsNone(bootstrap_interval([1.0, 1.2, 1.1, 0.9]))
+        self.assertIsNotNone(bootstrap_interval([1.0, 1.2, 1.1, 0.9, 1.05]))
 
 
 class Verdict(unittest.TestCase):
