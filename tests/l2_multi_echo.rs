@@ -96,3 +96,27 @@ fn af_packet_over_a_four_queue_veth_spreads_udp_flows_over_every_queue() {
         assert_eq!(u(q, "rx_packets"), u(q, "tx_packets"));
     }
 }
+
+/// --mode icmp on every lcore of l2_multi_echo too: the peer's ping, after
+/// ARP (the peer's neighbour entry removed first, so its kernel must ask and
+/// l2_multi_echo must answer), gets every reply; the echo sent exactly the
+/// replies and the ARP answers, and ignored nothing it should have answered.
+#[test]
+#[ignore = "needs root (network namespaces): sudo make test runs it"]
+fn ping_and_arp_are_answered_by_l2_multi_echo_in_icmp_mode() {
+    require_veth();
+    let net = VethPair::new("mi", 2);
+    let eal = net.af_packet_eal(2);
+    let echo = net.start_echo(L2_MULTI_ECHO, &eal, &["--json", "--mode", "icmp", "--ip", ECHO_IP]);
+    sh(&["ip", "-n", &net.peer_ns, "neigh", "del", ECHO_IP, "dev", PEER_IF]);
+    let ping = net.peer_command("ping").args(["-c", "20", "-i", "0.05", "-W", "5", ECHO_IP]).output();
+    let ping = Run::from(ping.expect("ping"));
+    let run = stop(echo, &eal);
+    run.assert_success();
+    assert!(ping.stdout.contains("20 packets transmitted, 20 received"), "{ping}\n{run}{}", net.counters());
+    let e = run.summary();
+    let arp = u(&e, "arp_replies");
+    assert!(arp >= 1, "the peer's ARP request was answered: {e}");
+    assert_eq!(u(&e, "tx_packets"), 20 + arp, "an echo reply per ping and the ARP answers: {e}");
+    assert_eq!(e["queues"].as_array().map(Vec::len), Some(2), "{e}");
+}
