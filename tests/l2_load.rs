@@ -438,6 +438,68 @@ fn search_finds_the_throughput_and_reports_every_trial() {
     );
 }
 
+/// --search --pdr --trials: every rate tried gets its trials, each judged
+/// here from its own counts against the NDR's and the PDR's rule; the PDR
+/// found is the highest rate all of whose trials passed within it (below
+/// any where one did not), the NDR the same for passing outright.
+#[test]
+fn search_with_pdr_and_repeated_trials_judges_every_trial() {
+    let link = Memif::new("load-pdr");
+    let echo_eal = link.echo_eal();
+    let echo = link.start(L2_ECHO, &echo_eal, &[]);
+    let (code, s, out) = load(
+        &link.load_eal(""),
+        &[
+            "--dst",
+            ECHO_MAC,
+            "--search",
+            "--rate",
+            "80000000",
+            "--trial",
+            "0.05",
+            "--resolution",
+            "20",
+            "--timeout",
+            "0.2",
+            "--pdr",
+            "2",
+            "--trials",
+            "2",
+        ],
+    );
+    stop(echo, &echo_eal);
+    assert_eq!(code, Some(0), "{out}");
+    let row = &s["search"][0];
+    let (rates, trials) = (row["rates"].as_array().unwrap(), row["trials"].as_array().unwrap());
+    assert_eq!(row["pdr_pct"].as_f64(), Some(2.0), "{row}");
+    assert_eq!(trials.len(), 2 * rates.len(), "two trials a rate: {row}");
+    let mut by_rate = std::collections::BTreeMap::<u64, (u64, u64, u64)>::new();
+    for t in trials {
+        let not_good = u(t, "planned") - u(t, "good");
+        let orderly = u(t, "sent") == u(t, "planned") && u(t, "duplicates") + u(t, "reordered") == 0;
+        let on_time = t["send_lag_max_s"].as_f64().unwrap() <= 0.001;
+        let e = by_rate.entry(u(t, "rate_asked")).or_default();
+        e.0 += 1;
+        e.1 += u64::from(orderly && on_time && not_good == 0);
+        e.2 += u64::from(orderly && on_time && not_good as f64 <= 0.02 * u(t, "planned") as f64);
+    }
+    for r in rates {
+        let (n, passed, within) = by_rate[&u(r, "rate_pps")];
+        assert_eq!((u(r, "trials"), u(r, "passed"), u(r, "passed_pdr")), (n, passed, within), "{r}");
+    }
+    // The highest rate all of whose trials passed, below every rate where
+    // one failed (a flaky trial there takes the search below it).
+    let best = |k: usize| {
+        let all_passed = |c: &(u64, u64, u64)| [c.1, c.2][k] == c.0;
+        let lowest_failed = by_rate.iter().filter(|(_, c)| !all_passed(c)).map(|(&r, _)| r).min();
+        let below = |r: u64| lowest_failed.is_none_or(|f| r < f);
+        by_rate.iter().filter(|(&r, c)| all_passed(c) && below(r)).map(|(&r, _)| r).max().unwrap_or(0)
+    };
+    assert_eq!(best(0), u(row, "throughput_pps"), "the NDR: {row}");
+    assert_eq!(best(1), u(row, "pdr_pps"), "the PDR: {row}");
+    assert!(u(row, "pdr_pps") >= u(row, "throughput_pps"), "{row}");
+}
+
 /// l2_multi_echo on a 4-queue veth (net_af_packet, its fanout spreading
 /// flows as RSS would): l2_load in the peer namespace sends 64 flows; every
 /// frame back, every queue busy, nothing reordered within a flow.

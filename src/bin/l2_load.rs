@@ -12,7 +12,7 @@ use dpdk_echo::dpdk::{frame_room, split_args, Eal};
 use dpdk_echo::echo::{bring_up_port, PortConfig};
 use dpdk_echo::load::cli::Options;
 use dpdk_echo::load::report::{self, FixedReport, SearchReport, Setup};
-use dpdk_echo::load::search::{self, SizeResult};
+use dpdk_echo::load::search::{self, SearchConfig, SizeResult};
 use dpdk_echo::load::trial::{self, Trial, TrialConfig};
 use dpdk_echo::quit;
 use l2_plot::{Bar, Series};
@@ -106,7 +106,11 @@ fn run() -> Result<ExitCode> {
                 &mut queue,
                 &spec,
                 &cfg,
-                opts.resolution,
+                &SearchConfig {
+                    resolution_pct: opts.resolution,
+                    pdr_pct: opts.pdr,
+                    trials_per_rate: opts.trials,
+                },
                 quit,
                 progress,
             )?);

@@ -89,6 +89,19 @@ pub struct Options {
           value_parser = number_in(0.01, 50.0))]
     pub resolution: f64,
 
+    /// With --search, also the partial drop rate (PDR): the highest rate at
+    /// which at most PCT percent of a trial's frames are not back good (lost,
+    /// bad or late), reported beside the zero-loss rate (NDR), as TRex and
+    /// FD.io's MLRsearch do.
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true, value_parser = number_in(0.001, 50.0))]
+    pub pdr: Option<f64>,
+
+    /// With --search, trials at each rate: a rate passes when every one of
+    /// them does, and the JSON says how many did.
+    #[arg(long, value_name = "N", default_value_t = 1, allow_hyphen_values = true,
+          value_parser = int_in(1usize, 20))]
+    pub trials: usize,
+
     /// Frame sizes in bytes, without FCS, comma-separated (a row each)
     /// [default: the smallest probe, 60 bytes, or 70 with --flows].
     #[arg(long, value_name = "BYTES,...", value_delimiter = ',', allow_hyphen_values = true,
@@ -177,6 +190,10 @@ impl Options {
         }
         if opts.expect == Expect::Icmp && opts.flows > 0 {
             return Err(invalid("--flows: ICMP probes (--expect icmp) are one flow".into()));
+        }
+        if !opts.search && (opts.pdr.is_some() || opts.trials > 1) {
+            let option = if opts.pdr.is_some() { "--pdr" } else { "--trials" };
+            return Err(invalid(format!("{option} is for --search: add --search")));
         }
         if opts.search && opts.rate.is_none() {
             return Err(invalid("--search needs --rate, the highest rate to try".into()));
@@ -285,6 +302,21 @@ mod tests {
     }
 
     #[test]
+    fn pdr_and_trials_go_with_search() {
+        let o = parse(&["--rate", "1000", "--search", "--pdr", "0.1", "--trials", "3"]).unwrap();
+        assert_eq!((o.pdr, o.trials), (Some(0.1), 3));
+        let o = parse(&["--rate", "1000", "--search"]).unwrap();
+        assert_eq!((o.pdr, o.trials), (None, 1), "NDR only, one trial a rate, by default");
+        for (args, says) in [
+            (&["--rate", "1000", "--pdr", "0.1"][..], "--pdr is for --search"),
+            (&["--rate", "1000", "--trials", "2"][..], "--trials is for --search"),
+        ] {
+            assert!(cli_values::one_line(&parse(args).unwrap_err()).contains(says), "{args:?}");
+        }
+        assert!(parse(&["--rate", "1000", "--trials", "1"]).is_ok(), "the default, said aloud");
+    }
+
+    #[test]
     fn the_rate_is_needed_and_bounded() {
         assert!(cli_values::one_line(&parse(&[]).unwrap_err()).contains("--rate is needed"));
         assert!(cli_values::one_line(&parse(&["--search"]).unwrap_err()).contains("--search needs --rate"));
@@ -298,6 +330,10 @@ mod tests {
             &["--rate", "1", "--flows", "16385"],
             &["--rate", "1", "--expect", "flip"],
             &["--rate", "1", "--duration", "3601"],
+            &["--rate", "1", "--search", "--pdr", "0"],
+            &["--rate", "1", "--search", "--pdr", "50.1"],
+            &["--rate", "1", "--search", "--trials", "0"],
+            &["--rate", "1", "--search", "--trials", "21"],
         ] {
             assert!(parse(bad).is_err(), "accepted {bad:?}");
         }

@@ -130,8 +130,12 @@ pub fn percentiles(p: &Percentiles) -> String {
 
 /// The search's table: a row per size.
 pub fn search_table(results: &[SizeResult]) -> String {
-    let mut out =
-        String::from("  size  throughput pps  trials   p50 us at 10/50/90/100%        p99.9 us at 100%\n");
+    let pdr = results.iter().find_map(|r| r.pdr_pct);
+    let mut out = String::from("  size  throughput pps");
+    if let Some(pct) = pdr {
+        out += &format!("  {:>14}", format!("PDR {pct}% pps"));
+    }
+    out += "  trials   p50 us at 10/50/90/100%        p99.9 us at 100%\n";
     for r in results {
         let at = |pct: u64, pick: fn(&Percentiles) -> u64| {
             r.latency
@@ -141,8 +145,13 @@ pub fn search_table(results: &[SizeResult]) -> String {
                 .map_or("-".into(), |p| format!("{:.1}", pick(p) as f64 / 1000.0))
         };
         let p50s: Vec<String> = [10, 50, 90, 100].iter().map(|&pct| at(pct, |p| p.p50)).collect();
+        let pdr_cell = match (pdr, r.pdr_pps) {
+            (Some(_), Some(pps)) => format!("  {pps:>14}"),
+            (Some(_), None) => format!("  {:>14}", "-"),
+            (None, _) => String::new(),
+        };
         out += &format!(
-            "{:>6}  {:>14}  {:>6}   {:<30} {}\n",
+            "{:>6}  {:>14}{pdr_cell}  {:>6}   {:<30} {}\n",
             r.size,
             r.throughput_pps,
             r.trials.len(),
@@ -187,6 +196,9 @@ mod tests {
             SizeResult {
                 size: 64,
                 throughput_pps: 1_250_000,
+                pdr_pct: None,
+                pdr_pps: None,
+                rates: Vec::new(),
                 trials: vec![clean(), clean(), clean()],
                 latency: vec![
                     at(10, 1500, 9000),
@@ -199,6 +211,9 @@ mod tests {
             SizeResult {
                 size: 1518,
                 throughput_pps: 0,
+                pdr_pct: None,
+                pdr_pps: None,
+                rates: Vec::new(),
                 trials: vec![clean()],
                 latency: vec![at(10, 1000, 2000), at(50, 1000, 2000), at(100, 1000, 2000)],
             },
@@ -209,6 +224,16 @@ mod tests {
         assert!(lines[0].starts_with("  size  throughput pps  trials"), "{table}");
         assert_eq!(lines[1], "    64         1250000       3   1.5/2.5/3.5/4.5                12.3");
         assert_eq!(lines[2], "  1518               0       1   1.0/1.0/-/1.0                  2.0");
+
+        // With --pdr, its column beside the zero-loss rate's.
+        let mut rows = rows;
+        (rows[0].pdr_pct, rows[0].pdr_pps) = (Some(0.5), Some(1_300_000));
+        (rows[1].pdr_pct, rows[1].pdr_pps) = (Some(0.5), None);
+        let table = search_table(&rows);
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines[0].starts_with("  size  throughput pps    PDR 0.5% pps  trials"), "{table}");
+        assert!(lines[1].starts_with("    64         1250000         1300000       3   "), "{table}");
+        assert!(lines[2].starts_with("  1518               0               -       1   "), "{table}");
     }
 
     #[test]

@@ -155,6 +155,18 @@ impl Trial {
     pub fn passes(&self) -> bool {
         self.all_back() && self.kept_rate()
     }
+
+    /// Passes with at most `loss` (a fraction) of the planned frames not back
+    /// good (lost, bad or late): the partial drop rate's trial (TRex's
+    /// --pdr, MLRsearch's PDR). Everything planned was sent, on schedule,
+    /// and nothing came back twice or out of order, as for [`Trial::passes`].
+    pub fn passes_within(&self, loss: f64) -> bool {
+        let not_good = self.planned.saturating_sub(self.good);
+        self.sent == self.planned
+            && self.duplicates + self.reordered == 0
+            && self.kept_rate()
+            && not_good as f64 <= loss * self.planned as f64
+    }
 }
 
 /// Trials run so far in this process: each gets a session id of its own.
@@ -422,6 +434,24 @@ pub(crate) mod tests {
         assert!(t.passes());
         (t.send_lag_s, t.send_lag_max_s) = (0.0, 0.5);
         assert!(t.all_back() && !t.passes(), "on time at the end, half a second behind in the middle");
+    }
+
+    #[test]
+    fn a_partial_drop_trial_allows_its_share_of_frames_not_back_good() {
+        let mut t = clean();
+        assert!(t.passes_within(0.0), "all back: passes at any share");
+        (t.good, t.lost, t.bad, t.late) = (990, 5, 3, 2);
+        assert!(!t.passes() && t.passes_within(0.01), "10 of 1000 not back good: 1%");
+        assert!(!t.passes_within(0.0099));
+        t.sent = 999;
+        assert!(!t.passes_within(0.5), "a frame the schedule held was not sent");
+        t.sent = 1000;
+        t.duplicates = 1;
+        assert!(!t.passes_within(0.5), "a duplicate");
+        (t.duplicates, t.reordered) = (0, 1);
+        assert!(!t.passes_within(0.5), "out of order");
+        (t.reordered, t.send_lag_max_s) = (0, 0.5);
+        assert!(!t.passes_within(0.5), "the sender fell behind");
     }
 
     #[test]
