@@ -102,6 +102,7 @@ demo: build
 lint: deps
 	shellcheck scripts/*.sh scripts/vm/guest.sh scripts/vm/init .ci/run
 	python3 -m unittest discover --quiet -s scripts -p 'test_*.py'
+	python3 scripts/check_links.py
 
 # Man pages and bash completions, from the clap definitions (packaging/).
 docs: build
@@ -128,7 +129,7 @@ test-deb: deb
 # make test's stages, each timed against its budget by scripts/stage.sh: the
 # seconds it took from nothing (no packages, Debian roots, DPDK builds or
 # crates) on a fresh 2-core machine, with about a fifth more for a busier
-# one; the README's Tests section has the measured times. The lanes build
+# one; docs/tests.md has the measured times. The lanes build
 # without LTO (scripts/test_dpdk.sh, test_arm64.sh): they test what DPDK's
 # version or the architecture changes, which LTO does not; the shipped
 # profile, LTO's, is tested here on x86.

@@ -99,7 +99,7 @@ fn main() {
 
     // Where the DPDK versions this builds against differ in what the Rust
     // side sees, decided from what bindgen made of the installed headers
-    // (README: DPDK versions).
+    // (docs/dpdk-versions.md).
     let generated = bindings.to_string();
     // Where rte_mbuf's fields are. Up to 24.03 data_off..port and
     // pkt_len..buf_len are direct members (after RTE_MARKER fields); 24.07

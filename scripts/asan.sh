@@ -4,7 +4,7 @@
 # l2_load-over-memif, l2_ping command-line and udp_echo loopback tests) with AddressSanitizer and LeakSanitizer, built with the nightly
 # toolchain into target/asan. DPDK itself is not instrumented: ASan sees the
 # Rust code and the C shim; the tests run DPDK with --no-huge (the hugepage
-# case is checked by hand: see the README). Without a nightly toolchain it says
+# case is checked by hand: see docs/reliability.md). Without a nightly toolchain it says
 # it skipped and exits 0. Arguments go to cargo test.
 set -euo pipefail
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"

@@ -236,7 +236,7 @@ def memif_case(server):
     def run():
         with memif_link(server) as vdev:
             # All of the client on CPU 0, its EAL threads too: on the server's
-            # CPU they would preempt its lcore (README: memif and shared CPUs).
+            # CPU they would preempt its lcore (docs/reliability.md: memif and shared CPUs).
             client = start(["taskset", "-c", "0"] + testpmd_cmd("0@0,1@0", vdev("client"), "flowgen"))
             text, _ = run_for(client, SECS)
             return median(testpmd_rate(text, "Rx"), "memif client") / 1e6
@@ -316,7 +316,7 @@ class VethPair:
             sh("ip", "-n", ns, "link", "set", dev, "up")
         # The peer's receive work for what the server sends would run on the
         # server's CPU 1, queued behind its poller (milliseconds under load):
-        # RPS hands it to CPU 0, l2_ping's (README: the veth latency tail).
+        # RPS hands it to CPU 0, l2_ping's (docs/performance.md: the veth latency tail).
         if self.rps:
             sh("ip", "netns", "exec", self.peer_ns, "sh", "-c",
                "echo 1 > /sys/class/net/veth-peer/queues/rx-0/rps_cpus")

@@ -315,7 +315,7 @@ def print_table(results):
 
 
 def markdown(results):
-    """The table as the README shows it (timings only)."""
+    """The table as docs/bypass.md shows it (timings only)."""
     f = lambda v: f"{v:.1f}"
     lat = lambda l: [f(l["avg"]), f(l["p50"]), f(l["p99"]), f(l["p999"]), f(l["max"]), f"{l['under_10us_pct']:.1f}%"] \
         if l else ["-"] * 6
@@ -378,7 +378,7 @@ def main():
     if TIMINGS and not VM:
         with open(path[:-len(".json")] + ".md", "w") as f:
             f.write(markdown(results))
-        print(f"the table as Markdown (the README's): {path[:-len('.json')]}.md")
+        print(f"the table as Markdown (docs/bypass.md's): {path[:-len('.json')]}.md")
     print(f"picture: {draw(results, path[:-len('.json')])}")
 
 

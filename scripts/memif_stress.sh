@@ -25,7 +25,7 @@
 #   --keep-logs      keep the servers' and the last client's logs
 #
 # The server polls on CPU 1 (--lcores 0@1) with its EAL threads on CPU 0, as
-# the README's "memif and shared CPUs" asks of a deployment; each client runs
+# docs/reliability.md's "memif and shared CPUs" asks of a deployment; each client runs
 # all its threads on CPU 0 (--shared-cpu: CPU 1), and so does this script.
 # The server logs memif's connections and disconnections (its
 # pmd.net.memif log at debug level): a departure counts once the server has

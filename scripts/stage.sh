@@ -41,7 +41,7 @@ report() {
         echo
         echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
         echo "!! make test: OVER BUDGET (find the cause before CI times out; the budgets and"
-        echo "!! how they were measured are in the Makefile and the README's Tests section):"
+        echo "!! how they were measured are in the Makefile and docs/tests.md):"
         local line
         for line in "${over[@]}"; do echo "!!   $line"; done
         echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"

@@ -75,7 +75,7 @@ impl Memif {
 /// Starts l2_load with `eal` and `app` options, all of it (its EAL threads
 /// too) on PEER_CPU: on the echo's CPU its threads would preempt the echo's
 /// lcore inside memif's receive, and DPDK's memif faults when the client then
-/// leaves (the README's "memif and shared CPUs").
+/// leaves (docs/reliability.md's "memif and shared CPUs").
 fn spawn_load(eal: &[String], app: &[&str]) -> Proc {
     spawn_command(
         std::process::Command::new("taskset")
@@ -333,7 +333,7 @@ fn the_loss_of_an_echo_that_drops_is_counted_exactly() {
 /// The echo killed mid-run (SIGKILL): l2_load counts every frame that never
 /// came back as lost, and exits 1. Over a veth as root: killing a memif peer
 /// mid-run crashes the other side inside DPDK's memif (its disconnect race,
-/// the README's "memif and shared CPUs"), whatever the program.
+/// docs/reliability.md's "memif and shared CPUs"), whatever the program.
 #[test]
 #[ignore = "needs root (network namespaces): sudo make test runs it"]
 fn an_echo_killed_mid_run_is_reported() {

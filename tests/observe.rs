@@ -13,7 +13,7 @@ use std::time::Duration;
 /// The dumpcap test runs alone, the others side by side. When dumpcap stops,
 /// DPDK's pdump removes its callbacks and frees the capture's buffers without
 /// waiting for the lcores; an lcore preempted inside a callback then faults
-/// (README: Watching it run). Nothing may share the server's lcore CPU then.
+/// (docs/watching.md). Nothing may share the server's lcore CPU then.
 static CPUS: RwLock<()> = RwLock::new(());
 
 fn share_cpus() -> RwLockReadGuard<'static, ()> {
@@ -161,7 +161,7 @@ fn eal_lcore_usage_reports_the_loop_where_dpdk_has_it() {
                 "DPDK {dpdk:?} has /eal/lcore/usage after all: {}",
                 reply[0]
             );
-            println!("DPDK {dpdk:?}: no /eal/lcore/usage (added in 23.03): absent, as the README says");
+            println!("DPDK {dpdk:?}: no /eal/lcore/usage (added in 23.03): absent, as docs/dpdk-versions.md says");
         }
         Some(usage) => {
             let usage = &usage[0]["/eal/lcore/usage"];

@@ -11,7 +11,7 @@ use std::time::Duration;
 /// release to date) unmaps a departing client's memory from its interrupt
 /// thread while an lcore may be inside rte_eth_rx_burst on it: an lcore
 /// preempted there, by anything sharing its CPU, faults. testpmd as the
-/// server does the same; see the README's Reliability section.
+/// server does the same; see docs/reliability.md.
 static CPUS: RwLock<()> = RwLock::new(());
 
 fn share_cpus() -> RwLockReadGuard<'static, ()> {
