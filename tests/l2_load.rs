@@ -368,6 +368,48 @@ fn an_echo_killed_mid_run_is_reported() {
     assert!(started.elapsed() < Duration::from_secs(30), "ended within the schedule and a timeout");
 }
 
+/// --progress-json: an object a second while the trial runs, its counts
+/// rising and none above the report's, ahead of the report; without it
+/// (stdout a pipe, not a terminal) nothing but the report, no line
+/// rewritten in place.
+#[test]
+fn progress_comes_a_second_at_a_time_and_only_when_asked() {
+    let link = Memif::new("load-progress");
+    let echo_eal = link.echo_eal();
+    let echo = link.start(L2_ECHO, &echo_eal, &[]);
+    let eal = link.load_eal(DEEP_RINGS);
+    let rate = ["--dst", ECHO_MAC, "--rate", "2000", "--duration", "3.5"];
+    let with = finish(
+        spawn_load(&eal, &[&["--json", "--progress-json"][..], &rate].concat()),
+        Duration::from_secs(60),
+    );
+    remove_runtime_dir(&eal);
+    let without = finish(spawn_load(&eal, &rate), Duration::from_secs(60));
+    remove_runtime_dir(&eal);
+    stop(echo, &echo_eal);
+    with.assert_success();
+    without.assert_success();
+    let lines: Vec<Value> = with
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (report, progress) = lines.split_last().expect("the report, last");
+    assert_eq!(u(report, "sent"), 7000, "{with}");
+    assert!((3..=4).contains(&progress.len()), "a line a second of 3.5 s: {with}");
+    let mut last = (0.0, 0);
+    for p in progress {
+        let p = &p["progress"];
+        let (elapsed, sent) = (p["elapsed_s"].as_f64().unwrap(), u(p, "sent"));
+        assert!(elapsed > last.0 + 0.9 && sent > last.1, "a second later, more sent: {p}");
+        assert!(u(p, "back") <= sent && sent <= 7000 && u(p, "lost") == 0, "{p}");
+        assert!(p["step"].as_str().unwrap().contains("at 2000 pps"), "{p}");
+        last = (elapsed, sent);
+    }
+    assert!(!without.stdout.contains('\r') && !without.stdout.contains("progress"), "{without}");
+}
+
 /// --search: a top rate no echo here reaches, so the search narrows down; the
 /// throughput is the highest rate whose trial passed, below the lowest that
 /// failed, and the latency trials run at 10, 50, 90 and 100% of it.

@@ -161,7 +161,9 @@ fn eal_lcore_usage_reports_the_loop_where_dpdk_has_it() {
                 "DPDK {dpdk:?} has /eal/lcore/usage after all: {}",
                 reply[0]
             );
-            println!("DPDK {dpdk:?}: no /eal/lcore/usage (added in 23.03): absent, as docs/dpdk-versions.md says");
+            println!(
+                "DPDK {dpdk:?}: no /eal/lcore/usage (added in 23.03): absent, as docs/dpdk-versions.md says"
+            );
         }
         Some(usage) => {
             let usage = &usage[0]["/eal/lcore/usage"];

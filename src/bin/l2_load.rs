@@ -4,13 +4,15 @@
 //!
 //!     sudo l2_load -l 0 --vdev net_memif0 -- --dst 52:54:00:12:34:56 --rate 1000000
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
-use dpdk_echo::dpdk::{frame_room, split_args, Eal};
+use dpdk_echo::dpdk::{frame_room, split_args, tsc_hz, Eal};
 use dpdk_echo::echo::{bring_up_port, PortConfig};
 use dpdk_echo::load::cli::Options;
+use dpdk_echo::load::progress::{Progress, Sink};
 use dpdk_echo::load::report::{self, FixedReport, SearchReport, Setup};
 use dpdk_echo::load::search::{self, SearchConfig, SizeResult};
 use dpdk_echo::load::trial::{self, Trial, TrialConfig};
@@ -78,6 +80,15 @@ fn run() -> Result<ExitCode> {
     // A trial per size: at the fixed rate, or a search from it down.
     let mut fixed: Vec<Trial> = Vec::new();
     let mut searched: Vec<SizeResult> = Vec::new();
+    // A line a second while a trial runs: on a terminal, or as JSON if asked.
+    let sink = if opts.progress_json {
+        Sink::Json
+    } else if !opts.json && std::io::stdout().is_terminal() {
+        Sink::Terminal
+    } else {
+        Sink::Nowhere
+    };
+    let mut live = Progress::new(sink, tsc_hz());
     for &size in &opts.size {
         if quit.is_set() {
             break;
@@ -95,7 +106,7 @@ fn run() -> Result<ExitCode> {
         };
         if opts.search {
             let cfg = TrialConfig { duration: opts.trial, ..cfg };
-            let progress = |t: &Trial, load: Option<u64>| {
+            let each = |t: &Trial, load: Option<u64>| {
                 if !opts.json {
                     let what = load.map_or("trial: ".into(), |pct| format!("latency at {pct}%: "));
                     println!("{}", report::trial_lines(t, &what));
@@ -112,10 +123,12 @@ fn run() -> Result<ExitCode> {
                     trials_per_rate: opts.trials,
                 },
                 quit,
-                progress,
+                &mut live,
+                each,
             )?);
         } else {
-            let t = trial::run(&port, &mut queue, &spec, &cfg, quit)?;
+            let step = format!("{size} B at {} pps", cfg.rate);
+            let t = trial::run(&port, &mut queue, &spec, &cfg, quit, &mut live, step)?;
             if !opts.json {
                 println!("{}", report::trial_lines(&t, ""));
             }

@@ -129,6 +129,12 @@ pub struct Options {
     #[arg(long)]
     pub json: bool,
 
+    /// With --json, also an object a second on its own line while a trial
+    /// runs: {"progress": {step, elapsed_s, sent, back, lost, rate_pps,
+    /// p99_ns}}. (On a terminal, without --json, a line updated in place.)
+    #[arg(long)]
+    pub progress_json: bool,
+
     /// Draw the latency percentile distribution (and with --search the
     /// throughput per frame size) into FILE, an SVG.
     #[arg(long, value_name = "FILE.svg")]
@@ -190,6 +196,9 @@ impl Options {
         }
         if opts.expect == Expect::Icmp && opts.flows > 0 {
             return Err(invalid("--flows: ICMP probes (--expect icmp) are one flow".into()));
+        }
+        if opts.progress_json && !opts.json {
+            return Err(invalid("--progress-json is for --json: add --json".into()));
         }
         if !opts.search && (opts.pdr.is_some() || opts.trials > 1) {
             let option = if opts.pdr.is_some() { "--pdr" } else { "--trials" };
@@ -299,6 +308,13 @@ mod tests {
         let err =
             parse(&["--rate", "100000000", "--search", "--trial", "11", "--duration", "1"]).unwrap_err();
         assert!(cli_values::one_line(&err).contains("shorten --trial"), "{err}");
+    }
+
+    #[test]
+    fn progress_json_goes_with_json() {
+        assert!(parse(&["--rate", "1000", "--json", "--progress-json"]).unwrap().progress_json);
+        let err = parse(&["--rate", "1000", "--progress-json"]).unwrap_err();
+        assert!(cli_values::one_line(&err).contains("--progress-json is for --json"), "{err}");
     }
 
     #[test]

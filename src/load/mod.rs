@@ -8,8 +8,10 @@
 //! - [`trial`]: the loop: send what is due, receive, judge, drain.
 //! - [`search`]: the throughput search and the latency trials after it.
 //! - [`report`]: lines for people, or JSON.
+//! - [`progress`]: a line (or JSON object) a second while a trial runs.
 
 pub mod cli;
+pub mod progress;
 pub mod report;
 pub mod schedule;
 pub mod search;

@@ -6,6 +6,7 @@
 use anyhow::Result;
 use l2_probe::ProbeSpec;
 
+use super::progress::Progress;
 use super::trial::{self, Trial, TrialConfig};
 use crate::dpdk::{Port, QueuePair};
 use crate::quit::QuitFlag;
@@ -179,6 +180,7 @@ pub fn throughput(
     cfg: &TrialConfig,
     search: &SearchConfig,
     quit: &QuitFlag,
+    progress: &mut Progress,
     mut each: impl FnMut(&Trial, Option<u64>),
 ) -> Result<SizeResult> {
     let mut trials = Vec::new();
@@ -189,7 +191,8 @@ pub fn throughput(
             if quit.is_set() {
                 return Ok(None);
             }
-            let trial = trial::run(port, queue, spec, &TrialConfig { rate, ..*cfg }, quit)?;
+            let step = format!("{} B, search trial {} at {rate} pps", cfg.size, trials.len() + 1);
+            let trial = trial::run(port, queue, spec, &TrialConfig { rate, ..*cfg }, quit, progress, step)?;
             r.trials += 1;
             r.passed += usize::from(trial.passed);
             if let (Some(loss), Some(n)) = (pdr, r.passed_pdr.as_mut()) {
@@ -206,7 +209,8 @@ pub fn throughput(
         if rate == 0 || quit.is_set() {
             continue;
         }
-        let trial = trial::run(port, queue, spec, &TrialConfig { rate, ..*cfg }, quit)?;
+        let step = format!("{} B, latency at {load_pct}% ({rate} pps)", cfg.size);
+        let trial = trial::run(port, queue, spec, &TrialConfig { rate, ..*cfg }, quit, progress, step)?;
         each(&trial, Some(load_pct));
         latency.push(LatencyTrial { load_pct, trial });
     }

@@ -10,6 +10,7 @@ use anyhow::Result;
 use l2_probe::{Classes, Outcome, Percentiles, ProbeSpec, Tally, Verdict};
 use serde::Serialize;
 
+use super::progress::Progress;
 use super::schedule::{Schedule, SendLag};
 use crate::arch::cycles;
 use crate::dpdk::{tsc_hz, MbufBurst, Port, PortStats, QueuePair};
@@ -183,6 +184,8 @@ pub fn run(
     spec: &ProbeSpec,
     cfg: &TrialConfig,
     quit: &QuitFlag,
+    progress: &mut Progress,
+    step: String,
 ) -> Result<Trial> {
     let spec = &spec.with_session(spec.session().wrapping_add(TRIALS.fetch_add(1, Ordering::Relaxed)));
     let hz = tsc_hz();
@@ -195,6 +198,7 @@ pub fn run(
     let stats_before = port.stats()?;
 
     let schedule = Schedule::new(cycles(), hz, cfg.rate);
+    progress.start(step, schedule.stamp(0));
     let (mut sent, mut last_send, mut lag) = (0u64, schedule.stamp(0), SendLag::default());
     // A port that takes nothing (an echo gone, a memif peer that left) ends
     // the sending a timeout after the last frame was due.
@@ -229,6 +233,13 @@ pub fn run(
         // Send what the schedule says is due, a burst at most; what the TX
         // ring does not take is freed and built again on the next turn.
         let now = cycles();
+        if progress.due(now) {
+            // Lost so far: frames due a timeout ago or more, not back.
+            let overdue = schedule.due(now.saturating_sub(timeout)).min(sent);
+            let p99 = tally.percentiles(1e9 / hz as f64).map(|p| p.p99);
+            let snapshot = progress.snapshot(now, sent, tally.back(), tally.lost(overdue), p99);
+            progress.show(&snapshot);
+        }
         if drain_until.is_none() {
             let due = schedule.due(now).min(frames);
             let count = (due - sent).min(u64::from(cfg.burst)) as usize;
@@ -254,6 +265,7 @@ pub fn run(
         }
     }
 
+    progress.finish();
     let own_port_drops = PortDrops::between(&stats_before, &port.stats()?);
     let elapsed = last_send.saturating_sub(schedule.stamp(0));
     let Classes { good, bad, late, lost } = tally.classes(sent);
