@@ -173,6 +173,7 @@ pub struct LatencyTrial {
 /// measures the latency at fractions of the throughput. `each` sees every
 /// trial as it ends (progress for people).
 #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
+#[allow(clippy::too_many_arguments)] // the port and queue, what to send, how to search, and the run's quit flag, progress and trial lines
 pub fn throughput(
     port: &Port<'_>,
     queue: &mut QueuePair<'_>,
