@@ -144,7 +144,7 @@ test:
 	  echo "make test: under CI nothing may skip, and the root-only tests and lanes would: run it as root" >&2; exit 1; fi
 	@$(STAGE) --begin
 	@$(STAGE) deps-lint 120 $(MAKE) --no-print-directory deps lint
-	@$(STAGE) suite 420 $(CARGO) test --release --workspace -- $(ROOT_TESTS)
+	@$(STAGE) suite 540 $(CARGO) test --release --workspace -- $(ROOT_TESTS)
 	@$(STAGE) fuzz 180 scripts/fuzz.sh 5
 	@$(STAGE) asan 270 scripts/asan.sh
 	@if [ "$$(id -u)" -eq 0 ]; then $(STAGE) bench-quick 120 env QUICK=1 scripts/bench.py; \
