@@ -12,8 +12,9 @@ use crate::quit::QuitFlag;
 /// Receives bursts of up to `config.burst` frames, rewrites each as
 /// `config.rewrite` says, sends them back out, and frees runts, ignored
 /// frames and whatever TX refused; between empty polls it does what
-/// `config.idle` says. Publishes its totals to `counters` after every burst,
-/// until `quit` is set.
+/// `config.idle` says. Publishes its totals to `counters` every
+/// [`PUBLISH_EVERY`] bursts, at each empty poll and at the end, until `quit`
+/// is set.
 pub fn echo_queue(
     mut queue: QueuePair<'_>,
     config: &EchoConfig,
@@ -43,9 +44,17 @@ pub fn echo_queue(
     }
 }
 
-/// The loop. One read of the cycle counter per poll measures the lcore's
-/// load: the cycles from the start of a poll that returned frames to the end
-/// of its transmit are busy, the rest (empty polls, sleeps) idle.
+/// Bursts between two publications of the counters while the queue stays
+/// busy (and so between two reads of the cycle counter): a reader sees the
+/// totals at most this many bursts late.
+const PUBLISH_EVERY: u32 = 16;
+
+/// The loop. The lcore's load is measured by runs of polls that returned
+/// frames: the cycle counter is read where a run starts (after an empty
+/// poll), every [`PUBLISH_EVERY`] bursts within it and where it ends (at the
+/// next empty poll), not once a burst; a run's time is busy (with the one
+/// empty receive that ends it, tens of cycles), the rest (empty polls,
+/// sleeps) idle.
 #[inline(always)]
 fn poll(
     queue: &mut QueuePair<'_>,
@@ -57,15 +66,22 @@ fn poll(
 ) {
     let mut mbufs = MbufBurst::new(queue);
     let mut counts = QueueCounts::default();
-    let mut poll_started = arch::cycles();
-    counters.start(poll_started);
+    let mut run_started = arch::cycles();
+    counters.start(run_started);
+    // Bursts of the current run not yet published (0: the queue was empty).
+    let mut unpublished = 0u32;
     while !quit.is_set() {
         let received = mbufs.receive(burst);
         counts.bursts.count(received);
         if received == 0 {
+            if unpublished > 0 {
+                counts.busy_cycles += arch::cycles().saturating_sub(run_started);
+                counters.publish(&counts);
+                unpublished = 0;
+            }
             counts.slept_cycles += idle.empty_poll();
             counters.publish_empty_polls(&counts);
-            poll_started = arch::cycles();
+            run_started = arch::cycles();
             continue;
         }
         idle.frames();
@@ -89,9 +105,18 @@ fn poll(
         counts.rx_packets += received as u64;
         counts.tx_packets += sent as u64;
         counts.tx_dropped += (kept - sent) as u64;
-        let now = arch::cycles();
-        counts.busy_cycles += now.saturating_sub(poll_started);
-        poll_started = now;
-        counters.publish(&counts);
+        unpublished += 1;
+        if unpublished == PUBLISH_EVERY {
+            let now = arch::cycles();
+            counts.busy_cycles += now.saturating_sub(run_started);
+            run_started = now;
+            counters.publish(&counts);
+            unpublished = 0;
+        }
     }
+    // The last bursts, for the summary.
+    if unpublished > 0 {
+        counts.busy_cycles += arch::cycles().saturating_sub(run_started);
+    }
+    counters.publish(&counts);
 }
