@@ -141,7 +141,13 @@ impl Trial {
     /// Every frame the schedule held was sent, and came back good (correct,
     /// in time), once, in order within its flow.
     pub fn all_back(&self) -> bool {
-        self.sent == self.planned && self.good == self.sent && self.duplicates + self.reordered == 0
+        self.orderly() && self.good == self.sent
+    }
+
+    /// Every frame the schedule held was sent, and none came back twice or
+    /// out of order within its flow.
+    fn orderly(&self) -> bool {
+        self.sent == self.planned && self.duplicates + self.reordered == 0
     }
 
     /// The sender never ran more than 1% of the trial (or a millisecond)
@@ -152,21 +158,19 @@ impl Trial {
     }
 
     /// Passes as an RFC 2544 trial: everything back good, and the rate was
-    /// the echo's to keep, not the sender's limit.
+    /// the echo's to keep, not the sender's limit: the partial drop trial
+    /// with no share to spare.
     pub fn passes(&self) -> bool {
-        self.all_back() && self.kept_rate()
+        self.passes_within(0.0)
     }
 
     /// Passes with at most `loss` (a fraction) of the planned frames not back
     /// good (lost, bad or late): the partial drop rate's trial (TRex's
-    /// --pdr, MLRsearch's PDR). Everything planned was sent, on schedule,
-    /// and nothing came back twice or out of order, as for [`Trial::passes`].
+    /// --pdr, MLRsearch's PDR). Orderly and on schedule, as every trial
+    /// that passes.
     pub fn passes_within(&self, loss: f64) -> bool {
         let not_good = self.planned.saturating_sub(self.good);
-        self.sent == self.planned
-            && self.duplicates + self.reordered == 0
-            && self.kept_rate()
-            && not_good as f64 <= loss * self.planned as f64
+        self.orderly() && self.kept_rate() && not_good as f64 <= loss * self.planned as f64
     }
 }
 
