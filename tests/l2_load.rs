@@ -403,7 +403,7 @@ fn progress_comes_a_second_at_a_time_and_only_when_asked() {
         let p = &p["progress"];
         let (elapsed, sent) = (p["elapsed_s"].as_f64().unwrap(), u(p, "sent"));
         assert!(elapsed > last.0 + 0.9 && sent > last.1, "a second later, more sent: {p}");
-        assert!(u(p, "back") <= sent && sent <= 7000 && u(p, "lost") == 0, "{p}");
+        assert!(u(p, "back") <= sent && sent <= 7000 && u(p, "overdue") == 0, "{p}");
         assert!(p["step"].as_str().unwrap().contains("at 2000 pps"), "{p}");
         last = (elapsed, sent);
     }

@@ -130,7 +130,7 @@ pub struct Options {
     pub json: bool,
 
     /// With --json, also an object a second on its own line while a trial
-    /// runs: {"progress": {step, elapsed_s, sent, back, lost, rate_pps,
+    /// runs: {"progress": {step, elapsed_s, sent, back, overdue, rate_pps,
     /// p99_ns}}. (On a terminal, without --json, a line updated in place.)
     #[arg(long)]
     pub progress_json: bool,

@@ -1,5 +1,6 @@
 //! Live progress while a trial runs: once a second, what was sent, what came
-//! back, what is lost so far (not back within the timeout), the rate of the
+//! back, what is overdue (sent a timeout ago or more and not back: it will
+//! end late or lost, as the report counts them), the rate of the
 //! last second and the p99 so far, with the trial's place in the run. On a
 //! terminal one line updated in place; with `--progress-json` an object on
 //! a line of its own; otherwise nothing. The trial loop asks [`Progress::due`]
@@ -28,8 +29,9 @@ pub struct Snapshot {
     pub sent: u64,
     /// Probes back so far, good, bad or late.
     pub back: u64,
-    /// Probes sent more than the timeout ago that are not back.
-    pub lost: u64,
+    /// Probes sent a timeout ago or more that are not back yet: each ends
+    /// late or lost in the report, so not yet either.
+    pub overdue: u64,
     /// Frames sent in the last report's interval, per second.
     pub rate_pps: f64,
     pub p99_ns: Option<u64>,
@@ -40,8 +42,8 @@ impl Snapshot {
     pub fn line(&self) -> String {
         let p99 = self.p99_ns.map_or("-".into(), |ns| format!("{:.1} us", ns as f64 / 1000.0));
         format!(
-            "{}: {:.0} s, sent {}, back {}, lost {}, {:.0} pps, p99 {p99}",
-            self.step, self.elapsed_s, self.sent, self.back, self.lost, self.rate_pps
+            "{}: {:.0} s, sent {}, back {}, overdue {}, {:.0} pps, p99 {p99}",
+            self.step, self.elapsed_s, self.sent, self.back, self.overdue, self.rate_pps
         )
     }
 }
@@ -83,7 +85,14 @@ impl Progress {
 
     /// The report for cycle `now`, given the trial's counts then; the next
     /// one due a second later.
-    pub fn snapshot(&mut self, now: u64, sent: u64, back: u64, lost: u64, p99_ns: Option<u64>) -> Snapshot {
+    pub fn snapshot(
+        &mut self,
+        now: u64,
+        sent: u64,
+        back: u64,
+        overdue: u64,
+        p99_ns: Option<u64>,
+    ) -> Snapshot {
         let (then, sent_then) = self.last;
         let secs = |cycles: u64| cycles as f64 / self.hz as f64;
         let interval = secs(now.saturating_sub(then));
@@ -95,7 +104,7 @@ impl Progress {
             elapsed_s: secs(now - self.started),
             sent,
             back,
-            lost,
+            overdue,
             rate_pps,
             p99_ns,
         }
@@ -160,13 +169,13 @@ mod tests {
             elapsed_s: 3.0,
             sent: 1_500_000,
             back: 1_499_000,
-            lost: 10,
+            overdue: 10,
             rate_pps: 500_000.0,
             p99_ns: Some(12_340),
         };
         assert_eq!(
             s.line(),
-            "search trial 2 at 500000 pps: 3 s, sent 1500000, back 1499000, lost 10, 500000 pps, p99 12.3 us"
+            "search trial 2 at 500000 pps: 3 s, sent 1500000, back 1499000, overdue 10, 500000 pps, p99 12.3 us"
         );
         let json = serde_json::to_string(&JsonLine { progress: &s }).unwrap();
         assert!(json.starts_with("{\"progress\":{\"step\":\"search trial 2"), "{json}");

@@ -238,7 +238,7 @@ pub fn run(
         // ring does not take is freed and built again on the next turn.
         let now = cycles();
         if progress.due(now) {
-            // Lost so far: frames due a timeout ago or more, not back.
+            // Overdue: frames due a timeout ago or more, not back yet.
             let overdue = schedule.due(now.saturating_sub(timeout)).min(sent);
             let p99 = tally.percentiles(1e9 / hz as f64).map(|p| p.p99);
             let snapshot = progress.snapshot(now, sent, tally.back(), tally.lost(overdue), p99);
