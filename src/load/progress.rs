@@ -156,6 +156,14 @@ mod tests {
     }
 
     #[test]
+    fn no_time_since_the_last_report_is_no_rate_not_a_division_by_zero() {
+        let mut p = Progress::new(Sink::Json, 1000);
+        p.start("trial".into(), 5000);
+        assert_eq!(p.snapshot(5000, 0, 0, 0, None).rate_pps, 0.0, "sent nothing in no time");
+        assert_eq!(p.snapshot(5000, 10, 0, 0, None).rate_pps, 0.0, "sent 10 in no time");
+    }
+
+    #[test]
     fn nowhere_is_never_due() {
         let mut p = Progress::new(Sink::Nowhere, 1000);
         p.start("trial".into(), 0);

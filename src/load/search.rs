@@ -242,6 +242,16 @@ mod tests {
     }
 
     #[test]
+    fn a_rate_that_failed_once_is_no_throughput_though_it_also_passed() {
+        let mut s = Search::new(1000, 1.0);
+        s.record(1000, false);
+        s.record(500, true);
+        s.record(750, true);
+        s.record(750, false);
+        assert_eq!(s.throughput(), 500, "750 failed as well as passed");
+    }
+
+    #[test]
     fn a_top_rate_that_passes_ends_the_search() {
         assert_eq!(search(1_000_000, 1.0, 2_000_000), (1_000_000, vec![1_000_000]));
     }
