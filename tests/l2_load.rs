@@ -542,6 +542,74 @@ fn search_with_pdr_and_repeated_trials_judges_every_trial() {
     assert!(u(row, "pdr_pps") >= u(row, "throughput_pps"), "{row}");
 }
 
+/// RFC 2544's rest and learning frames before every trial: l2_echo --idle
+/// adaptive sleeps 0.1 s at a time once its queue has been quiet for 0.1 s,
+/// which every --rest of 0.25 s gives it, and a memif ring of 1024 holds
+/// 5 ms at 200,000 pps: a trial that began while it slept would lose frames,
+/// or (memif pushing back) be held back, by up to 0.1 s from its start. The
+/// learning frames wake it first, so no trial at 1 Mpps or less (the echo's
+/// easy rates here), after a failed one or after a rest, loses a frame in
+/// its first 10 ms or falls 10 ms behind; each trial's JSON gives its
+/// learning frames and the first lost frame's sequence number.
+#[test]
+fn no_trial_loses_its_start_to_an_echo_asleep() {
+    assert!(
+        !under_qemu_user(),
+        "an echo under emulation keeps no 1 Mpps: scripts/test_arm64.sh must filter this test out (QEMU_USER_CANNOT)"
+    );
+    let link = Memif::new("load-rest");
+    let echo_eal = link.echo_eal();
+    let echo = link.start(L2_ECHO, &echo_eal, &["--json", "--idle", "adaptive", "--idle-deep-us", "100000"]);
+    let (code, s, out) = load(
+        &link.load_eal(""),
+        &[
+            "--dst",
+            ECHO_MAC,
+            "--search",
+            "--rate",
+            "60000000",
+            "--trial",
+            "0.05",
+            "--resolution",
+            "10",
+            "--timeout",
+            "0.05",
+            "--rest",
+            "0.25",
+        ],
+    );
+    let echoed = stop(echo, &echo_eal);
+    assert_eq!(code, Some(0), "{out}\n{echoed}");
+    let row = &s["search"][0];
+    let searched = row["trials"].as_array().unwrap();
+    let latency = row["latency"].as_array().unwrap();
+    assert_eq!(searched[0]["passed"], false, "60 Mpps, more than one lcore sends: {row}");
+    let (mut checked, mut sent, mut learning) = (0, 0, 0);
+    for t in searched.iter().chain(latency) {
+        let l = &t["learning"];
+        assert!(u(l, "received") >= 1 && u(l, "sent") >= u(l, "received"), "learning frames, back: {t}");
+        (sent, learning) = (sent + u(t, "sent"), learning + u(l, "sent"));
+        match t["first_lost"].as_u64() {
+            Some(seq) => assert!(seq < u(t, "sent") && u(t, "lost") > 0, "{t}"),
+            None => assert_eq!(u(t, "lost"), 0, "{t}"),
+        }
+        let rate = u(t, "rate_asked");
+        if rate <= 1_000_000 {
+            let (first_lost, lag) = (t["first_lost"].as_u64(), t["send_lag_max_s"].as_f64().unwrap());
+            assert!(
+                first_lost.is_none_or(|seq| seq >= rate / 100) && lag < 0.01,
+                "{rate} pps: frame {first_lost:?} lost, within the first 10 ms, or held back {lag} s: {t}\n{out}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 1, "a trial at 1 Mpps or less (the latency trial at 10%): {out}");
+    // The echo counted every learning frame: the first warm-up's and each trial's.
+    let (warm_sent, _) = warmup(&s);
+    assert!(warm_sent > learning, "{s}");
+    assert_eq!(u(&echoed.summary(), "rx_packets"), sent + warm_sent, "{echoed}\n{s}");
+}
+
 /// l2_multi_echo on a 4-queue veth (net_af_packet, its fanout spreading
 /// flows as RSS would): l2_load in the peer namespace sends 64 flows; every
 /// frame back, every queue busy, nothing reordered within a flow.

@@ -48,6 +48,12 @@ fn every_probe_comes_back_from_l2_echo() {
         assert!(rtt[p].as_f64().is_some_and(|v| v > 0.0), "rtt {p} in {s}");
     }
     assert!(rtt["min"].as_f64() <= rtt["p50"].as_f64() && rtt["p99"].as_f64() <= rtt["max"].as_f64());
+    let (jitter, range) =
+        (rtt["jitter"].as_f64().unwrap(), rtt["max"].as_f64().unwrap() - rtt["min"].as_f64().unwrap());
+    assert!(
+        (0.0..=range * 1.002).contains(&jitter),
+        "the mean step between round trips, in their range: {rtt}"
+    );
 
     assert_eq!(code_flows, Some(0), "{out_flows}{run}{}", net.counters());
     assert_eq!((u(&s_flows, "good"), u(&s_flows, "bad")), (200, 0), "{out_flows}");

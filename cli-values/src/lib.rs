@@ -37,7 +37,7 @@ pub fn secs_in(
     min: f64,
     max: f64,
 ) -> impl Fn(&str) -> Result<Duration, String> + Clone + Send + Sync + 'static {
-    assert!(0.0 < min && min <= max && max <= 1e9, "bounds a Duration and an Instant can hold");
+    assert!(0.0 <= min && min <= max && max <= 1e9, "bounds a Duration and an Instant can hold");
     move |s| match s.parse::<f64>() {
         Ok(v) if min <= v && v <= max => Ok(Duration::from_secs_f64(v)),
         _ => Err(format!("must be a number of seconds from {min} to {max}")),

@@ -261,8 +261,9 @@ fn print_summary(s: &Summary, json: bool) {
     }
     if let Some(r) = &s.rtt_us {
         println!(
-            "rtt of the good replies min/p50/p90/p99/p99.9/max = {:.1}/{:.1}/{:.1}/{:.1}/{:.1}/{:.1} us",
-            r.min, r.p50, r.p90, r.p99, r.p999, r.max
+            "rtt of the good replies min/p50/p90/p99/p99.9/max = {:.1}/{:.1}/{:.1}/{:.1}/{:.1}/{:.1} us, \
+             mean {:.1} us, jitter {:.1} us",
+            r.min, r.p50, r.p90, r.p99, r.p999, r.max, r.mean, r.jitter
         );
     }
 }
@@ -271,6 +272,8 @@ fn print_summary(s: &Summary, json: bool) {
 #[derive(Debug, Clone, Copy, Serialize)]
 struct RttSummary {
     mean: f64,
+    /// The mean step between consecutive good replies' round trips.
+    jitter: f64,
     /// How many good replies took 10 us or less.
     under_10us: u64,
     min: f64,
@@ -286,6 +289,7 @@ impl From<Percentiles> for RttSummary {
         let us = |ns: u64| ns as f64 / 1000.0;
         RttSummary {
             mean: p.mean / 1000.0,
+            jitter: p.jitter / 1000.0,
             under_10us: p.under_10us,
             min: us(p.min),
             p50: us(p.p50),

@@ -76,6 +76,10 @@ pub struct Tally {
     late_max: u64,
     /// The good replies' round trips.
     rtt: Histogram<u64>,
+    /// The last good reply's round trip, and the sum of the differences
+    /// between consecutive good replies' round trips: the jitter.
+    last_rtt: u64,
+    rtt_steps: u64,
 }
 
 /// The longest round trip recorded exactly: 2^44 ticks (about an hour of a
@@ -99,6 +103,8 @@ impl Tally {
             late_max: 0,
             // 1 tick to RTT_MAX at 3 significant digits.
             rtt: Histogram::new_with_bounds(1, RTT_MAX, 3).expect("valid bounds"),
+            last_rtt: 0,
+            rtt_steps: 0,
         }
     }
 
@@ -163,6 +169,10 @@ impl Tally {
             self.late_max = self.late_max.max(rtt);
             return Outcome::Late;
         }
+        if self.good > 0 {
+            self.rtt_steps += rtt.abs_diff(self.last_rtt);
+        }
+        self.last_rtt = rtt;
         self.good += 1;
         self.rtt.saturating_record(rtt.clamp(1, RTT_MAX));
         Outcome::Good
@@ -184,6 +194,14 @@ impl Tally {
             lost += missing(self.seen[whole] | !((1u64 << rest) - 1));
         }
         lost
+    }
+
+    /// The lowest-numbered of probes 0 to `sent` - 1 that no copy of came
+    /// back (None: every one did): where in a trial the losses began.
+    pub fn first_lost(&self, sent: u64) -> Option<u64> {
+        assert!(sent <= self.capacity, "{sent} probes sent, {} tallied", self.capacity);
+        let (word, w) = self.seen.iter().enumerate().find(|(_, w)| **w != u64::MAX)?;
+        Some(word as u64 * 64 + u64::from(w.trailing_ones())).filter(|&seq| seq < sent)
     }
 
     /// What became of probes 0 to `sent` - 1 (those, and no others, sent).
@@ -212,6 +230,10 @@ impl Tally {
         let ticks_10us = (10_000.0 / ns_per_tick) as u64;
         (!h.is_empty()).then(|| Percentiles {
             mean: h.mean() * ns_per_tick,
+            jitter: match self.good {
+                0 | 1 => 0.0,
+                n => self.rtt_steps as f64 / (n - 1) as f64 * ns_per_tick,
+            },
             under_10us: h.count_between(0, ticks_10us),
             min: ns(h.min()),
             p50: ns(h.value_at_quantile(0.50)),
@@ -239,6 +261,10 @@ impl Tally {
 pub struct Percentiles {
     /// The average (to the histogram's 3 significant digits).
     pub mean: f64,
+    /// The mean absolute difference between the round trips of consecutive
+    /// good replies, in the order they came back (RFC 3550's jitter, not
+    /// smoothed): how much one round trip differs from the next.
+    pub jitter: f64,
     /// How many were 10 us or less.
     pub under_10us: u64,
     pub min: u64,
@@ -289,6 +315,37 @@ mod tests {
         assert_eq!((t.lost(0), t.lost(1), t.lost(64), t.lost(65), t.lost(128)), (0, 1, 22, 22, 43));
         t.good -= 1;
         assert_eq!(t.lost(200), 67, "lost does not follow the other counts");
+    }
+
+    #[test]
+    fn the_first_lost_probe_is_the_lowest_never_back() {
+        let mut t = Tally::new(200, 0);
+        assert_eq!((t.first_lost(0), t.first_lost(1), t.first_lost(200)), (None, Some(0), Some(0)));
+        for seq in (0..200).filter(|&seq| seq != 70 && seq != 150) {
+            t.record(seq, Verdict::Good, 1, T);
+        }
+        assert_eq!((t.first_lost(70), t.first_lost(71), t.first_lost(200)), (None, Some(70), Some(70)));
+        t.record(70, Verdict::Corrupt, 1, T);
+        assert_eq!(t.first_lost(200), Some(150), "a bad reply came back: not lost");
+        assert_eq!((t.first_lost(64), t.first_lost(128), t.first_lost(150)), (None, None, None));
+        t.record(150, Verdict::Good, 2 * T, T);
+        assert_eq!(t.first_lost(200), None, "late, not lost");
+    }
+
+    #[test]
+    fn jitter_is_the_mean_step_between_consecutive_good_round_trips() {
+        let mut t = Tally::new(8, 0);
+        t.record(0, Verdict::Good, 10, T);
+        assert_eq!(t.percentiles(1.0).unwrap().jitter, 0.0, "one round trip: no step");
+        // Steps of 20, 15 and 5; the late and the bad reply are not among them.
+        t.record(1, Verdict::Good, 30, T);
+        t.record(2, Verdict::Good, 2 * T, T);
+        t.record(3, Verdict::Corrupt, 1000, T);
+        t.record(4, Verdict::Good, 15, T);
+        t.record(5, Verdict::Good, 20, T);
+        let p = t.percentiles(2.0).unwrap();
+        assert_eq!(p.jitter, 2.0 * 40.0 / 3.0, "in ns at 2 ns a tick: {p:?}");
+        assert_eq!(p.mean, 2.0 * 75.0 / 4.0, "{p:?}");
     }
 
     #[test]

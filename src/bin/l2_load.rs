@@ -63,7 +63,7 @@ fn run() -> Result<ExitCode> {
             warmup.sent
         );
     }
-    let setup = Setup {
+    let mut setup = Setup {
         port: opts.port,
         src: local.to_string(),
         dst: opts.dst.to_string(),
@@ -103,6 +103,7 @@ fn run() -> Result<ExitCode> {
             duration: opts.duration,
             burst: opts.burst,
             timeout: opts.timeout,
+            rest: opts.rest,
         };
         if opts.search {
             let cfg = TrialConfig { duration: opts.trial, ..cfg };
@@ -160,6 +161,14 @@ fn run() -> Result<ExitCode> {
         let bars: Vec<Bar> =
             searched.iter().map(|r| Bar { label: format!("{} B", r.size), pps: r.throughput_pps }).collect();
         l2_plot::draw(path, &series, &bars).with_context(|| format!("--plot {}", path.display()))?;
+    }
+
+    // Each trial's learning frames too: the echo counted them.
+    let trials = fixed
+        .iter()
+        .chain(searched.iter().flat_map(|r| r.trials.iter().chain(r.latency.iter().map(|l| &l.trial))));
+    for t in trials {
+        setup.warmup += t.learning;
     }
 
     let good = if opts.search {

@@ -22,6 +22,8 @@ pub const MAX_RATE: u64 = 100_000_000;
 pub const MAX_TRIAL_FRAMES: u64 = 1_000_000_000;
 /// `--duration`, `--trial` and `--timeout` at most an hour.
 const MAX_SECS: f64 = 3600.0;
+/// `--rest` at most a minute (RFC 2544 asks for 5 s at least, when one is wanted).
+const MAX_REST_SECS: f64 = 60.0;
 /// Most sizes in `--size`.
 const MAX_SIZES: usize = 32;
 
@@ -124,6 +126,13 @@ pub struct Options {
     #[arg(long, value_name = "SECS", default_value = "1", allow_hyphen_values = true,
           value_parser = secs_in(0.000001, MAX_SECS))]
     pub timeout: Duration,
+
+    /// Seconds to pause before each trial's learning frames (RFC 2544's rest,
+    /// for an echo that needs it to settle); what comes back meanwhile is
+    /// freed.
+    #[arg(long, value_name = "SECS", default_value = "0", allow_hyphen_values = true,
+          value_parser = secs_in(0.0, MAX_REST_SECS))]
+    pub rest: Duration,
 
     /// Print the results as one JSON object on its own line.
     #[arg(long)]
@@ -311,6 +320,13 @@ mod tests {
     }
 
     #[test]
+    fn no_rest_unless_asked_and_at_most_a_minute() {
+        assert_eq!(parse(&["--rate", "1"]).unwrap().rest, Duration::ZERO);
+        assert_eq!(parse(&["--rate", "1", "--rest", "60"]).unwrap().rest, Duration::from_secs(60));
+        assert_eq!(parse(&["--rate", "1", "--rest", "0.25"]).unwrap().rest, Duration::from_millis(250));
+    }
+
+    #[test]
     fn progress_json_goes_with_json() {
         assert!(parse(&["--rate", "1000", "--json", "--progress-json"]).unwrap().progress_json);
         let err = parse(&["--rate", "1000", "--progress-json"]).unwrap_err();
@@ -350,6 +366,9 @@ mod tests {
             &["--rate", "1", "--search", "--pdr", "50.1"],
             &["--rate", "1", "--search", "--trials", "0"],
             &["--rate", "1", "--search", "--trials", "21"],
+            &["--rate", "1", "--rest", "-0.1"],
+            &["--rate", "1", "--rest", "60.5"],
+            &["--rate", "1", "--rest", "NaN"],
         ] {
             assert!(parse(bad).is_err(), "accepted {bad:?}");
         }

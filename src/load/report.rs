@@ -16,8 +16,9 @@ pub struct Setup {
     pub dst: String,
     pub expect: &'static str,
     pub flows: u32,
-    /// The learning frames sent before the first trial, which the echo
-    /// counts too.
+    /// The learning frames sent before the first trial and before each
+    /// trial (each trial's own are its `learning`), which the echo counts
+    /// too.
     pub warmup: WarmUp,
 }
 
@@ -50,17 +51,18 @@ pub fn json(report: &impl Serialize) -> io::Result<()> {
 /// One line for a trial, then its round trips and what came back bad.
 pub fn trial_lines(t: &Trial, what: &str) -> String {
     let mut out = format!(
-        "{what}{} bytes at {} pps for {} s: sent {} ({:.0} pps): good {}, bad {}, {}, lost {}; \
+        "{what}{} bytes at {} pps for {} s: sent {} ({:.0} pps, {} on the wire): good {}, bad {}, {}, {}; \
          duplicates {}, reordered {}, unmatched {}, other {}{}",
         t.size,
         t.rate_asked,
         t.duration_s,
         t.sent,
         t.rate_pps,
+        bits(t.wire_bps),
         t.good,
         t.bad,
         late(t),
-        t.lost,
+        lost(t),
         t.duplicates,
         t.reordered,
         t.unmatched,
@@ -112,10 +114,28 @@ fn late(t: &Trial) -> String {
     }
 }
 
+/// The lost count, and from which frame on: a trial that lost its start
+/// (an echo asleep) reads differently from one that lost its end.
+fn lost(t: &Trial) -> String {
+    match t.first_lost {
+        Some(seq) => format!("lost {} (the first seq {seq})", t.lost),
+        None => format!("lost {}", t.lost),
+    }
+}
+
+/// Bits a second, in Mbit/s or Gbit/s.
+fn bits(bps: f64) -> String {
+    if bps >= 1e9 {
+        format!("{:.2} Gbit/s", bps / 1e9)
+    } else {
+        format!("{:.1} Mbit/s", bps / 1e6)
+    }
+}
+
 pub fn percentiles(p: &Percentiles) -> String {
     let us = |ns: u64| format!("{:.1}", ns as f64 / 1000.0);
     format!(
-        "min/p50/p90/p99/p99.9/p99.99/max = {}/{}/{}/{}/{}/{}/{} us, mean {:.1} us, {} within 10 us",
+        "min/p50/p90/p99/p99.9/p99.99/max = {}/{}/{}/{}/{}/{}/{} us, mean {:.1} us, jitter {:.1} us, {} within 10 us",
         us(p.min),
         us(p.p50),
         us(p.p90),
@@ -124,6 +144,7 @@ pub fn percentiles(p: &Percentiles) -> String {
         us(p.p9999),
         us(p.max),
         p.mean / 1000.0,
+        p.jitter / 1000.0,
         p.under_10us
     )
 }
@@ -181,6 +202,7 @@ mod tests {
             let mut trial = clean();
             trial.rtt_ns = Some(Percentiles {
                 mean: 0.0,
+                jitter: 0.0,
                 under_10us: 0,
                 min: 0,
                 p50,
@@ -269,12 +291,27 @@ mod tests {
     }
 
     #[test]
+    fn the_line_gives_the_wire_rate_and_where_the_losses_began() {
+        let mut t = clean();
+        assert!(
+            trial_lines(&t, "").contains("sent 1000 (1000 pps, 0.7 Mbit/s on the wire)"),
+            "{}",
+            trial_lines(&t, "")
+        );
+        (t.good, t.lost, t.first_lost, t.wire_bps) = (990, 10, Some(12), 10e9);
+        let lines = trial_lines(&t, "");
+        assert!(lines.contains("(1000 pps, 10.00 Gbit/s on the wire)"), "{lines}");
+        assert!(lines.contains(", lost 10 (the first seq 12);"), "{lines}");
+    }
+
+    #[test]
     fn late_frames_show_their_longest_round_trip_beside_the_good_ones_percentiles() {
         let mut t = clean();
         assert!(trial_lines(&t, "").contains(", late 0, lost 0;"), "{}", trial_lines(&t, ""));
         (t.good, t.late, t.late_max_ns) = (998, 2, Some(1_500_000_000));
         t.rtt_ns = Some(Percentiles {
             mean: 2500.0,
+            jitter: 300.0,
             under_10us: 998,
             min: 1000,
             p50: 2000,
@@ -290,5 +327,6 @@ mod tests {
             lines.contains("rtt of the good replies min/p50/p90/p99/p99.9/p99.99/max = 1.0/2.0/"),
             "{lines}"
         );
+        assert!(lines.contains(" us, mean 2.5 us, jitter 0.3 us, 998 within 10 us"), "{lines}");
     }
 }

@@ -20,6 +20,12 @@ use crate::quit::QuitFlag;
 const BAD_SHOWN: usize = 4;
 /// Byte offsets shown per bad frame.
 const OFFSETS_SHOWN: usize = 8;
+/// The longest a trial's learning frames wait for one to come back: ten
+/// times an adaptive echo's deepest sleep (`--idle-deep-us`, 0.1 s at most).
+const LEARNING_LIMIT: Duration = Duration::from_secs(1);
+/// What a frame takes on an Ethernet wire beyond its bytes: FCS (4),
+/// preamble and start delimiter (8), inter-frame gap (12).
+pub const WIRE_OVERHEAD: usize = 24;
 
 #[derive(Debug, Clone, Copy)]
 pub struct TrialConfig {
@@ -28,6 +34,8 @@ pub struct TrialConfig {
     pub duration: Duration,
     pub burst: u16,
     pub timeout: Duration,
+    /// The pause before the trial's learning frames (`--rest`).
+    pub rest: Duration,
 }
 
 /// A frame that came back wrong.
@@ -106,6 +114,9 @@ pub struct Trial {
     pub late: u64,
     /// Never back by the end of the drain.
     pub lost: u64,
+    /// The sequence number of the first lost frame (None: none lost): where
+    /// in the trial the losses began (at `first_lost / rate_asked` seconds).
+    pub first_lost: Option<u64>,
     /// The longest round trip of a late frame (None: none late).
     pub late_max_ns: Option<u64>,
     /// Later copies of frames already back.
@@ -122,6 +133,11 @@ pub struct Trial {
     /// The rate achieved: frames sent over the time from the first frame's
     /// schedule to the last send.
     pub rate_pps: f64,
+    /// That rate in bits a second on an Ethernet wire: each frame with its
+    /// FCS, preamble and inter-frame gap ([`WIRE_OVERHEAD`]).
+    pub wire_bps: f64,
+    /// The learning frames sent before the trial, after its rest.
+    pub learning: WarmUp,
     /// Passed as an RFC 2544 trial: [`Trial::passes`].
     pub passed: bool,
     /// How far behind its schedule the last frame left, in seconds.
@@ -174,13 +190,23 @@ impl Trial {
     }
 }
 
+/// `pps` frames of `size` bytes (without FCS) in bits a second on an
+/// Ethernet wire.
+pub fn wire_bps(pps: f64, size: usize) -> f64 {
+    pps * ((size + WIRE_OVERHEAD) * 8) as f64
+}
+
 /// Trials run so far in this process: each gets a session id of its own.
 static TRIALS: AtomicU32 = AtomicU32::new(0);
 
-/// Runs one trial on `queue` of `port`; Ctrl+C (`quit`) ends the sending
-/// early, and the drain after it short. The trial's frames carry `spec`'s
-/// session id plus its number, so a late frame of an earlier trial counts as
-/// `other`, not as a bad frame of this one.
+/// Runs one trial on `queue` of `port`, RFC 2544's way (section 23): a rest
+/// of `cfg.rest`, learning frames until one comes back, then the trial.
+/// The learning frames come last so that an echo that slept through the
+/// rest or the last trial's drain (an adaptive one sleeps deeper after
+/// 100 ms of quiet) is awake when the trial's first frame arrives. Ctrl+C
+/// (`quit`) ends the sending early, and the drain after it short. The
+/// trial's frames carry `spec`'s session id plus its number, so a late frame
+/// of an earlier trial counts as `other`, not as a bad frame of this one.
 #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
 pub fn run(
     port: &Port<'_>,
@@ -191,6 +217,8 @@ pub fn run(
     progress: &mut Progress,
     step: String,
 ) -> Result<Trial> {
+    rest(queue, cfg.rest, quit);
+    let learning = warm_up(queue, spec, LEARNING_LIMIT, quit);
     let spec = &spec.with_session(spec.session().wrapping_add(TRIALS.fetch_add(1, Ordering::Relaxed)));
     let hz = tsc_hz();
     let frames = ((cfg.rate as f64 * cfg.duration.as_secs_f64()).round() as u64).max(1);
@@ -273,6 +301,8 @@ pub fn run(
     let own_port_drops = PortDrops::between(&stats_before, &port.stats()?);
     let elapsed = last_send.saturating_sub(schedule.stamp(0));
     let Classes { good, bad, late, lost } = tally.classes(sent);
+    let rate_pps =
+        if elapsed == 0 { 0.0 } else { sent.saturating_sub(1) as f64 * hz as f64 / elapsed as f64 };
     let mut trial = Trial {
         size: cfg.size,
         rate_asked: cfg.rate,
@@ -283,13 +313,16 @@ pub fn run(
         bad,
         late,
         lost,
+        first_lost: tally.first_lost(sent),
         late_max_ns: tally.late_max_ns(1e9 / hz as f64),
         duplicates: tally.duplicates,
         reordered: tally.reordered,
         unmatched: tally.unmatched,
         other,
         own_port_drops,
-        rate_pps: if elapsed == 0 { 0.0 } else { sent.saturating_sub(1) as f64 * hz as f64 / elapsed as f64 },
+        rate_pps,
+        wire_bps: wire_bps(rate_pps, cfg.size),
+        learning,
         send_lag_s: lag.last as f64 / hz as f64,
         send_lag_max_s: lag.worst as f64 / hz as f64,
         rtt_ns: tally.percentiles(1e9 / hz as f64),
@@ -302,17 +335,44 @@ pub fn run(
 }
 
 /// What the warm-up sent and got back.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct WarmUp {
     pub sent: u64,
     pub received: u64,
 }
 
-/// RFC 2544's learning frames: before the first trial, one frame a
-/// millisecond (under a session of its own, never counted in a trial) until
-/// one comes back or `limit` passes, so that a trial does not begin while the
-/// path is still coming up (a memif peer finishing its connection, a switch
-/// learning our address). What it sent and got back is reported, since the
+impl std::ops::AddAssign for WarmUp {
+    fn add_assign(&mut self, other: WarmUp) {
+        self.sent += other.sent;
+        self.received += other.received;
+    }
+}
+
+/// RFC 2544's rest between trials: nothing sent for `pause`; what comes back
+/// meanwhile (an earlier trial's stragglers) is freed, so the RX ring is
+/// empty when the learning frames go out.
+#[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
+fn rest(queue: &mut QueuePair<'_>, pause: Duration, quit: &QuitFlag) {
+    if pause.is_zero() {
+        return;
+    }
+    let hz = tsc_hz();
+    let end = cycles() + (pause.as_secs_f64() * hz as f64) as u64;
+    let mut burst = MbufBurst::new(queue);
+    while cycles() < end && !quit.is_set() {
+        if burst.receive(32) > 0 {
+            burst.retain_frames(|_| false);
+        } else {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
+/// RFC 2544's learning frames: before the first trial and each trial, one
+/// frame a millisecond (under a session of its own, never counted in a
+/// trial) until one comes back or `limit` passes, so that a trial does not
+/// begin while the path is still coming up (a memif peer finishing its
+/// connection, a switch learning our address) or the echo is asleep. What it sent and got back is reported, since the
 /// echo counts those frames too.
 #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
 pub fn warm_up(queue: &mut QueuePair<'_>, spec: &ProbeSpec, limit: Duration, quit: &QuitFlag) -> WarmUp {
@@ -372,6 +432,7 @@ pub(crate) mod tests {
             bad: 0,
             late: 0,
             lost: 0,
+            first_lost: None,
             late_max_ns: None,
             duplicates: 0,
             reordered: 0,
@@ -379,6 +440,8 @@ pub(crate) mod tests {
             other: 3,
             own_port_drops: PortDrops::default(),
             rate_pps: 1000.0,
+            wire_bps: 672_000.0,
+            learning: WarmUp { sent: 1, received: 1 },
             passed: true,
             send_lag_s: 0.0,
             send_lag_max_s: 0.0,
@@ -386,6 +449,12 @@ pub(crate) mod tests {
             bad_frames: Vec::new(),
             distribution: Vec::new(),
         }
+    }
+
+    #[test]
+    fn line_rate_is_14_88_mpps_of_minimum_frames_at_10_gbit_s() {
+        assert_eq!(wire_bps(14_880_952.0, 60).round(), 9_999_999_744.0);
+        assert_eq!(wire_bps(812_743.0, 1514), 812_743.0 * 1538.0 * 8.0, "1518 with FCS, plus 20");
     }
 
     #[test]

@@ -559,6 +559,11 @@ pub fn rtt_within_the_timeout(s: &Value, timeout_s: f64) {
     // (from another frame's stamp, in the wrong unit) lands outside.
     assert!(ns("min") > 0, "a round trip of 0: {rtt}");
     assert!(ns("max") as f64 <= timeout_s * 1e9 * 1.001, "past the timeout of {timeout_s} s: {rtt}");
+    // Each step between consecutive round trips is within their range (the
+    // histogram's min and max, to its 3 significant digits), and so is the
+    // mean step; a mean of the wrong sum or count lands outside.
+    let jitter = rtt["jitter"].as_f64().unwrap_or_else(|| panic!("rtt_ns.jitter in {s}"));
+    assert!(jitter >= 0.0 && jitter <= (ns("max") - ns("min")) as f64 * 1.002, "jitter: {rtt}");
     // --plot's line (and make compare's): rising in both, from the shortest
     // round trip to the longest (to the histogram's 3 significant digits).
     let points: Vec<(f64, f64)> = serde_json::from_value(s["distribution"].clone())
