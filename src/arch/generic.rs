@@ -1,5 +1,5 @@
 //! Any other CPU: DPDK's own rte_rdtsc through the shim, and no vector swap
-//! (the rewrite's scalar code does it).
+//! or reply (the rewrite's scalar code does them).
 
 #[inline(always)]
 pub fn cycles() -> u64 {
@@ -8,3 +8,5 @@ pub fn cycles() -> u64 {
 }
 
 pub const VECTOR_SWAP: Option<fn(&mut [u8; 16])> = None;
+
+pub const VECTOR_REPLY: Option<super::VectorReply> = None;

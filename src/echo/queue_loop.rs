@@ -25,7 +25,8 @@ pub fn echo_queue(
     // One monomorphised loop per rewrite and idle policy: no test per packet.
     let q = &mut queue;
     let burst = config.burst;
-    let reply = |f: &mut [u8]| Fate::echo_unless_runt(rewrite::reply(f, &port_mac.0));
+    let from = rewrite::ReplyFrom::new(&port_mac.0);
+    let reply = |f: &mut [u8]| Fate::echo_unless_runt(rewrite::reply(f, &from));
     let swap = |f: &mut [u8]| Fate::echo_unless_runt(rewrite::swap(f));
     let adaptive = || Adaptive::for_this_thread(config.idle_sleeps);
     match (config.rewrite, config.idle) {

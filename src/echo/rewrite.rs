@@ -57,16 +57,44 @@ impl std::fmt::Display for Mode {
     }
 }
 
+/// Where reply mode's frames come from: the port's MAC, kept at bytes 6-11
+/// of 16 (zeros elsewhere), as the vector reply ors it in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyFrom([u8; 16]);
+
+impl ReplyFrom {
+    pub fn new(port_mac: &[u8; 6]) -> ReplyFrom {
+        let mut bytes = [0; 16];
+        bytes[6..12].copy_from_slice(port_mac);
+        ReplyFrom(bytes)
+    }
+
+    fn mac(&self) -> &[u8] {
+        &self.0[6..12]
+    }
+}
+
 /// Reply mode. Returns false, touching nothing, for a frame shorter than an
 /// Ethernet header.
 #[inline(always)]
-pub fn reply(frame: &mut [u8], port_mac: &[u8; 6]) -> bool {
+pub fn reply(frame: &mut [u8], from: &ReplyFrom) -> bool {
+    if let (Some(vector_reply), Some(first16)) = (arch::VECTOR_REPLY, frame.first_chunk_mut::<16>()) {
+        vector_reply(first16, &from.0);
+        return true;
+    }
     let Some(hdr) = frame.first_chunk_mut::<ETHER_HDR_LEN>() else {
         return false;
     };
-    hdr.copy_within(6..12, 0);
-    hdr[6..12].copy_from_slice(port_mac);
+    reply_header(hdr, from);
     true
+}
+
+/// The scalar reply: for frames under 16 bytes, and CPUs without a vector
+/// reply.
+#[inline(always)]
+fn reply_header(hdr: &mut [u8; ETHER_HDR_LEN], from: &ReplyFrom) {
+    hdr.copy_within(6..12, 0);
+    hdr[6..12].copy_from_slice(from.mac());
 }
 
 /// Swap mode. Returns false, touching nothing, for a frame shorter than an
@@ -124,7 +152,7 @@ mod tests {
     fn reply_goes_back_to_the_sender_from_the_port() {
         let mut f = frame(BROADCAST, PEER, 60);
         let before = f.clone();
-        assert!(reply(&mut f, &PORT));
+        assert!(reply(&mut f, &ReplyFrom::new(&PORT)));
         assert_eq!(f[..6], PEER);
         assert_eq!(f[6..12], PORT);
         assert_eq!(f[12..], before[12..], "only the 12 address bytes change");
@@ -134,7 +162,7 @@ mod tests {
     fn reply_never_carries_a_group_source_address() {
         for dst in [BROADCAST, [0x01, 0x00, 0x5e, 0, 0, 1], [0x33, 0x33, 0, 0, 0, 1], PORT] {
             let mut f = frame(dst, PEER, 64);
-            assert!(reply(&mut f, &PORT));
+            assert!(reply(&mut f, &ReplyFrom::new(&PORT)));
             assert_eq!(f[6] & 1, 0, "group bit set in the source of a reply to {dst:02x?}");
         }
     }
@@ -174,9 +202,32 @@ mod tests {
     }
 
     #[test]
+    fn reply_is_exact_at_every_length_around_its_16_byte_path() {
+        for len in ETHER_HDR_LEN..=40 {
+            let mut f = frame(BROADCAST, PEER, len);
+            let before = f.clone();
+            assert!(reply(&mut f, &ReplyFrom::new(&PORT)));
+            assert_eq!((&f[..6], &f[6..12], &f[12..]), (&PEER[..], &PORT[..], &before[12..]), "{len} bytes");
+        }
+    }
+
+    #[test]
+    fn the_scalar_reply_agrees_with_the_vector_reply_this_cpu_has() {
+        let from = ReplyFrom::new(&PORT);
+        let mut scalar = frame(BROADCAST, PEER, ETHER_HDR_LEN).try_into().unwrap();
+        reply_header(&mut scalar, &from);
+        assert_eq!((&scalar[..6], &scalar[6..12]), (&PEER[..], &PORT[..]));
+        if let Some(vector_reply) = arch::VECTOR_REPLY {
+            let mut vector: [u8; 16] = frame(BROADCAST, PEER, 16).try_into().unwrap();
+            vector_reply(&mut vector, &from.0);
+            assert_eq!(vector[..ETHER_HDR_LEN], scalar);
+        }
+    }
+
+    #[test]
     fn a_bare_header_is_rewritten() {
         let mut f = frame(PORT, PEER, ETHER_HDR_LEN);
-        assert!(reply(&mut f, &PORT));
+        assert!(reply(&mut f, &ReplyFrom::new(&PORT)));
         assert_eq!(f[..6], PEER);
     }
 
@@ -191,7 +242,7 @@ mod tests {
         ) {
             let mut replied = frame.clone();
             let mut swapped = frame.clone();
-            let ok_reply = reply(&mut replied, &mac);
+            let ok_reply = reply(&mut replied, &ReplyFrom::new(&mac));
             let ok_swap = swap(&mut swapped);
             proptest::prop_assert_eq!(ok_reply, frame.len() >= ETHER_HDR_LEN);
             proptest::prop_assert_eq!(ok_swap, frame.len() >= ETHER_HDR_LEN);
@@ -214,7 +265,7 @@ mod tests {
         for len in 0..ETHER_HDR_LEN {
             let mut f: Vec<u8> = (0..len as u8).collect();
             let before = f.clone();
-            assert!(!reply(&mut f, &PORT), "reply accepted a {len}-byte frame");
+            assert!(!reply(&mut f, &ReplyFrom::new(&PORT)), "reply accepted a {len}-byte frame");
             assert!(!swap(&mut f), "swap accepted a {len}-byte frame");
             assert_eq!(f, before);
         }
