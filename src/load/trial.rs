@@ -452,6 +452,13 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn every_trial_s_learning_frames_add_up_to_the_run_s() {
+        let mut total = WarmUp { sent: 3, received: 2 };
+        total += WarmUp { sent: 5, received: 7 };
+        assert_eq!(total, WarmUp { sent: 8, received: 9 });
+    }
+
+    #[test]
     fn line_rate_is_14_88_mpps_of_minimum_frames_at_10_gbit_s() {
         assert_eq!(wire_bps(14_880_952.0, 60).round(), 9_999_999_744.0);
         assert_eq!(wire_bps(812_743.0, 1514), 812_743.0 * 1538.0 * 8.0, "1518 with FCS, plus 20");
