@@ -148,6 +148,12 @@ fn every_frame_comes_back_from_l2_echo_and_the_counts_agree() {
     let rate = s["rate_pps"].as_f64().unwrap();
     assert!((19_000.0..=21_000.0).contains(&rate), "the schedule's rate, {rate}: {out}");
     rtt_within_the_timeout(&s, 1.0);
+    // A frame takes 24 bytes more on the wire (FCS, preamble, gap); memif's
+    // link is a nominal 100 Gb/s (DPDK's drivers/net/memif).
+    let (wire, on_wire) = (s["wire_bps"].as_f64().unwrap(), (u(&s, "size") + 24) as f64 * 8.0);
+    assert!((wire / (rate * on_wire) - 1.0).abs() < 1e-9, "{wire} bit/s at {rate} pps: {s}");
+    assert_eq!(u(&s, "link_speed_mbps"), 100_000, "{s}");
+    assert!((s["link_pct"].as_f64().unwrap() - wire / 1e9).abs() < 1e-9, "{s}");
 }
 
 /// ICMP echo requests answered from user space: l2_load's ICMP probes all

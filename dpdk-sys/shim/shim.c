@@ -1,5 +1,7 @@
 #include "shim.h"
 
+#include <string.h>
+
 uint16_t rs_rte_eth_rx_burst(uint16_t port_id, uint16_t queue_id,
 			     struct rte_mbuf **rx_pkts, uint16_t nb_pkts)
 {
@@ -26,6 +28,17 @@ int rs_rte_errno(void)
 uint64_t rs_rte_rdtsc(void)
 {
 	return rte_rdtsc();
+}
+
+uint32_t rs_link_speed_mbps(uint16_t port_id)
+{
+	struct rte_eth_link link;
+
+	memset(&link, 0, sizeof(link));
+	if (rte_eth_link_get_nowait(port_id, &link) != 0 ||
+	    link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN)
+		return 0;
+	return link.link_speed;
 }
 
 const uint64_t rs_RTE_ETH_RSS_IP = RTE_ETH_RSS_IP;

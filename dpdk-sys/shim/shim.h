@@ -1,7 +1,8 @@
 /*
  * Real symbols for what DPDK only offers as static inline functions, macros or
  * thread-locals, so Rust can call them. Every function here is a one-line
- * forward; the Rust side (src/lib.rs) binds them under DPDK's own names.
+ * forward (but one: a struct whose layout differs between releases, read in
+ * C); the Rust side (src/lib.rs) binds them under DPDK's own names.
  */
 #ifndef DPDK_RS_SHIM_H
 #define DPDK_RS_SHIM_H
@@ -35,6 +36,13 @@ int rs_rte_pktmbuf_alloc_bulk(struct rte_mempool *pool, struct rte_mbuf **mbufs,
 			      unsigned int count);
 int rs_rte_errno(void);
 uint64_t rs_rte_rdtsc(void);
+
+/* rte_eth_link's layout differs between releases (22.11: plain fields; 23.11
+ * on: inside a union with a 64-bit word), so its one field used is read in C:
+ * the port's link speed in Mb/s as its driver reports it, without waiting
+ * for the link (rte_eth_link_get_nowait); 0 if the call fails or the driver
+ * reports none or an unknown one. */
+uint32_t rs_link_speed_mbps(uint16_t port_id);
 
 /* RTE_BIT64-based macros that bindgen cannot evaluate. */
 extern const uint64_t rs_RTE_ETH_RSS_IP;

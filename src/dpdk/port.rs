@@ -311,6 +311,15 @@ impl<'eal> Port<'eal> {
         Ok(MacAddr(addr.addr_bytes))
     }
 
+    /// The link's speed in Mb/s as the driver reports it, without waiting
+    /// for the link; None when it reports none. Virtual ports report a
+    /// nominal one (memif 100 Gb/s, net_null and net_af_packet 10 Gb/s).
+    pub fn link_speed_mbps(&self) -> Option<u32> {
+        // SAFETY: a valid port; the shim reads the link into its own struct.
+        let mbps = unsafe { dpdk_sys::rs_link_speed_mbps(self.id) };
+        (mbps > 0).then_some(mbps)
+    }
+
     pub fn enable_promiscuous(&mut self) -> Result<()> {
         // SAFETY: valid port.
         let ret = unsafe { dpdk_sys::rte_eth_promiscuous_enable(self.id) };

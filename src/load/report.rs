@@ -51,7 +51,7 @@ pub fn json(report: &impl Serialize) -> io::Result<()> {
 /// One line for a trial, then its round trips and what came back bad.
 pub fn trial_lines(t: &Trial, what: &str) -> String {
     let mut out = format!(
-        "{what}{} bytes at {} pps for {} s: sent {} ({:.0} pps, {} on the wire): good {}, bad {}, {}, {}; \
+        "{what}{} bytes at {} pps for {} s: sent {} ({:.0} pps, {} on the wire{}): good {}, bad {}, {}, {}; \
          duplicates {}, reordered {}, unmatched {}, other {}{}",
         t.size,
         t.rate_asked,
@@ -59,6 +59,7 @@ pub fn trial_lines(t: &Trial, what: &str) -> String {
         t.sent,
         t.rate_pps,
         bits(t.wire_bps),
+        link(t),
         t.good,
         t.bad,
         late(t),
@@ -120,6 +121,14 @@ fn lost(t: &Trial) -> String {
     match t.first_lost {
         Some(seq) => format!("lost {} (the first seq {seq})", t.lost),
         None => format!("lost {}", t.lost),
+    }
+}
+
+/// The wire rate's share of the link, where the port reports a speed.
+fn link(t: &Trial) -> String {
+    match (t.link_pct, t.link_speed_mbps) {
+        (Some(pct), Some(mbps)) => format!(", {pct:.1}% of the link's {}", bits(f64::from(mbps) * 1e6)),
+        _ => String::new(),
     }
 }
 
@@ -299,8 +308,12 @@ mod tests {
             trial_lines(&t, "")
         );
         (t.good, t.lost, t.first_lost, t.wire_bps) = (990, 10, Some(12), 10e9);
+        (t.link_speed_mbps, t.link_pct) = (Some(40_000), Some(25.0));
         let lines = trial_lines(&t, "");
-        assert!(lines.contains("(1000 pps, 10.00 Gbit/s on the wire)"), "{lines}");
+        assert!(
+            lines.contains("(1000 pps, 10.00 Gbit/s on the wire, 25.0% of the link's 40.00 Gbit/s)"),
+            "{lines}"
+        );
         assert!(lines.contains(", lost 10 (the first seq 12);"), "{lines}");
     }
 

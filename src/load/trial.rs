@@ -136,6 +136,11 @@ pub struct Trial {
     /// That rate in bits a second on an Ethernet wire: each frame with its
     /// FCS, preamble and inter-frame gap ([`WIRE_OVERHEAD`]).
     pub wire_bps: f64,
+    /// The speed of l2_load's link as its driver reports it, in Mb/s (None:
+    /// it reports none; a virtual port's is nominal).
+    pub link_speed_mbps: Option<u32>,
+    /// `wire_bps` in percent of that speed.
+    pub link_pct: Option<f64>,
     /// The learning frames sent before the trial, after its rest.
     pub learning: WarmUp,
     /// Passed as an RFC 2544 trial: [`Trial::passes`].
@@ -194,6 +199,11 @@ impl Trial {
 /// Ethernet wire.
 pub fn wire_bps(pps: f64, size: usize) -> f64 {
     pps * ((size + WIRE_OVERHEAD) * 8) as f64
+}
+
+/// `bps` in percent of a link of `mbps` Mb/s (None: no speed known).
+pub fn share_of_link(bps: f64, mbps: Option<u32>) -> Option<f64> {
+    mbps.map(|mbps| bps / (f64::from(mbps) * 1e6) * 100.0)
 }
 
 /// Trials run so far in this process: each gets a session id of its own.
@@ -298,6 +308,7 @@ pub fn run(
     }
 
     progress.finish();
+    let link = port.link_speed_mbps();
     let own_port_drops = PortDrops::between(&stats_before, &port.stats()?);
     let elapsed = last_send.saturating_sub(schedule.stamp(0));
     let Classes { good, bad, late, lost } = tally.classes(sent);
@@ -322,6 +333,8 @@ pub fn run(
         own_port_drops,
         rate_pps,
         wire_bps: wire_bps(rate_pps, cfg.size),
+        link_speed_mbps: link,
+        link_pct: share_of_link(wire_bps(rate_pps, cfg.size), link),
         learning,
         send_lag_s: lag.last as f64 / hz as f64,
         send_lag_max_s: lag.worst as f64 / hz as f64,
@@ -441,6 +454,8 @@ pub(crate) mod tests {
             own_port_drops: PortDrops::default(),
             rate_pps: 1000.0,
             wire_bps: 672_000.0,
+            link_speed_mbps: None,
+            link_pct: None,
             learning: WarmUp { sent: 1, received: 1 },
             passed: true,
             send_lag_s: 0.0,
@@ -449,6 +464,13 @@ pub(crate) mod tests {
             bad_frames: Vec::new(),
             distribution: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_share_of_the_link_is_in_percent_of_its_megabits() {
+        assert_eq!(share_of_link(5e9, Some(10_000)), Some(50.0));
+        assert_eq!(share_of_link(25e9, Some(100_000)), Some(25.0));
+        assert_eq!(share_of_link(5e9, None), None, "no speed reported");
     }
 
     #[test]
