@@ -4,6 +4,8 @@
 //! multiplied into memory sizes), and a usage error is one line that names the
 //! option and the accepted range, with exit status 2.
 
+#![forbid(unsafe_code)]
+
 use std::fmt::Display;
 use std::str::FromStr;
 use std::time::Duration;

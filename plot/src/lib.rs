@@ -4,6 +4,8 @@
 //! `--plot` draws its trials (and its search's throughput per frame size);
 //! `l2_plot` draws what a JSON file describes, as make compare's rows.
 
+#![forbid(unsafe_code)]
+
 use std::path::Path;
 
 use anyhow::{anyhow, Result};

@@ -9,6 +9,8 @@
 //! (points: fraction of replies at or below, round trip in ns, as l2_load's
 //! JSON `distribution`; throughput may be left out).
 
+#![forbid(unsafe_code)]
+
 use std::path::Path;
 use std::process::ExitCode;
 

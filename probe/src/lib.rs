@@ -9,6 +9,8 @@
 //!   duplicates, unmatched frames and reordering beside; round-trip times in
 //!   an HDR histogram.
 
+#![forbid(unsafe_code)]
+
 pub mod frame;
 pub mod inet;
 pub mod mac;
