@@ -314,6 +314,7 @@ pub fn run(
     let Classes { good, bad, late, lost } = tally.classes(sent);
     let rate_pps =
         if elapsed == 0 { 0.0 } else { sent.saturating_sub(1) as f64 * hz as f64 / elapsed as f64 };
+    let wire = wire_bps(rate_pps, cfg.size);
     let mut trial = Trial {
         size: cfg.size,
         rate_asked: cfg.rate,
@@ -332,9 +333,9 @@ pub fn run(
         other,
         own_port_drops,
         rate_pps,
-        wire_bps: wire_bps(rate_pps, cfg.size),
+        wire_bps: wire,
         link_speed_mbps: link,
-        link_pct: share_of_link(wire_bps(rate_pps, cfg.size), link),
+        link_pct: share_of_link(wire, link),
         learning,
         send_lag_s: lag.last as f64 / hz as f64,
         send_lag_max_s: lag.worst as f64 / hz as f64,
@@ -385,8 +386,8 @@ fn rest(queue: &mut QueuePair<'_>, pause: Duration, quit: &QuitFlag) {
 /// frame a millisecond (under a session of its own, never counted in a
 /// trial) until one comes back or `limit` passes, so that a trial does not
 /// begin while the path is still coming up (a memif peer finishing its
-/// connection, a switch learning our address) or the echo is asleep. What it sent and got back is reported, since the
-/// echo counts those frames too.
+/// connection, a switch learning our address) or the echo is asleep. What it
+/// sent and got back is reported, since the echo counts those frames too.
 #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
 pub fn warm_up(queue: &mut QueuePair<'_>, spec: &ProbeSpec, limit: Duration, quit: &QuitFlag) -> WarmUp {
     let spec = &spec.with_session(!spec.session());
