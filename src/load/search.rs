@@ -11,17 +11,19 @@ use super::trial::{self, Trial, TrialConfig};
 use crate::dpdk::{Port, QueuePair};
 use crate::quit::QuitFlag;
 
-/// Most trials one search runs: 2^-30 of the top rate is finer than any
+/// Most trials one search runs: 2^-30 of the top is finer than any
 /// resolution allowed.
 const MAX_TRIALS: usize = 32;
 
+/// A binary search for the highest value that passes, from the top down:
+/// a rate (the throughput), or with --back-to-back a burst's length.
 #[derive(Debug, Clone)]
 pub struct Search {
-    /// The highest rate that passed below the lowest that failed (0: none).
+    /// The highest value that passed below the lowest that failed (0: none).
     passed: u64,
-    /// The lowest rate that failed, or above the top before any failure.
+    /// The lowest value that failed, or above the top before any failure.
     failed: u64,
-    /// Every rate that passed: a failure below one of them (a flaky trial,
+    /// Every value that passed: a failure below one of them (a flaky trial,
     /// or the partial drop search seeded with the zero-loss search's rates)
     /// takes the search below it, to the highest pass still under it.
     passes: Vec<u64>,
@@ -45,10 +47,10 @@ impl Search {
         }
     }
 
-    /// The next rate to try, None when the search is done. The top rate
-    /// first (RFC 2544 starts at the maximum), then halfway between the
-    /// highest that passed and the lowest that failed.
-    pub fn next_rate(&self) -> Option<u64> {
+    /// The next value to try, None when the search is done. The top first
+    /// (RFC 2544 starts at the maximum), then halfway between the highest
+    /// that passed and the lowest that failed.
+    pub fn next_try(&self) -> Option<u64> {
         if self.trials == 0 {
             return Some(self.top);
         }
@@ -59,21 +61,21 @@ impl Search {
         (self.trials < MAX_TRIALS).then(|| self.passed + gap / 2)
     }
 
-    /// The outcome of a trial at `rate`.
-    pub fn record(&mut self, rate: u64, passed: bool) {
+    /// The outcome of a trial at `value`.
+    pub fn record(&mut self, value: u64, passed: bool) {
         self.trials += 1;
         if passed {
-            self.passes.push(rate);
+            self.passes.push(value);
         } else {
-            self.failed = self.failed.min(rate);
+            self.failed = self.failed.min(value);
         }
         // Always below the lowest failure, so the gap never wraps.
         self.passed = self.passes.iter().copied().filter(|&r| r < self.failed).max().unwrap_or(0);
     }
 
-    /// The throughput found: the highest rate that passed below every
+    /// What the search found: the highest value that passed below every
     /// failure (0: none did).
-    pub fn throughput(&self) -> u64 {
+    pub fn highest_passed(&self) -> u64 {
         self.passed
     }
 }
@@ -123,24 +125,24 @@ fn search_ndr_then_pdr(
 ) -> Result<(u64, Option<u64>, Vec<RateResult>)> {
     let mut rates = Vec::new();
     let mut ndr = Search::new(top, cfg.resolution_pct);
-    while let Some(rate) = ndr.next_rate() {
-        let Some(r) = at_rate(rate)? else { return Ok((ndr.throughput(), None, rates)) };
+    while let Some(rate) = ndr.next_try() {
+        let Some(r) = at_rate(rate)? else { return Ok((ndr.highest_passed(), None, rates)) };
         ndr.record(rate, r.ndr_passed());
         rates.push(r);
     }
     if cfg.pdr_pct.is_none() {
-        return Ok((ndr.throughput(), None, rates));
+        return Ok((ndr.highest_passed(), None, rates));
     }
     let mut pdr = Search::new(top, cfg.resolution_pct);
     for r in &rates {
         pdr.record(r.rate_pps, r.pdr_passed());
     }
-    while let Some(rate) = pdr.next_rate() {
+    while let Some(rate) = pdr.next_try() {
         let Some(r) = at_rate(rate)? else { break };
         pdr.record(rate, r.pdr_passed());
         rates.push(r);
     }
-    Ok((ndr.throughput(), Some(pdr.throughput()), rates))
+    Ok((ndr.highest_passed(), Some(pdr.highest_passed()), rates))
 }
 
 /// A search's result for one frame size.
@@ -234,11 +236,11 @@ mod tests {
     fn search(top: u64, pct: f64, capacity: u64) -> (u64, Vec<u64>) {
         let mut s = Search::new(top, pct);
         let mut tried = Vec::new();
-        while let Some(rate) = s.next_rate() {
+        while let Some(rate) = s.next_try() {
             tried.push(rate);
             s.record(rate, rate <= capacity);
         }
-        (s.throughput(), tried)
+        (s.highest_passed(), tried)
     }
 
     #[test]
@@ -248,7 +250,7 @@ mod tests {
         s.record(500, true);
         s.record(750, true);
         s.record(750, false);
-        assert_eq!(s.throughput(), 500, "750 failed as well as passed");
+        assert_eq!(s.highest_passed(), 500, "750 failed as well as passed");
     }
 
     #[test]
@@ -374,10 +376,10 @@ mod tests {
         s.record(1000, false);
         s.record(500, true);
         s.record(250, false);
-        assert_eq!(s.throughput(), 0, "no pass below the lowest failure");
-        assert_eq!(s.next_rate(), Some(125));
+        assert_eq!(s.highest_passed(), 0, "no pass below the lowest failure");
+        assert_eq!(s.next_try(), Some(125));
         s.record(125, true);
-        assert_eq!((s.throughput(), s.next_rate()), (125, Some(187)));
+        assert_eq!((s.highest_passed(), s.next_try()), (125, Some(187)));
     }
 
     proptest::proptest! {
@@ -395,11 +397,11 @@ mod tests {
                 let rate = ((top as f64 * at) as u64).clamp(1, top);
                 s.record(rate, passed);
                 seen.push((rate, passed));
-                if let Some(next) = s.next_rate() {
+                if let Some(next) = s.next_try() {
                     proptest::prop_assert!((1..=top).contains(&next), "{next} of {top} after {seen:?}");
                 }
             }
-            let found = s.throughput();
+            let found = s.highest_passed();
             let lowest_failure = seen.iter().filter(|o| !o.1).map(|o| o.0).min().unwrap_or(u64::MAX);
             proptest::prop_assert!(found < lowest_failure);
             proptest::prop_assert!(found == 0 || seen.contains(&(found, true)), "{found}: {seen:?}");
@@ -412,6 +414,6 @@ mod tests {
         s.record(100, false);
         s.record(50, false);
         s.record(75, false); // higher than a failure already seen
-        assert_eq!(s.next_rate(), Some(25));
+        assert_eq!(s.next_try(), Some(25));
     }
 }

@@ -38,6 +38,22 @@ pub struct TrialConfig {
     pub rest: Duration,
 }
 
+impl TrialConfig {
+    /// The frames the trial's schedule holds: the rate times the duration.
+    pub fn frames(&self) -> u64 {
+        ((self.rate as f64 * self.duration.as_secs_f64()).round() as u64).max(1)
+    }
+
+    /// This trial made `frames` long at its rate (a back-to-back burst):
+    /// a duration to the nanosecond, which at most 10^8 frames a second is
+    /// a tenth of a frame at worst, so [`TrialConfig::frames`] gives
+    /// `frames` back.
+    pub fn of_frames(&self, frames: u64) -> TrialConfig {
+        let nanos = (u128::from(frames) * 1_000_000_000).div_ceil(u128::from(self.rate));
+        TrialConfig { duration: Duration::from_nanos(nanos as u64), ..*self }
+    }
+}
+
 /// A frame that came back wrong.
 #[derive(Debug, Clone, Serialize)]
 pub struct BadFrame {
@@ -193,6 +209,13 @@ impl Trial {
         let not_good = self.planned.saturating_sub(self.good);
         self.orderly() && self.kept_rate() && not_good as f64 <= loss * self.planned as f64
     }
+
+    /// RFC 2544's frame loss rate (section 26.3), in percent: the frames the
+    /// schedule held that did not come back good (lost, bad, late, or never
+    /// sent), of all it held.
+    pub fn loss_pct(&self) -> f64 {
+        self.planned.saturating_sub(self.good) as f64 * 100.0 / self.planned as f64
+    }
 }
 
 /// `pps` frames of `size` bytes (without FCS) in bits a second on an
@@ -231,7 +254,7 @@ pub fn run(
     let learning = warm_up(queue, spec, LEARNING_LIMIT, quit);
     let spec = &spec.with_session(spec.session().wrapping_add(TRIALS.fetch_add(1, Ordering::Relaxed)));
     let hz = tsc_hz();
-    let frames = ((cfg.rate as f64 * cfg.duration.as_secs_f64()).round() as u64).max(1);
+    let frames = cfg.frames();
     let timeout = (cfg.timeout.as_secs_f64() * hz as f64) as u64;
     let mut tally = Tally::new(frames, spec.flows());
     let mut burst = MbufBurst::new(queue);
@@ -567,6 +590,36 @@ pub(crate) mod tests {
         assert!(!t.passes_within(0.5), "out of order");
         (t.reordered, t.send_lag_max_s) = (0, 0.5);
         assert!(!t.passes_within(0.5), "the sender fell behind");
+    }
+
+    #[test]
+    fn a_burst_s_trial_holds_exactly_its_frames_at_any_rate() {
+        let cfg = TrialConfig {
+            size: 60,
+            rate: 1,
+            duration: Duration::from_secs(1),
+            burst: 32,
+            timeout: Duration::from_secs(1),
+            rest: Duration::ZERO,
+        };
+        assert_eq!(cfg.frames(), 1);
+        for rate in [1, 3, 7, 999_999, 14_880_952, 33_333_333, 99_999_999, 100_000_000] {
+            for frames in [1, 2, 31, 32, 1000, 12_345, 999_999, 1_000_000_000] {
+                let burst = TrialConfig { rate, ..cfg }.of_frames(frames);
+                assert_eq!(burst.frames(), frames, "{frames} frames at {rate} pps");
+            }
+        }
+        assert_eq!(TrialConfig { rate: 4, ..cfg }.of_frames(2).duration, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn the_loss_rate_is_every_frame_not_back_good_of_those_planned() {
+        let mut t = clean();
+        assert_eq!(t.loss_pct(), 0.0);
+        (t.good, t.lost, t.bad, t.late) = (900, 50, 30, 20);
+        assert_eq!(t.loss_pct(), 10.0);
+        (t.sent, t.good, t.lost, t.bad, t.late) = (500, 500, 0, 0, 0);
+        assert_eq!(t.loss_pct(), 50.0, "what the sender never sent is not back either");
     }
 
     #[test]
