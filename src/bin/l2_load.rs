@@ -11,9 +11,11 @@ use std::time::Duration;
 use anyhow::{anyhow, Context, Result};
 use dpdk_echo::dpdk::{frame_room, split_args, tsc_hz, Eal};
 use dpdk_echo::echo::{bring_up_port, PortConfig};
-use dpdk_echo::load::cli::Options;
+use dpdk_echo::load::back_to_back::{self, SizeBursts};
+use dpdk_echo::load::cli::{Mode, Options};
+use dpdk_echo::load::loss_curve::{self, SizeCurve};
 use dpdk_echo::load::progress::{Progress, Sink};
-use dpdk_echo::load::report::{self, FixedReport, SearchReport, Setup};
+use dpdk_echo::load::report::{self, BackToBackReport, FixedReport, LossCurveReport, SearchReport, Setup};
 use dpdk_echo::load::search::{self, SearchConfig, SizeResult};
 use dpdk_echo::load::trial::{self, Trial, TrialConfig};
 use dpdk_echo::quit;
@@ -77,9 +79,11 @@ fn run() -> Result<ExitCode> {
         warmup,
     };
 
-    // A trial per size: at the fixed rate, or a search from it down.
+    // A trial per size at the fixed rate, or an RFC 2544 procedure per size.
     let mut fixed: Vec<Trial> = Vec::new();
     let mut searched: Vec<SizeResult> = Vec::new();
+    let mut curves: Vec<SizeCurve> = Vec::new();
+    let mut bursts: Vec<SizeBursts> = Vec::new();
     // A line a second while a trial runs: on a terminal, or as JSON if asked.
     let sink = if opts.progress_json {
         Sink::Json
@@ -105,35 +109,51 @@ fn run() -> Result<ExitCode> {
             timeout: opts.timeout,
             rest: opts.rest,
         };
-        if opts.search {
-            let cfg = TrialConfig { duration: opts.trial, ..cfg };
-            let each = |t: &Trial, load: Option<u64>| {
-                if !opts.json {
-                    let what = load.map_or("trial: ".into(), |pct| format!("latency at {pct}%: "));
-                    println!("{}", report::trial_lines(t, &what));
-                }
-            };
-            searched.push(search::throughput(
-                &port,
-                &mut queue,
-                &spec,
-                &cfg,
-                &SearchConfig {
+        let print = |t: &Trial, what: &str| {
+            if !opts.json {
+                println!("{}", report::trial_lines(t, what));
+            }
+        };
+        let trial_cfg = TrialConfig { duration: opts.trial, ..cfg };
+        match opts.mode() {
+            Mode::Fixed => {
+                let step = format!("{size} B at {} pps", cfg.rate);
+                let t = trial::run(&port, &mut queue, &spec, &cfg, quit, &mut live, step)?;
+                print(&t, "");
+                fixed.push(t);
+            }
+            Mode::Search => {
+                let each = |t: &Trial, load: Option<u64>| {
+                    print(t, &load.map_or("trial: ".into(), |pct| format!("latency at {pct}%: ")))
+                };
+                let search = SearchConfig {
                     resolution_pct: opts.resolution,
                     pdr_pct: opts.pdr,
                     trials_per_rate: opts.trials,
-                },
-                quit,
-                &mut live,
-                each,
-            )?);
-        } else {
-            let step = format!("{size} B at {} pps", cfg.rate);
-            let t = trial::run(&port, &mut queue, &spec, &cfg, quit, &mut live, step)?;
-            if !opts.json {
-                println!("{}", report::trial_lines(&t, ""));
+                };
+                let found =
+                    search::throughput(&port, &mut queue, &spec, &trial_cfg, &search, quit, &mut live, each)?;
+                searched.push(found);
             }
-            fixed.push(t);
+            Mode::LossCurve => {
+                let each =
+                    |p: &loss_curve::CurvePoint| print(&p.trial, &format!("loss at {}%: ", p.load_pct));
+                curves.push(loss_curve::run(&port, &mut queue, &spec, &trial_cfg, quit, &mut live, each)?);
+            }
+            Mode::BackToBack => {
+                let each = |t: &Trial| print(t, &format!("burst of {}: ", t.planned));
+                bursts.push(back_to_back::run(
+                    &port,
+                    &mut queue,
+                    &spec,
+                    &trial_cfg,
+                    opts.resolution,
+                    opts.trials,
+                    quit,
+                    &mut live,
+                    each,
+                )?);
+            }
         }
     }
 
@@ -166,31 +186,58 @@ fn run() -> Result<ExitCode> {
     // Each trial's learning frames too: the echo counted them.
     let trials = fixed
         .iter()
-        .chain(searched.iter().flat_map(|r| r.trials.iter().chain(r.latency.iter().map(|l| &l.trial))));
+        .chain(searched.iter().flat_map(|r| r.trials.iter().chain(r.latency.iter().map(|l| &l.trial))))
+        .chain(curves.iter().flat_map(|c| c.points.iter().map(|p| &p.trial)))
+        .chain(bursts.iter().flat_map(|b| b.trials.iter()));
     for t in trials {
         setup.warmup += t.learning;
     }
 
-    let good = if opts.search {
-        if opts.json {
-            report::json(&SearchReport {
-                setup: &setup,
-                resolution_pct: opts.resolution,
-                search: &searched,
-            })?;
-        } else {
-            print!("{}", report::search_table(&searched));
+    // Exit status 0: every frame back good; a rate found; a curve that ended
+    // in two trials without loss; a burst that came back whole.
+    let good = match opts.mode() {
+        Mode::Fixed => {
+            if opts.json {
+                let (only, rows) = match fixed.as_slice() {
+                    [one] => (Some(one), None),
+                    all => (None, Some(all)),
+                };
+                report::json(&FixedReport { setup: &setup, only, rows })?;
+            }
+            !fixed.is_empty() && fixed.iter().all(Trial::all_back)
         }
-        !searched.is_empty() && searched.iter().all(|r| r.throughput_pps > 0)
-    } else {
-        if opts.json {
-            let (only, rows) = match fixed.as_slice() {
-                [one] => (Some(one), None),
-                all => (None, Some(all)),
-            };
-            report::json(&FixedReport { setup: &setup, only, rows })?;
+        Mode::Search => {
+            if opts.json {
+                report::json(&SearchReport {
+                    setup: &setup,
+                    resolution_pct: opts.resolution,
+                    search: &searched,
+                })?;
+            } else {
+                print!("{}", report::search_table(&searched));
+            }
+            !searched.is_empty() && searched.iter().all(|r| r.throughput_pps > 0)
         }
-        !fixed.is_empty() && fixed.iter().all(Trial::all_back)
+        Mode::LossCurve => {
+            if opts.json {
+                report::json(&LossCurveReport { setup: &setup, loss_curve: &curves })?;
+            } else {
+                print!("{}", report::loss_curve_table(&curves));
+            }
+            !curves.is_empty() && curves.iter().all(|c| c.ended_lossless)
+        }
+        Mode::BackToBack => {
+            if opts.json {
+                report::json(&BackToBackReport {
+                    setup: &setup,
+                    resolution_pct: opts.resolution,
+                    back_to_back: &bursts,
+                })?;
+            } else {
+                print!("{}", report::back_to_back_table(&bursts));
+            }
+            !bursts.is_empty() && bursts.iter().all(|b| b.frames > 0)
+        }
     };
     // The port stops and closes as `queue` and `port` drop, before the EAL.
     Ok(if good { ExitCode::SUCCESS } else { ExitCode::from(1) })

@@ -80,13 +80,27 @@ pub struct Options {
     #[arg(long)]
     pub search: bool,
 
-    /// Seconds per --search trial (RFC 2544 says 60).
+    /// RFC 2544's frame loss rate: a trial at --rate, then at 90, 80 ... %
+    /// of it, until two in a row lose nothing; the share of frames not back
+    /// good at each load.
+    #[arg(long, conflicts_with = "search")]
+    pub loss_curve: bool,
+
+    /// RFC 2544's back-to-back frames (as RFC 9004 updates it): the longest
+    /// burst at --rate whose every frame comes back good, by binary search
+    /// over its length from --trial's worth of frames down.
+    #[arg(long, conflicts_with_all = ["search", "loss_curve"])]
+    pub back_to_back: bool,
+
+    /// Seconds per trial of --search and --loss-curve (RFC 2544 says 60);
+    /// with --back-to-back, the longest burst's.
     #[arg(long, value_name = "SECS", default_value = "1", allow_hyphen_values = true,
           value_parser = secs_in(0.001, MAX_SECS))]
     pub trial: Duration,
 
-    /// --search stops when the highest passing and lowest failing rates are
-    /// within this percentage of each other.
+    /// --search (and --back-to-back) stops when the highest passing and
+    /// lowest failing rates (lengths) are within this percentage of each
+    /// other.
     #[arg(long, value_name = "PCT", default_value_t = 1.0, allow_hyphen_values = true,
           value_parser = number_in(0.01, 50.0))]
     pub resolution: f64,
@@ -98,8 +112,8 @@ pub struct Options {
     #[arg(long, value_name = "PCT", allow_hyphen_values = true, value_parser = number_in(0.001, 50.0))]
     pub pdr: Option<f64>,
 
-    /// With --search, trials at each rate: a rate passes when every one of
-    /// them does, and the JSON says how many did.
+    /// With --search (--back-to-back), trials at each rate (length): it
+    /// passes when every one of them does, and the JSON says how many did.
     #[arg(long, value_name = "N", default_value_t = 1, allow_hyphen_values = true,
           value_parser = int_in(1usize, 20))]
     pub trials: usize,
@@ -209,17 +223,26 @@ impl Options {
         if opts.progress_json && !opts.json {
             return Err(invalid("--progress-json is for --json: add --json".into()));
         }
-        if !opts.search && (opts.pdr.is_some() || opts.trials > 1) {
-            let option = if opts.pdr.is_some() { "--pdr" } else { "--trials" };
-            return Err(invalid(format!("{option} is for --search: add --search")));
+        let mode = opts.mode();
+        if mode != Mode::Search && opts.pdr.is_some() {
+            return Err(invalid("--pdr is for --search: add --search".into()));
         }
-        if opts.search && opts.rate.is_none() {
-            return Err(invalid("--search needs --rate, the highest rate to try".into()));
+        if !matches!(mode, Mode::Search | Mode::BackToBack) && opts.trials > 1 {
+            return Err(invalid("--trials is for --search or --back-to-back: add one".into()));
+        }
+        if opts.plot.is_some() && matches!(mode, Mode::LossCurve | Mode::BackToBack) {
+            return Err(invalid(format!(
+                "--plot draws the latency of a fixed rate or --search, not {}",
+                mode.option()
+            )));
+        }
+        if opts.rate.is_none() && mode != Mode::Fixed {
+            return Err(invalid(format!("{} needs --rate, the highest rate to try", mode.option())));
         }
         if let Some(rate) = opts.rate {
-            let secs = if opts.search { opts.trial } else { opts.duration }.as_secs_f64();
+            let secs = if mode == Mode::Fixed { opts.duration } else { opts.trial }.as_secs_f64();
             if rate as f64 * secs > MAX_TRIAL_FRAMES as f64 {
-                let option = if opts.search { "--trial" } else { "--duration" };
+                let option = if mode == Mode::Fixed { "--duration" } else { "--trial" };
                 return Err(invalid(format!(
                     "--rate {rate} for {secs} s is more than {MAX_TRIAL_FRAMES} frames: shorten {option}"
                 )));
@@ -238,6 +261,38 @@ impl Options {
     /// The rate asked for (checked present when parsing).
     pub fn rate(&self) -> u64 {
         self.rate.expect("checked when parsing")
+    }
+
+    /// What the run measures.
+    pub fn mode(&self) -> Mode {
+        match (self.search, self.loss_curve, self.back_to_back) {
+            (true, _, _) => Mode::Search,
+            (_, true, _) => Mode::LossCurve,
+            (_, _, true) => Mode::BackToBack,
+            _ => Mode::Fixed,
+        }
+    }
+}
+
+/// What a run measures: one trial a size at --rate, or one of RFC 2544's
+/// procedures (the options exclude one another).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Fixed,
+    Search,
+    LossCurve,
+    BackToBack,
+}
+
+impl Mode {
+    /// The option that asks for it.
+    pub fn option(self) -> &'static str {
+        match self {
+            Mode::Fixed => "--rate",
+            Mode::Search => "--search",
+            Mode::LossCurve => "--loss-curve",
+            Mode::BackToBack => "--back-to-back",
+        }
     }
 }
 
@@ -346,6 +401,36 @@ mod tests {
             assert!(cli_values::one_line(&parse(args).unwrap_err()).contains(says), "{args:?}");
         }
         assert!(parse(&["--rate", "1000", "--trials", "1"]).is_ok(), "the default, said aloud");
+    }
+
+    #[test]
+    fn the_rfc_2544_procedures_exclude_one_another_and_take_their_own_options() {
+        let mode = |args: &[&str]| parse(args).map(|o| o.mode());
+        assert_eq!(mode(&["--rate", "1000"]).unwrap(), Mode::Fixed);
+        assert_eq!(mode(&["--rate", "1000", "--search"]).unwrap(), Mode::Search);
+        assert_eq!(mode(&["--rate", "1000", "--loss-curve"]).unwrap(), Mode::LossCurve);
+        assert_eq!(mode(&["--rate", "1000", "--back-to-back", "--trials", "3"]).unwrap(), Mode::BackToBack);
+        for two in
+            [["--search", "--loss-curve"], ["--search", "--back-to-back"], ["--loss-curve", "--back-to-back"]]
+        {
+            let err = parse(&["--rate", "1000", two[0], two[1]]).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::ArgumentConflict, "{two:?}");
+        }
+        for (args, says) in [
+            (&["--loss-curve"][..], "--loss-curve needs --rate"),
+            (&["--back-to-back"], "--back-to-back needs --rate"),
+            (
+                &["--rate", "1000", "--loss-curve", "--trials", "2"],
+                "--trials is for --search or --back-to-back",
+            ),
+            (&["--rate", "1000", "--back-to-back", "--pdr", "1"], "--pdr is for --search"),
+            (&["--rate", "1000", "--loss-curve", "--plot", "x.svg"], "not --loss-curve"),
+            (&["--rate", "1000", "--back-to-back", "--plot", "x.svg"], "not --back-to-back"),
+            (&["--rate", "100000000", "--loss-curve", "--trial", "11"], "shorten --trial"),
+            (&["--rate", "100000000", "--back-to-back", "--trial", "11"], "shorten --trial"),
+        ] {
+            assert!(cli_values::one_line(&parse(args).unwrap_err()).contains(says), "{args:?}");
+        }
     }
 
     #[test]

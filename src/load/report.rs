@@ -5,6 +5,8 @@ use std::io::{self, Write};
 use l2_probe::Percentiles;
 use serde::Serialize;
 
+use super::back_to_back::SizeBursts;
+use super::loss_curve::SizeCurve;
 use super::search::SizeResult;
 use super::trial::{Trial, WarmUp};
 
@@ -40,6 +42,21 @@ pub struct SearchReport<'a> {
     pub setup: &'a Setup,
     pub resolution_pct: f64,
     pub search: &'a [SizeResult],
+}
+
+#[derive(Debug, Serialize)]
+pub struct LossCurveReport<'a> {
+    #[serde(flatten)]
+    pub setup: &'a Setup,
+    pub loss_curve: &'a [SizeCurve],
+}
+
+#[derive(Debug, Serialize)]
+pub struct BackToBackReport<'a> {
+    #[serde(flatten)]
+    pub setup: &'a Setup,
+    pub resolution_pct: f64,
+    pub back_to_back: &'a [SizeBursts],
 }
 
 #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
@@ -192,6 +209,49 @@ pub fn search_table(results: &[SizeResult]) -> String {
     out
 }
 
+/// The loss curves' table: a row per load, sizes one after another, each
+/// saying whether l2_load kept the rate: where it fell behind, late frames
+/// are its own limit's share of the loss.
+pub fn loss_curve_table(curves: &[SizeCurve]) -> String {
+    let mut out = String::from("  size  load %        rate pps    loss %  sender\n");
+    for c in curves {
+        for p in &c.points {
+            let sender = if p.trial.kept_rate() {
+                "on time".to_string()
+            } else {
+                format!("up to {:.1} ms behind", p.trial.send_lag_max_s * 1e3)
+            };
+            out += &format!(
+                "{:>6}  {:>6}  {:>14}  {:>8.3}  {sender}\n",
+                c.size, p.load_pct, p.trial.rate_asked, p.loss_pct
+            );
+        }
+        if !c.ended_lossless {
+            out += &format!("  ({} B: no two trials in a row without loss)\n", c.size);
+        }
+    }
+    out
+}
+
+/// The back-to-back table: a row per size, with the rate the longest burst
+/// actually left at, which a sender slower than asked makes less of a burst.
+pub fn back_to_back_table(rows: &[SizeBursts]) -> String {
+    let mut out = String::from("  size      rate pps   longest burst    burst us    sent at pps  trials\n");
+    for r in rows {
+        let sent = r.sent_pps.map_or("-".into(), |pps| format!("{pps:.0}"));
+        out += &format!(
+            "{:>6}  {:>12}  {:>14}  {:>10.1}  {:>13}  {:>6}\n",
+            r.size,
+            r.rate_asked,
+            r.frames,
+            r.burst_s * 1e6,
+            sent,
+            r.trials.len()
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,6 +325,64 @@ mod tests {
         assert!(lines[0].starts_with("  size  throughput pps    PDR 0.5% pps  trials"), "{table}");
         assert!(lines[1].starts_with("    64         1250000         1300000       3   "), "{table}");
         assert!(lines[2].starts_with("  1518               0               -       1   "), "{table}");
+    }
+
+    #[test]
+    fn the_loss_curve_table_has_a_row_per_load_and_says_when_it_never_ended_lossless() {
+        use crate::load::loss_curve::CurvePoint;
+        let point = |load_pct: u64, rate: u64, loss_pct: f64| {
+            let mut trial = clean();
+            trial.rate_asked = rate;
+            CurvePoint { load_pct, loss_pct, trial }
+        };
+        let mut behind = point(100, 2_000_000, 12.5);
+        behind.trial.send_lag_max_s = 0.25;
+        let curves = [
+            SizeCurve {
+                size: 60,
+                ended_lossless: true,
+                points: vec![behind, point(90, 1_800_000, 0.0), point(80, 1_600_000, 0.0)],
+            },
+            SizeCurve { size: 1518, ended_lossless: false, points: vec![point(100, 2_000_000, 0.0625)] },
+        ];
+        let table = loss_curve_table(&curves);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "  size  load %        rate pps    loss %  sender",
+                "    60     100         2000000    12.500  up to 250.0 ms behind",
+                "    60      90         1800000     0.000  on time",
+                "    60      80         1600000     0.000  on time",
+                "  1518     100         2000000     0.062  on time",
+                "  (1518 B: no two trials in a row without loss)",
+            ],
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn the_back_to_back_table_gives_the_longest_burst_and_how_fast_it_left() {
+        let row = |size: usize, frames: u64, sent_pps: Option<f64>| SizeBursts {
+            size,
+            rate_asked: 10_000_000,
+            frames,
+            burst_s: frames as f64 / 1e7,
+            sent_pps,
+            lengths: Vec::new(),
+            trials: vec![clean(), clean()],
+        };
+        let table = back_to_back_table(&[row(60, 12_345, Some(9_876_543.4)), row(1518, 0, None)]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "  size      rate pps   longest burst    burst us    sent at pps  trials",
+                "    60      10000000           12345      1234.5        9876543       2",
+                "  1518      10000000               0         0.0              -       2",
+            ],
+            "{table}"
+        );
     }
 
     #[test]
