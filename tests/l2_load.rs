@@ -8,93 +8,10 @@
 //! .cargo/config.toml). Both sides get fixed MACs from the memif devargs.
 
 mod common;
+use common::memif::*;
 use common::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};
-
-const ECHO_MAC: &str = "02:00:00:00:00:e1";
-const LOAD_MAC: &str = "02:00:00:00:00:10";
-
-/// A memif link in a temporary directory: the echo's and l2_load's EAL options.
-struct Memif {
-    dir: TempDir,
-}
-
-impl Memif {
-    fn new(name: &str) -> Memif {
-        Memif { dir: TempDir::new(name) }
-    }
-
-    fn vdev(&self, role: &str, mac: &str, extra: &str) -> String {
-        let socket = self.dir.path("memif.sock");
-        format!("net_memif0,role={role},socket={},socket-abstract=no,mac={mac}{extra}", socket.display())
-    }
-
-    /// The echo side: the server, one lcore on CPU 1 (0 on a 1-CPU machine).
-    fn echo_eal(&self) -> Vec<String> {
-        let mut eal = test_eal_args();
-        eal.extend([
-            "--lcores".into(),
-            lcores_off_peer_cpu(1),
-            "--vdev".into(),
-            self.vdev("server", ECHO_MAC, ""),
-        ]);
-        eal
-    }
-
-    /// l2_load's side: the client, on PEER_CPU; `extra` devargs (e.g. a ring size).
-    fn load_eal(&self, extra: &str) -> Vec<String> {
-        let mut eal = test_eal_args();
-        eal.extend([
-            "--lcores".into(),
-            format!("0@{PEER_CPU}"),
-            "--vdev".into(),
-            self.vdev("client", LOAD_MAC, extra),
-        ]);
-        eal
-    }
-
-    /// The echo side for testpmd: its main lcore and a forwarding lcore, both
-    /// where the echo's one would run.
-    fn testpmd_eal(&self) -> Vec<String> {
-        let mut eal = self.echo_eal();
-        let at = eal.iter().position(|a| a == "--lcores").expect("--lcores") + 1;
-        let cpu = lcores_off_peer_cpu(1).split_once('@').expect("0@CPU").1.to_string();
-        eal[at] = format!("0@{cpu},1@{cpu}");
-        eal
-    }
-
-    /// Starts `bin` as the server and gives it time to listen.
-    fn start(&self, bin: &str, eal: &[String], app: &[&str]) -> Proc {
-        let proc = spawn(bin, eal, app);
-        std::thread::sleep(Duration::from_secs(2));
-        proc
-    }
-}
-
-/// Starts l2_load with `eal` and `app` options, all of it (its EAL threads
-/// too) on PEER_CPU: on the echo's CPU its threads would preempt the echo's
-/// lcore inside memif's receive, and DPDK's memif faults when the client then
-/// leaves (docs/reliability.md's "memif and shared CPUs").
-fn spawn_load(eal: &[String], app: &[&str]) -> Proc {
-    spawn_command(
-        std::process::Command::new("taskset")
-            .args(["-c", &PEER_CPU.to_string(), L2_LOAD])
-            .args(eal)
-            .arg("--")
-            .args(app),
-    )
-}
-
-/// Runs l2_load with `app` options; its exit code, its JSON and the whole run.
-fn load(eal: &[String], app: &[&str]) -> (Option<i32>, Value, Run) {
-    let mut args = vec!["--json"];
-    args.extend_from_slice(app);
-    let run = finish(spawn_load(eal, &args), Duration::from_secs(120));
-    remove_runtime_dir(eal);
-    let json = run.summary();
-    (run.status.code(), json, run)
-}
 
 /// memif rings of 16384 slots (the client sets the size): 0.8 s of 20,000
 /// frames a second, so a neighbour that holds l2_load off its CPU for a
@@ -321,18 +238,7 @@ fn the_loss_of_an_echo_that_drops_is_counted_exactly() {
     let e = echoed.summary();
     assert_eq!(code, Some(1), "{out}\n{echoed}");
     assert!(u(&s, "lost") > 0, "the echo dropped nothing, so this proves nothing: {out}\n{e}");
-    // The warm-up's frames the echo dropped are its too: those neither back
-    // in the warm-up nor later (as `other`).
-    let (warm_sent, warm_back) = warmup(&s);
-    let warm_lost = warm_sent - warm_back - u(&s, "other");
-    assert_eq!(
-        u(&s, "lost") + warm_lost,
-        u(&e, "tx_dropped"),
-        "l2_load's loss is what the echo dropped: {out}\n{e}"
-    );
-    // Late replies (the sender falls behind its schedule here) came back all the same.
-    assert_eq!(u(&s, "good") + u(&s, "late") + warm_back + u(&s, "other"), u(&e, "tx_packets"), "{out}\n{e}");
-    assert_eq!(u(&s, "sent") + warm_sent, u(&e, "rx_packets"), "{out}\n{e}");
+    assert_losses_are_the_echo_s_drops(&[&s], &s, &e, &out);
     assert_eq!(u(&s, "bad") + u(&s, "duplicates"), 0, "{out}");
 }
 

@@ -2,6 +2,8 @@
 //! (EAL initialises once per process), each with its own --file-prefix.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod memif;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};

@@ -1,0 +1,108 @@
+//! l2_load's RFC 2544 procedures besides the throughput search (which
+//! tests/l2_load.rs runs, as DPDK's versions can change it): the frame loss
+//! rate and back-to-back frames, against l2_echo over memif with l2_load's
+//! rings of 16 slots, so that the echo drops and the losses can be checked
+//! against its own count of them.
+
+mod common;
+use common::memif::*;
+use common::*;
+use serde_json::Value;
+
+/// RFC 2544's frame loss rate against an echo that drops (l2_load's memif
+/// rings of 16, as above): trials at 100, 90 ... % of the rate, each point's
+/// loss rate from its own counts, the curve ending after two trials in a row
+/// without loss or at 10%, and every frame lost one the echo dropped.
+#[test]
+fn the_loss_curve_steps_down_until_two_trials_lose_nothing() {
+    let link = Memif::new("load-curve");
+    let echo_eal = link.echo_eal();
+    let echo = link.start(L2_ECHO, &echo_eal, &["--json", "--burst", "64"]);
+    let (code, s, out) = load(
+        &link.load_eal(",rsize=4"),
+        &["--dst", ECHO_MAC, "--loss-curve", "--rate", "20000000", "--trial", "0.02", "--timeout", "0.1"],
+    );
+    let echoed = stop(echo, &echo_eal);
+    echoed.assert_success();
+    let e = echoed.summary();
+    let curve = &s["loss_curve"][0];
+    let points: Vec<&Value> = curve["points"].as_array().expect("the curve's points").iter().collect();
+    assert!(
+        u(points[0], "lost") > 0,
+        "the echo dropped nothing at 20 Mpps, so this proves nothing: {out}\n{e}"
+    );
+    let mut lossless_in_a_row = 0;
+    for (i, p) in points.iter().enumerate() {
+        assert!(lossless_in_a_row < 2, "went on after two trials without loss: {out}");
+        let load_pct = 100 - 10 * i as u64;
+        assert_eq!((u(p, "load_pct"), u(p, "rate_asked")), (load_pct, 200_000 * load_pct), "{p}");
+        let not_good = u(p, "planned") - u(p, "good");
+        let loss_pct = not_good as f64 * 100.0 / u(p, "planned") as f64;
+        assert!((p["loss_pct"].as_f64().unwrap() - loss_pct).abs() < 1e-9, "{p}");
+        lossless_in_a_row = if not_good == 0 { lossless_in_a_row + 1 } else { 0 };
+    }
+    let ended = lossless_in_a_row == 2;
+    assert!(ended || points.len() == 10, "it stops after two trials without loss, or at 10%: {out}");
+    assert_eq!(curve["ended_lossless"].as_bool(), Some(ended), "{out}");
+    assert_eq!(code, Some(if ended { 0 } else { 1 }), "{out}");
+    assert_losses_are_the_echo_s_drops(&points, &s, &e, &out);
+}
+
+/// RFC 2544's back-to-back frames against the same echo: the longest burst
+/// that came back whole, by binary search over lengths (each trial holding
+/// exactly its length, a trial's worth at 20 Mpps first, which the echo
+/// cannot return whole); every burst that fits l2_load's 16-slot memif ring
+/// comes back whole, and the losses are the echo's drops.
+#[test]
+fn back_to_back_finds_the_longest_burst_that_comes_back_whole() {
+    let link = Memif::new("load-b2b");
+    let echo_eal = link.echo_eal();
+    let echo = link.start(L2_ECHO, &echo_eal, &["--json", "--burst", "64"]);
+    let (code, s, out) = load(
+        &link.load_eal(",rsize=4"),
+        &[
+            "--dst",
+            ECHO_MAC,
+            "--back-to-back",
+            "--rate",
+            "20000000",
+            "--trial",
+            "0.05",
+            "--resolution",
+            "5",
+            "--timeout",
+            "0.2",
+        ],
+    );
+    let echoed = stop(echo, &echo_eal);
+    echoed.assert_success();
+    let e = echoed.summary();
+    assert_eq!(code, Some(0), "a burst came back whole: {out}");
+    let row = &s["back_to_back"][0];
+    let trials: Vec<&Value> = row["trials"].as_array().expect("every trial").iter().collect();
+    let lengths = row["lengths"].as_array().expect("every length");
+    assert_eq!(u(trials[0], "planned"), 1_000_000, "--rate times --trial first: {row}");
+    assert_eq!(trials[0]["passed"], false, "a million frames into rings of 16 came back whole: {out}\n{e}");
+    assert_eq!(trials.len(), lengths.len(), "a trial a length: {row}");
+    let whole = |t: &Value| {
+        u(t, "good") == u(t, "planned")
+            && u(t, "sent") == u(t, "planned")
+            && u(t, "duplicates") + u(t, "reordered") == 0
+    };
+    for (t, l) in trials.iter().zip(lengths) {
+        assert_eq!(u(t, "planned"), u(l, "frames"), "a burst of exactly its length: {t}");
+        assert_eq!(u(l, "passed"), u64::from(whole(t)), "{t}");
+        assert!(u(t, "planned") > 16 || whole(t), "a burst the ring holds came back whole: {t}");
+    }
+    let found = u(row, "frames");
+    let lowest_failed = trials.iter().filter(|t| !whole(t)).map(|t| u(t, "planned")).min().unwrap();
+    let best =
+        trials.iter().filter(|t| whole(t)).map(|t| u(t, "planned")).filter(|&n| n < lowest_failed).max();
+    assert_eq!(Some(found), best, "the longest whole burst below every failure: {row}");
+    assert!(
+        lowest_failed - found <= 1 || (lowest_failed - found) as f64 <= 0.05 * lowest_failed as f64,
+        "{row}"
+    );
+    assert!((row["burst_s"].as_f64().unwrap() - found as f64 / 2e7).abs() < 1e-12, "{row}");
+    assert_losses_are_the_echo_s_drops(&trials, &s, &e, &out);
+}
