@@ -2,7 +2,8 @@
 //! tests/l2_load.rs runs, as DPDK's versions can change it): the frame loss
 //! rate and back-to-back frames, against l2_echo over memif with l2_load's
 //! rings of 16 slots, so that the echo drops and the losses can be checked
-//! against its own count of them.
+//! against its own count of them; and mixes of sizes (IMIX), on the wire
+//! (a pcap file) and back from l2_echo.
 
 mod common;
 use common::memif::*;
@@ -105,4 +106,66 @@ fn back_to_back_finds_the_longest_burst_that_comes_back_whole() {
     );
     assert!((row["burst_s"].as_f64().unwrap() - found as f64 / 2e7).abs() < 1e-12, "{row}");
     assert_losses_are_the_echo_s_drops(&trials, &s, &e, &out);
+}
+
+/// `--size imix` on the wire: l2_load sends into a pcap file (net_pcap, no
+/// echo: every frame is lost, exit 1), and the file shows the trial's 1200
+/// frames in the IMIX pattern, 7:4:1 of 60, 590 and 1514 bytes spread over
+/// every 12, after the learning frames (the mix's first size) that the
+/// report counts.
+#[test]
+fn imix_frames_leave_in_their_pattern() {
+    let dir = TempDir::new("imix-wire");
+    let (empty, wire) = (dir.path("empty.pcap"), dir.path("wire.pcap"));
+    write_pcap(&empty, &[]);
+    let mut eal = test_eal_args();
+    eal.extend([
+        "--lcores".into(),
+        format!("0@{PEER_CPU}"),
+        "--vdev".into(),
+        format!("net_pcap0,rx_pcap={},tx_pcap={}", empty.display(), wire.display()),
+    ]);
+    let (code, s, out) = load(
+        &eal,
+        &["--dst", ECHO_MAC, "--size", "imix", "--rate", "12000", "--duration", "0.1", "--timeout", "0.05"],
+    );
+    assert_eq!(code, Some(1), "nothing came back: {out}");
+    assert_eq!((u(&s, "sent"), u(&s, "lost"), u(&s, "size")), (1200, 1200, 358), "{out}");
+    assert_eq!(s["mix"], "imix", "{out}");
+    let sizes: Vec<usize> = read_pcap(&wire).iter().map(Vec::len).collect();
+    let learning = u(&s["warmup"], "sent") as usize;
+    assert_eq!(sizes.len(), learning + 1200, "{out}");
+    assert!(sizes[..learning].iter().all(|&n| n == 60), "learning frames: {:?}", &sizes[..learning]);
+    let pattern = [60, 590, 60, 60, 590, 60, 1514, 60, 590, 60, 590, 60];
+    for (i, chunk) in sizes[learning..].chunks(12).enumerate() {
+        assert_eq!(chunk, pattern, "frames {} on", 12 * i);
+    }
+}
+
+/// A mix and a plain size against l2_echo over memif: every frame of each row
+/// back good (each checked against its own size), the echo's count of frames
+/// l2_load's, and the wire rate that of the mix's mean size.
+#[test]
+fn every_frame_of_a_mix_comes_back_good() {
+    let link = Memif::new("imix-echo");
+    let echo_eal = link.echo_eal();
+    let echo = link.start(L2_ECHO, &echo_eal, &["--json"]);
+    let (code, s, out) = load(
+        &link.load_eal(",rsize=14"),
+        &["--dst", ECHO_MAC, "--size", "imix,64:3,1500:1,128", "--rate", "100000", "--duration", "0.2"],
+    );
+    let echoed = stop(echo, &echo_eal);
+    assert_eq!(code, Some(0), "{out}\n{echoed}");
+    let rows: Vec<&Value> = s["rows"].as_array().expect("a row per mix").iter().collect();
+    let named: Vec<(u64, Option<&str>)> = rows.iter().map(|r| (u(r, "size"), r["mix"].as_str())).collect();
+    assert_eq!(named, [(358, Some("imix")), (423, Some("64:3,1500:1")), (128, None)], "{out}");
+    let mut sent = 0;
+    for (r, mean) in rows.iter().zip([4294.0 / 12.0, 1692.0 / 4.0, 128.0]) {
+        assert_eq!((u(r, "good"), u(r, "planned")), (20_000, 20_000), "{r}");
+        let wire = r["rate_pps"].as_f64().unwrap() * (mean + 24.0) * 8.0;
+        assert!((r["wire_bps"].as_f64().unwrap() - wire).abs() < 1e-6 * wire, "{r}");
+        sent += u(r, "sent");
+    }
+    // Every learning frame too: the first warm-up's and each trial's.
+    assert_eq!(u(&echoed.summary(), "rx_packets"), sent + warmup(&s).0, "{echoed}\n{out}");
 }

@@ -77,11 +77,11 @@ fn ports_and_queues_are_owned_once_and_a_burst_frees_whatever_it_holds(eal: &Eal
 
     // A fill that panics on the 4th of 8 frames: all 8 go back to the pool.
     let filled = catch_unwind(AssertUnwindSafe(|| {
-        burst.allocate(8, 64, |i, _| assert!(i < 3, "the fill fails on frame {i}"))
+        burst.allocate(8, |_| 64, |i, _| assert!(i < 3, "the fill fails on frame {i}"))
     }));
     assert!(filled.is_err(), "the fill's panic reaches the caller");
     assert_eq!(port.mbufs_in_use(), baseline, "the mbufs of a fill that panicked went back");
-    assert!(burst.allocate(8, 64, |_, frame| frame.fill(0)), "the burst is whole after it");
+    assert!(burst.allocate(8, |_| 64, |_, frame| frame.fill(0)), "the burst is whole after it");
     assert_eq!(port.mbufs_in_use(), baseline + 8);
     drop(burst);
     assert_eq!(port.mbufs_in_use(), baseline);
@@ -119,7 +119,7 @@ fn a_queue_is_claimed_only_as_set_up_since_the_last_configure(eal: &Eal) {
     for queue in 0..2 {
         let mut queue_pair = port.claim_queue(queue).expect("a queue set up since configure");
         let mut burst = MbufBurst::new(&mut queue_pair);
-        assert!(burst.allocate(32, 64, |_, _| {}), "queue {queue} allocates from its last pool, of 1023");
+        assert!(burst.allocate(32, |_| 64, |_, _| {}), "queue {queue} allocates from its last pool, of 1023");
         assert_eq!(port.mbufs_in_use(), baseline + 32);
     }
     assert_eq!(port.mbufs_in_use(), baseline);

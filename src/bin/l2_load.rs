@@ -14,6 +14,7 @@ use dpdk_echo::echo::{bring_up_port, PortConfig};
 use dpdk_echo::load::back_to_back::{self, SizeBursts};
 use dpdk_echo::load::cli::{Mode, Options};
 use dpdk_echo::load::loss_curve::{self, SizeCurve};
+use dpdk_echo::load::mix::Probes;
 use dpdk_echo::load::progress::{Progress, Sink};
 use dpdk_echo::load::report::{self, BackToBackReport, FixedReport, LossCurveReport, SearchReport, Setup};
 use dpdk_echo::load::search::{self, SearchConfig, SizeResult};
@@ -53,9 +54,12 @@ fn run() -> Result<ExitCode> {
     // Learning frames until one comes back: the path is up before a trial starts.
     let session = l2_probe::new_session();
     let (src_ip, dst_ip) = opts.ips();
-    let first = ProbeSpec::new(local, opts.dst, opts.expect, opts.size[0], opts.flows, session)
-        .map_err(|e| anyhow!(e))?
-        .with_ips(src_ip, dst_ip);
+    // A size's probes: every spec alike but for its size.
+    let spec_of = |size: usize| {
+        ProbeSpec::new(local, opts.dst, opts.expect, size, opts.flows, session)
+            .map(|s| s.with_ips(src_ip, dst_ip))
+    };
+    let first = spec_of(opts.rows[0].sizes().next().expect("a size")).map_err(|e| anyhow!(e))?;
     let warmup = trial::warm_up(&mut queue, &first, WARM_UP_LIMIT, quit);
     if warmup.received == 0 {
         log::warn!(
@@ -93,16 +97,13 @@ fn run() -> Result<ExitCode> {
         Sink::Nowhere
     };
     let mut live = Progress::new(sink, tsc_hz());
-    for &size in &opts.size {
+    for row in &opts.rows {
         if quit.is_set() {
             break;
         }
         // Each trial gets a session id of its own from this one.
-        let spec = ProbeSpec::new(local, opts.dst, opts.expect, size, opts.flows, session)
-            .map_err(|e| anyhow!(e))?
-            .with_ips(src_ip, dst_ip);
+        let probes = Probes::new(row, spec_of).map_err(|e| anyhow!(e))?;
         let cfg = TrialConfig {
-            size,
             rate: opts.rate(),
             duration: opts.duration,
             burst: opts.burst,
@@ -117,8 +118,8 @@ fn run() -> Result<ExitCode> {
         let trial_cfg = TrialConfig { duration: opts.trial, ..cfg };
         match opts.mode() {
             Mode::Fixed => {
-                let step = format!("{size} B at {} pps", cfg.rate);
-                let t = trial::run(&port, &mut queue, &spec, &cfg, quit, &mut live, step)?;
+                let step = format!("{} at {} pps", row.name(), cfg.rate);
+                let t = trial::run(&port, &mut queue, &probes, &cfg, quit, &mut live, step)?;
                 print(&t, "");
                 fixed.push(t);
             }
@@ -131,21 +132,22 @@ fn run() -> Result<ExitCode> {
                     pdr_pct: opts.pdr,
                     trials_per_rate: opts.trials,
                 };
-                let found =
-                    search::throughput(&port, &mut queue, &spec, &trial_cfg, &search, quit, &mut live, each)?;
+                let found = search::throughput(
+                    &port, &mut queue, &probes, &trial_cfg, &search, quit, &mut live, each,
+                )?;
                 searched.push(found);
             }
             Mode::LossCurve => {
                 let each =
                     |p: &loss_curve::CurvePoint| print(&p.trial, &format!("loss at {}%: ", p.load_pct));
-                curves.push(loss_curve::run(&port, &mut queue, &spec, &trial_cfg, quit, &mut live, each)?);
+                curves.push(loss_curve::run(&port, &mut queue, &probes, &trial_cfg, quit, &mut live, each)?);
             }
             Mode::BackToBack => {
                 let each = |t: &Trial| print(t, &format!("burst of {}: ", t.planned));
                 bursts.push(back_to_back::run(
                     &port,
                     &mut queue,
-                    &spec,
+                    &probes,
                     &trial_cfg,
                     opts.resolution,
                     opts.trials,
@@ -165,7 +167,12 @@ fn run() -> Result<ExitCode> {
                 .iter()
                 .flat_map(|r| r.latency.iter().rev().take(shown(r)))
                 .map(|l| Series {
-                    label: format!("{} B at {}% of {} pps", l.trial.size, l.load_pct, l.trial.rate_asked),
+                    label: format!(
+                        "{} at {}% of {} pps",
+                        report::size_name(l.trial.size, &l.trial.mix),
+                        l.load_pct,
+                        l.trial.rate_asked
+                    ),
                     points: l.trial.distribution.clone(),
                 })
                 .collect()
@@ -173,13 +180,15 @@ fn run() -> Result<ExitCode> {
             fixed
                 .iter()
                 .map(|t| Series {
-                    label: format!("{} B at {} pps", t.size, t.rate_asked),
+                    label: format!("{} at {} pps", report::size_name(t.size, &t.mix), t.rate_asked),
                     points: t.distribution.clone(),
                 })
                 .collect()
         };
-        let bars: Vec<Bar> =
-            searched.iter().map(|r| Bar { label: format!("{} B", r.size), pps: r.throughput_pps }).collect();
+        let bars: Vec<Bar> = searched
+            .iter()
+            .map(|r| Bar { label: report::size_name(r.size, &r.mix), pps: r.throughput_pps })
+            .collect();
         l2_plot::draw(path, &series, &bars).with_context(|| format!("--plot {}", path.display()))?;
     }
 

@@ -97,14 +97,18 @@ impl<'q> MbufBurst<'q> {
         usize::from(n)
     }
 
-    /// Takes `count` mbufs from the queue's pool, all or none, sets each to
-    /// `len` bytes and lets `fill(i, frame)` write the `i`th; they join the
-    /// burst after what it holds. False when the pool has fewer free, or the
-    /// burst less room. `len` must fit an mbuf's data room ([`frame_room`]).
-    /// If `fill` panics, the new mbufs go back to the pool.
+    /// Takes `count` mbufs from the queue's pool, all or none, sets the
+    /// `i`th to `len(i)` bytes and lets `fill(i, frame)` write it; they join
+    /// the burst after what it holds. False when the pool has fewer free, or
+    /// the burst less room. Each length must fit an mbuf's data room
+    /// ([`frame_room`]). If `fill` panics, the new mbufs go back to the pool.
     #[inline(always)]
-    pub fn allocate(&mut self, count: usize, len: u16, mut fill: impl FnMut(usize, &mut [u8])) -> bool {
-        assert!(usize::from(len) <= frame_room(), "{len} bytes do not fit one mbuf");
+    pub fn allocate(
+        &mut self,
+        count: usize,
+        len: impl Fn(usize) -> u16,
+        mut fill: impl FnMut(usize, &mut [u8]),
+    ) -> bool {
         if count > MAX_BURST - self.len {
             return false;
         }
@@ -118,6 +122,8 @@ impl<'q> MbufBurst<'q> {
         // frees them, should `fill` panic.
         let unfilled = FreeOnDrop(new);
         for (i, &m) in unfilled.0.iter().enumerate() {
+            let len = len(i);
+            assert!(usize::from(len) <= frame_room(), "{len} bytes do not fit one mbuf");
             // SAFETY: freshly allocated (reset: one segment, headroom reserved,
             // length 0), owned by this burst; `len` fits its data room.
             unsafe {

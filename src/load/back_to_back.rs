@@ -6,9 +6,9 @@
 //! sent slower than asked is less of a burst.
 
 use anyhow::Result;
-use l2_probe::ProbeSpec;
 use serde::Serialize;
 
+use super::mix::Probes;
 use super::progress::Progress;
 use super::search::Search;
 use super::trial::{self, Trial, TrialConfig};
@@ -27,6 +27,8 @@ pub struct LengthResult {
 #[derive(Debug, Clone, Serialize)]
 pub struct SizeBursts {
     pub size: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mix: Option<String>,
     /// The rate each burst was asked to leave at.
     pub rate_asked: u64,
     /// The longest burst all of whose trials came back whole (0: none did).
@@ -43,7 +45,7 @@ pub struct SizeBursts {
     pub trials: Vec<Trial>,
 }
 
-/// Searches the longest burst for `cfg.size` at `cfg.rate`, each length
+/// Searches the longest burst of `probes` at `cfg.rate`, each length
 /// tried `trials_per_length` times, to `resolution_pct`. `each` sees every
 /// trial as it ends.
 #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
@@ -51,7 +53,7 @@ pub struct SizeBursts {
 pub fn run(
     port: &Port<'_>,
     queue: &mut QueuePair<'_>,
-    spec: &ProbeSpec,
+    probes: &Probes,
     cfg: &TrialConfig,
     resolution_pct: f64,
     trials_per_length: usize,
@@ -67,8 +69,8 @@ pub fn run(
             if quit.is_set() {
                 break 'search;
             }
-            let step = format!("{} B, burst of {frames} at {} pps", cfg.size, cfg.rate);
-            let trial = trial::run(port, queue, spec, &cfg.of_frames(frames), quit, progress, step)?;
+            let step = format!("{}, burst of {frames} at {} pps", probes.mix().name(), cfg.rate);
+            let trial = trial::run(port, queue, probes, &cfg.of_frames(frames), quit, progress, step)?;
             length.trials += 1;
             // Every frame back good, once, in order: how fast it left is reported, not judged.
             length.passed += usize::from(trial.all_back());
@@ -81,7 +83,8 @@ pub fn run(
     let frames = search.highest_passed();
     let sent_pps = trials.iter().filter(|t| t.planned == frames).map(|t| t.rate_pps).reduce(f64::min);
     Ok(SizeBursts {
-        size: cfg.size,
+        size: probes.mix().bytes(),
+        mix: probes.mix().label(),
         rate_asked: cfg.rate,
         frames,
         burst_s: frames as f64 / cfg.rate as f64,

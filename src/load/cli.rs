@@ -13,6 +13,7 @@ use cli_values::{int_in, number_in, secs_in};
 use l2_probe::frame::MAX_FLOWS;
 use l2_probe::{Expect, Mac, ProbeSpec};
 
+use super::mix::{SizeMix, MAX_PATTERN};
 use crate::cli::host_address;
 use crate::dpdk::{MAX_BURST, MAX_PORT_ID};
 
@@ -118,11 +119,17 @@ pub struct Options {
           value_parser = int_in(1usize, 20))]
     pub trials: usize,
 
-    /// Frame sizes in bytes, without FCS, comma-separated (a row each)
+    /// Frame sizes in bytes, without FCS, comma-separated, a row each;
+    /// `imix`, a row of the simple IMIX (7:4:1 of 60, 590 and 1514 bytes);
+    /// SIZE:WEIGHT items, one row mixing them (64:7,594:4,1518:1)
     /// [default: the smallest probe, 60 bytes, or 70 with --flows].
     #[arg(long, value_name = "BYTES,...", value_delimiter = ',', allow_hyphen_values = true,
-          value_parser = int_in(1usize, 65535))]
-    pub size: Vec<usize>,
+          value_parser = size_item)]
+    pub size: Vec<SizeItem>,
+
+    /// The rows `--size` asks for: a size or a mix each.
+    #[arg(skip)]
+    pub rows: Vec<SizeMix>,
 
     /// IPv4/UDP frames over N port pairs, so that RSS spreads them over an
     /// echo's queues; default: raw frames of EtherType 0x88b5.
@@ -205,12 +212,16 @@ impl Options {
         let sizes = ProbeSpec::size_range(opts.flows, opts.expect);
         let (min, max) = (*sizes.start(), (*sizes.end()).min(frame_room));
         if opts.size.is_empty() {
-            opts.size.push(min);
+            opts.size.push(SizeItem::Size(min));
         }
         if opts.size.len() > MAX_SIZES {
             return Err(invalid(format!("--size: at most {MAX_SIZES} sizes")));
         }
-        if let Some(size) = opts.size.iter().find(|s| !(min..=max).contains(*s)) {
+        opts.rows = rows(&opts.size);
+        if opts.rows.iter().any(|row| row.total_weight() > u64::from(MAX_PATTERN)) {
+            return Err(invalid(format!("--size: a mix's weights add up to at most {MAX_PATTERN}")));
+        }
+        if let Some(size) = opts.rows.iter().flat_map(SizeMix::sizes).find(|s| !(min..=max).contains(s)) {
             let with = if opts.flows > 0 { format!(" with --flows {}", opts.flows) } else { String::new() };
             return Err(invalid(format!(
                 "invalid value '{size}' for '--size <BYTES,...>': must be from {min} to {max}{with} \
@@ -274,6 +285,57 @@ impl Options {
     }
 }
 
+/// One item of `--size`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeItem {
+    /// A row of its own.
+    Size(usize),
+    /// A row of the simple IMIX.
+    Imix,
+    /// An entry of the one row that mixes every such item.
+    Weighted(usize, u32),
+}
+
+/// `N`, `imix` or `N:WEIGHT`, N up to 65535 (checked against the probe and
+/// the mbuf later), WEIGHT from 1 to [`MAX_PATTERN`].
+fn size_item(item: &str) -> Result<SizeItem, String> {
+    if item.eq_ignore_ascii_case("imix") {
+        return Ok(SizeItem::Imix);
+    }
+    let bytes = |s: &str| s.parse::<usize>().ok().filter(|n| (1..=65535).contains(n));
+    let usage = || format!("a size in bytes (1 to 65535), SIZE:WEIGHT (WEIGHT 1 to {MAX_PATTERN}) or imix");
+    match item.split_once(':') {
+        None => bytes(item).map(SizeItem::Size).ok_or_else(usage),
+        Some((size, weight)) => {
+            let weight = weight.parse::<u32>().ok().filter(|w| (1..=MAX_PATTERN).contains(w));
+            match (bytes(size), weight) {
+                (Some(size), Some(weight)) => Ok(SizeItem::Weighted(size, weight)),
+                _ => Err(usage()),
+            }
+        }
+    }
+}
+
+/// The rows of `--size`'s items, in order: a row per size and per `imix`,
+/// and one for every SIZE:WEIGHT item together, where the first of them is.
+fn rows(items: &[SizeItem]) -> Vec<SizeMix> {
+    let mut rows = Vec::new();
+    let mut mixed: Option<(usize, Vec<(usize, u32)>)> = None;
+    for item in items {
+        match *item {
+            SizeItem::Size(size) => rows.push(SizeMix::one(size)),
+            SizeItem::Imix => rows.push(SizeMix::imix()),
+            SizeItem::Weighted(size, weight) => {
+                mixed.get_or_insert_with(|| (rows.len(), Vec::new())).1.push((size, weight));
+            }
+        }
+    }
+    if let Some((at, entries)) = mixed {
+        rows.insert(at, SizeMix::of(entries));
+    }
+    rows
+}
+
 /// What a run measures: one trial a size at --rate, or one of RFC 2544's
 /// procedures (the options exclude one another).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -312,14 +374,17 @@ mod tests {
             (o.port, o.rate(), o.duration, o.burst, o.flows),
             (0, 1000, Duration::from_secs(1), 32, 0)
         );
-        assert_eq!((o.size.clone(), o.expect, o.search), (vec![60], Expect::Reply, false));
-        assert_eq!(parse(&["--rate", "1", "--flows", "4"]).unwrap().size, vec![70]);
+        assert_eq!((o.rows.clone(), o.expect, o.search), (vec![SizeMix::one(60)], Expect::Reply, false));
+        assert_eq!(parse(&["--rate", "1", "--flows", "4"]).unwrap().rows, [SizeMix::one(70)]);
     }
 
     #[test]
     fn sizes_are_a_list_each_checked() {
         let o = parse(&["--rate", "1", "--size", "64,128,1518", "--expect", "swap"]).unwrap();
-        assert_eq!((o.size, o.expect), (vec![64, 128, 1518], Expect::Swap));
+        assert_eq!(
+            (o.rows, o.expect),
+            (vec![SizeMix::one(64), SizeMix::one(128), SizeMix::one(1518)], Expect::Swap)
+        );
         let err = parse(&["--rate", "1", "--size", "64,2049"]).unwrap_err();
         assert_eq!(
             cli_values::one_line(&err),
@@ -333,7 +398,11 @@ mod tests {
     #[test]
     fn icmp_probes_need_the_echo_s_address_and_are_one_flow() {
         let o = parse(&["--rate", "1", "--expect", "icmp", "--dst-ip", "10.0.0.2"]).unwrap();
-        assert_eq!((o.expect, o.size.clone()), (Expect::Icmp, vec![70]), "the smallest ICMP probe");
+        assert_eq!(
+            (o.expect, o.rows.clone()),
+            (Expect::Icmp, vec![SizeMix::one(70)]),
+            "the smallest ICMP probe"
+        );
         assert_eq!(o.ips(), ([198, 18, 0, 1], [10, 0, 0, 2]));
         let o = parse(&["--rate", "1", "--flows", "2", "--src-ip", "10.1.0.1"]).unwrap();
         assert_eq!(o.ips(), ([10, 1, 0, 1], [198, 18, 0, 2]), "UDP flows' default destination");
@@ -351,15 +420,46 @@ mod tests {
     #[test]
     fn udp_probes_are_one_flow_unless_told() {
         let o = parse(&["--rate", "1", "--expect", "udp", "--dst-ip", "10.0.0.2"]).unwrap();
-        assert_eq!((o.expect, o.flows, o.size.clone()), (Expect::Udp, 1, vec![70]));
+        assert_eq!((o.expect, o.flows, o.rows.clone()), (Expect::Udp, 1, vec![SizeMix::one(70)]));
         let o = parse(&["--rate", "1", "--expect", "udp", "--flows", "8"]).unwrap();
         assert_eq!((o.flows, o.ips().1), (8, [198, 18, 0, 2]));
     }
 
     #[test]
+    fn imix_and_weighted_sizes_make_a_row_each_mix() {
+        let rows = |sizes: &str| parse(&["--rate", "1", "--size", sizes]).map(|o| o.rows);
+        assert_eq!(rows("imix").unwrap(), [SizeMix::imix()]);
+        assert_eq!(rows("IMIX,60").unwrap(), [SizeMix::imix(), SizeMix::one(60)]);
+        assert_eq!(
+            rows("128,64:7,594:4,1024,1518:1").unwrap(),
+            [SizeMix::one(128), SizeMix::of(vec![(64, 7), (594, 4), (1518, 1)]), SizeMix::one(1024)],
+            "the weighted items, one row where the first was"
+        );
+        assert_eq!(rows("64:4096").unwrap(), [SizeMix::of(vec![(64, 4096)])]);
+        let err = rows("64:4000,128:97").unwrap_err();
+        assert_eq!(cli_values::one_line(&err), "error: --size: a mix's weights add up to at most 4096");
+        let err = rows("64:7,2049:1").unwrap_err();
+        assert!(cli_values::one_line(&err).contains("invalid value '2049'"), "{err}");
+        assert!(
+            rows("imix").is_ok() && parse(&["--rate", "1", "--size", "imix", "--flows", "2"]).is_err(),
+            "60 < 70"
+        );
+        for bad in
+            ["64:0", "64:4097", "0:1", "65536", "64:", ":7", "64:7:1", "imax", "-64", "64:-1", "1e3", ""]
+        {
+            let err = rows(bad).unwrap_err();
+            assert!(
+                cli_values::one_line(&err)
+                    .contains("a size in bytes (1 to 65535), SIZE:WEIGHT (WEIGHT 1 to 4096) or imix"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn at_most_max_sizes_sizes() {
         let sizes = |n: usize| vec!["64"; n].join(",");
-        assert_eq!(parse(&["--rate", "1", "--size", &sizes(MAX_SIZES)]).unwrap().size.len(), MAX_SIZES);
+        assert_eq!(parse(&["--rate", "1", "--size", &sizes(MAX_SIZES)]).unwrap().rows.len(), MAX_SIZES);
         let err = parse(&["--rate", "1", "--size", &sizes(MAX_SIZES + 1)]).unwrap_err();
         assert_eq!(cli_values::one_line(&err), format!("error: --size: at most {MAX_SIZES} sizes"));
     }

@@ -3,9 +3,9 @@
 //! (or the steps run out): the loss rate against the offered load.
 
 use anyhow::Result;
-use l2_probe::ProbeSpec;
 use serde::Serialize;
 
+use super::mix::Probes;
 use super::progress::Progress;
 use super::trial::{self, Trial, TrialConfig};
 use crate::dpdk::{Port, QueuePair};
@@ -61,18 +61,20 @@ pub struct CurvePoint {
 #[derive(Debug, Clone, Serialize)]
 pub struct SizeCurve {
     pub size: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mix: Option<String>,
     /// The two last trials lost nothing, as the RFC's procedure ends.
     pub ended_lossless: bool,
     pub points: Vec<CurvePoint>,
 }
 
-/// Runs the curve for `cfg.size` from `cfg.rate` down, trials of
+/// Runs the curve of `probes` from `cfg.rate` down, trials of
 /// `cfg.duration` each. `each` sees every point as it ends.
 #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
 pub fn run(
     port: &Port<'_>,
     queue: &mut QueuePair<'_>,
-    spec: &ProbeSpec,
+    probes: &Probes,
     cfg: &TrialConfig,
     quit: &QuitFlag,
     progress: &mut Progress,
@@ -85,14 +87,19 @@ pub fn run(
         if rate == 0 || quit.is_set() {
             break;
         }
-        let step = format!("{} B, loss at {load_pct}% ({rate} pps)", cfg.size);
-        let trial = trial::run(port, queue, spec, &TrialConfig { rate, ..*cfg }, quit, progress, step)?;
+        let step = format!("{}, loss at {load_pct}% ({rate} pps)", probes.mix().name());
+        let trial = trial::run(port, queue, probes, &TrialConfig { rate, ..*cfg }, quit, progress, step)?;
         let point = CurvePoint { load_pct, loss_pct: trial.loss_pct(), trial };
         curve.record(load_pct, point.trial.good < point.trial.planned);
         each(&point);
         points.push(point);
     }
-    Ok(SizeCurve { size: cfg.size, ended_lossless: curve.ended_lossless(), points })
+    Ok(SizeCurve {
+        size: probes.mix().bytes(),
+        mix: probes.mix().label(),
+        ended_lossless: curve.ended_lossless(),
+        points,
+    })
 }
 
 #[cfg(test)]

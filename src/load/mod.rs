@@ -6,6 +6,7 @@
 //! ([`back_to_back`]).
 //!
 //! - [`cli`]: its options.
+//! - [`mix`]: the frames' sizes, one or a mix (IMIX), by sequence number.
 //! - [`schedule`]: when each frame is due, on the cycle counter.
 //! - [`trial`]: the loop: send what is due, receive, judge, drain.
 //! - [`search`]: the throughput search and the latency trials after it.
@@ -17,6 +18,7 @@
 pub mod back_to_back;
 pub mod cli;
 pub mod loss_curve;
+pub mod mix;
 pub mod progress;
 pub mod report;
 pub mod schedule;

@@ -65,12 +65,25 @@ pub fn json(report: &impl Serialize) -> io::Result<()> {
     writeln!(io::stdout(), "{line}")
 }
 
+/// A row's size in a table: the bytes, or the mix.
+fn size_cell(size: usize, mix: &Option<String>) -> String {
+    mix.clone().unwrap_or_else(|| size.to_string())
+}
+
+/// A row's size in words: "60 B", or the mix.
+pub fn size_name(size: usize, mix: &Option<String>) -> String {
+    mix.clone().unwrap_or_else(|| format!("{size} B"))
+}
+
 /// One line for a trial, then its round trips and what came back bad.
 pub fn trial_lines(t: &Trial, what: &str) -> String {
+    let size = match &t.mix {
+        Some(mix) => format!("{mix} ({} bytes on average)", t.size),
+        None => format!("{} bytes", t.size),
+    };
     let mut out = format!(
-        "{what}{} bytes at {} pps for {} s: sent {} ({:.0} pps, {} on the wire{}): good {}, bad {}, {}, {}; \
+        "{what}{size} at {} pps for {} s: sent {} ({:.0} pps, {} on the wire{}): good {}, bad {}, {}, {}; \
          duplicates {}, reordered {}, unmatched {}, other {}{}",
-        t.size,
         t.rate_asked,
         t.duration_s,
         t.sent,
@@ -199,7 +212,7 @@ pub fn search_table(results: &[SizeResult]) -> String {
         };
         out += &format!(
             "{:>6}  {:>14}{pdr_cell}  {:>6}   {:<30} {}\n",
-            r.size,
+            size_cell(r.size, &r.mix),
             r.throughput_pps,
             r.trials.len(),
             p50s.join("/"),
@@ -223,11 +236,14 @@ pub fn loss_curve_table(curves: &[SizeCurve]) -> String {
             };
             out += &format!(
                 "{:>6}  {:>6}  {:>14}  {:>8.3}  {sender}\n",
-                c.size, p.load_pct, p.trial.rate_asked, p.loss_pct
+                size_cell(c.size, &c.mix),
+                p.load_pct,
+                p.trial.rate_asked,
+                p.loss_pct
             );
         }
         if !c.ended_lossless {
-            out += &format!("  ({} B: no two trials in a row without loss)\n", c.size);
+            out += &format!("  ({}: no two trials in a row without loss)\n", size_name(c.size, &c.mix));
         }
     }
     out
@@ -241,7 +257,7 @@ pub fn back_to_back_table(rows: &[SizeBursts]) -> String {
         let sent = r.sent_pps.map_or("-".into(), |pps| format!("{pps:.0}"));
         out += &format!(
             "{:>6}  {:>12}  {:>14}  {:>10.1}  {:>13}  {:>6}\n",
-            r.size,
+            size_cell(r.size, &r.mix),
             r.rate_asked,
             r.frames,
             r.burst_s * 1e6,
@@ -286,6 +302,7 @@ mod tests {
         let rows = [
             SizeResult {
                 size: 64,
+                mix: None,
                 throughput_pps: 1_250_000,
                 pdr_pct: None,
                 pdr_pps: None,
@@ -301,6 +318,7 @@ mod tests {
             // No latency trial at 90%: a dash in its place.
             SizeResult {
                 size: 1518,
+                mix: None,
                 throughput_pps: 0,
                 pdr_pct: None,
                 pdr_pps: None,
@@ -340,10 +358,16 @@ mod tests {
         let curves = [
             SizeCurve {
                 size: 60,
+                mix: None,
                 ended_lossless: true,
                 points: vec![behind, point(90, 1_800_000, 0.0), point(80, 1_600_000, 0.0)],
             },
-            SizeCurve { size: 1518, ended_lossless: false, points: vec![point(100, 2_000_000, 0.0625)] },
+            SizeCurve {
+                size: 358,
+                mix: Some("imix".into()),
+                ended_lossless: false,
+                points: vec![point(100, 2_000_000, 0.0625)],
+            },
         ];
         let table = loss_curve_table(&curves);
         let lines: Vec<&str> = table.lines().collect();
@@ -354,8 +378,8 @@ mod tests {
                 "    60     100         2000000    12.500  up to 250.0 ms behind",
                 "    60      90         1800000     0.000  on time",
                 "    60      80         1600000     0.000  on time",
-                "  1518     100         2000000     0.062  on time",
-                "  (1518 B: no two trials in a row without loss)",
+                "  imix     100         2000000     0.062  on time",
+                "  (imix: no two trials in a row without loss)",
             ],
             "{table}"
         );
@@ -365,6 +389,7 @@ mod tests {
     fn the_back_to_back_table_gives_the_longest_burst_and_how_fast_it_left() {
         let row = |size: usize, frames: u64, sent_pps: Option<f64>| SizeBursts {
             size,
+            mix: None,
             rate_asked: 10_000_000,
             frames,
             burst_s: frames as f64 / 1e7,
@@ -421,7 +446,14 @@ mod tests {
     fn the_line_gives_the_wire_rate_and_where_the_losses_began() {
         let mut t = clean();
         assert!(
-            trial_lines(&t, "").contains("sent 1000 (1000 pps, 0.7 Mbit/s on the wire)"),
+            trial_lines(&t, "")
+                .starts_with("60 bytes at 1000 pps for 1 s: sent 1000 (1000 pps, 0.7 Mbit/s on the wire)"),
+            "{}",
+            trial_lines(&t, "")
+        );
+        (t.size, t.mix) = (358, Some("imix".into()));
+        assert!(
+            trial_lines(&t, "").starts_with("imix (358 bytes on average) at 1000 pps"),
             "{}",
             trial_lines(&t, "")
         );

@@ -4,8 +4,8 @@
 //! resolution.
 
 use anyhow::Result;
-use l2_probe::ProbeSpec;
 
+use super::mix::Probes;
 use super::progress::Progress;
 use super::trial::{self, Trial, TrialConfig};
 use crate::dpdk::{Port, QueuePair};
@@ -149,6 +149,8 @@ fn search_ndr_then_pdr(
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SizeResult {
     pub size: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mix: Option<String>,
     /// The highest rate whose trials all passed (0: none did): the NDR.
     pub throughput_pps: u64,
     /// With --pdr: its percentage, and the highest rate whose trials all
@@ -170,8 +172,8 @@ pub struct LatencyTrial {
     pub trial: Trial,
 }
 
-/// Finds the throughput (and with a PDR the partial drop rate) for
-/// `cfg.size` from `cfg.rate` down, trials of `cfg.duration` each, then
+/// Finds the throughput (and with a PDR the partial drop rate) of `probes`
+/// from `cfg.rate` down, trials of `cfg.duration` each, then
 /// measures the latency at fractions of the throughput. `each` sees every
 /// trial as it ends (progress for people).
 #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
@@ -179,7 +181,7 @@ pub struct LatencyTrial {
 pub fn throughput(
     port: &Port<'_>,
     queue: &mut QueuePair<'_>,
-    spec: &ProbeSpec,
+    probes: &Probes,
     cfg: &TrialConfig,
     search: &SearchConfig,
     quit: &QuitFlag,
@@ -194,8 +196,8 @@ pub fn throughput(
             if quit.is_set() {
                 return Ok(None);
             }
-            let step = format!("{} B, search trial {} at {rate} pps", cfg.size, trials.len() + 1);
-            let trial = trial::run(port, queue, spec, &TrialConfig { rate, ..*cfg }, quit, progress, step)?;
+            let step = format!("{}, search trial {} at {rate} pps", probes.mix().name(), trials.len() + 1);
+            let trial = trial::run(port, queue, probes, &TrialConfig { rate, ..*cfg }, quit, progress, step)?;
             r.trials += 1;
             r.passed += usize::from(trial.passed);
             if let (Some(loss), Some(n)) = (pdr, r.passed_pdr.as_mut()) {
@@ -212,13 +214,14 @@ pub fn throughput(
         if rate == 0 || quit.is_set() {
             continue;
         }
-        let step = format!("{} B, latency at {load_pct}% ({rate} pps)", cfg.size);
-        let trial = trial::run(port, queue, spec, &TrialConfig { rate, ..*cfg }, quit, progress, step)?;
+        let step = format!("{}, latency at {load_pct}% ({rate} pps)", probes.mix().name());
+        let trial = trial::run(port, queue, probes, &TrialConfig { rate, ..*cfg }, quit, progress, step)?;
         each(&trial, Some(load_pct));
         latency.push(LatencyTrial { load_pct, trial });
     }
     Ok(SizeResult {
-        size: cfg.size,
+        size: probes.mix().bytes(),
+        mix: probes.mix().label(),
         throughput_pps: found,
         pdr_pct: search.pdr_pct,
         pdr_pps,

@@ -10,6 +10,7 @@ use anyhow::Result;
 use l2_probe::{Classes, Outcome, Percentiles, ProbeSpec, Tally, Verdict};
 use serde::Serialize;
 
+use super::mix::Probes;
 use super::progress::Progress;
 use super::schedule::{Schedule, SendLag};
 use crate::arch::cycles;
@@ -29,7 +30,6 @@ pub const WIRE_OVERHEAD: usize = 24;
 
 #[derive(Debug, Clone, Copy)]
 pub struct TrialConfig {
-    pub size: usize,
     pub rate: u64,
     pub duration: Duration,
     pub burst: u16,
@@ -115,7 +115,11 @@ impl fmt::Display for PortDrops {
 /// unmatched and other frames are counted beside them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Trial {
+    /// The frames' size in bytes (a mix's: its mean, to the byte).
     pub size: usize,
+    /// The mix of sizes, as `--size` takes it (None: one size).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mix: Option<String>,
     /// The rate asked for.
     pub rate_asked: u64,
     pub duration_s: f64,
@@ -218,10 +222,10 @@ impl Trial {
     }
 }
 
-/// `pps` frames of `size` bytes (without FCS) in bits a second on an
-/// Ethernet wire.
-pub fn wire_bps(pps: f64, size: usize) -> f64 {
-    pps * ((size + WIRE_OVERHEAD) * 8) as f64
+/// `pps` frames of `size` bytes (without FCS; a mix's mean) in bits a
+/// second on an Ethernet wire.
+pub fn wire_bps(pps: f64, size: f64) -> f64 {
+    pps * (size + WIRE_OVERHEAD as f64) * 8.0
 }
 
 /// `bps` in percent of a link of `mbps` Mb/s (None: no speed known).
@@ -232,34 +236,34 @@ pub fn share_of_link(bps: f64, mbps: Option<u32>) -> Option<f64> {
 /// Trials run so far in this process: each gets a session id of its own.
 static TRIALS: AtomicU32 = AtomicU32::new(0);
 
-/// Runs one trial on `queue` of `port`, RFC 2544's way (section 23): a rest
+/// Runs one trial of `probes` on `queue` of `port`, RFC 2544's way (section 23): a rest
 /// of `cfg.rest`, learning frames until one comes back, then the trial.
 /// The learning frames come last so that an echo that slept through the
 /// rest or the last trial's drain (an adaptive one sleeps deeper after
 /// 100 ms of quiet) is awake when the trial's first frame arrives. Ctrl+C
 /// (`quit`) ends the sending early, and the drain after it short. The
-/// trial's frames carry `spec`'s session id plus its number, so a late frame
-/// of an earlier trial counts as `other`, not as a bad frame of this one.
+/// trial's frames carry the probes' session id plus its number, so a late
+/// frame of an earlier trial counts as `other`, not as a bad frame of this one.
 #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
 pub fn run(
     port: &Port<'_>,
     queue: &mut QueuePair<'_>,
-    spec: &ProbeSpec,
+    probes: &Probes,
     cfg: &TrialConfig,
     quit: &QuitFlag,
     progress: &mut Progress,
     step: String,
 ) -> Result<Trial> {
     rest(queue, cfg.rest, quit);
-    let learning = warm_up(queue, spec, LEARNING_LIMIT, quit);
-    let spec = &spec.with_session(spec.session().wrapping_add(TRIALS.fetch_add(1, Ordering::Relaxed)));
+    let learning = warm_up(queue, probes.first(), LEARNING_LIMIT, quit);
+    let session = probes.first().session().wrapping_add(TRIALS.fetch_add(1, Ordering::Relaxed));
+    let probes = &probes.with_session(session);
     let hz = tsc_hz();
     let frames = cfg.frames();
     let timeout = (cfg.timeout.as_secs_f64() * hz as f64) as u64;
-    let mut tally = Tally::new(frames, spec.flows());
+    let mut tally = Tally::new(frames, probes.first().flows());
     let mut burst = MbufBurst::new(queue);
     let (mut bad_frames, mut other) = (Vec::new(), 0u64);
-    let len = cfg.size as u16;
     let stats_before = port.stats()?;
 
     let schedule = Schedule::new(cycles(), hz, cfg.rate);
@@ -276,6 +280,7 @@ pub fn run(
             let now = cycles();
             let scheduled = |seq: u64| (seq < sent).then(|| schedule.stamp(seq));
             burst.retain_frames(|frame| {
+                let spec = probes.spec_for(frame);
                 match tally.judge(spec, frame, scheduled, now, timeout) {
                     None => other += 1,
                     Some(j) if j.outcome == Outcome::Bad && bad_frames.len() < BAD_SHOWN => {
@@ -309,10 +314,14 @@ pub fn run(
             let due = schedule.due(now).min(frames);
             let count = (due - sent).min(u64::from(cfg.burst)) as usize;
             if count > 0
-                && burst.allocate(count, len, |i, frame| {
-                    let seq = sent + i as u64;
-                    spec.build_into(seq, schedule.stamp(seq), frame)
-                })
+                && burst.allocate(
+                    count,
+                    |i| probes.spec(sent + i as u64).size() as u16,
+                    |i, frame| {
+                        let seq = sent + i as u64;
+                        probes.spec(seq).build_into(seq, schedule.stamp(seq), frame)
+                    },
+                )
             {
                 let taken = burst.transmit() as u64;
                 if taken > 0 {
@@ -337,9 +346,11 @@ pub fn run(
     let Classes { good, bad, late, lost } = tally.classes(sent);
     let rate_pps =
         if elapsed == 0 { 0.0 } else { sent.saturating_sub(1) as f64 * hz as f64 / elapsed as f64 };
-    let wire = wire_bps(rate_pps, cfg.size);
+    let mix = probes.mix();
+    let wire = wire_bps(rate_pps, mix.mean());
     let mut trial = Trial {
-        size: cfg.size,
+        size: mix.bytes(),
+        mix: mix.label(),
         rate_asked: cfg.rate,
         duration_s: cfg.duration.as_secs_f64(),
         planned: frames,
@@ -427,7 +438,7 @@ pub fn warm_up(queue: &mut QueuePair<'_>, spec: &ProbeSpec, limit: Duration, qui
         }
         if now >= next_send {
             let seq = done.sent;
-            if burst.allocate(1, spec.size() as u16, |_, frame| spec.build_into(seq, 0, frame)) {
+            if burst.allocate(1, |_| spec.size() as u16, |_, frame| spec.build_into(seq, 0, frame)) {
                 done.sent += burst.transmit() as u64;
             }
             next_send = now + gap;
@@ -461,6 +472,7 @@ pub(crate) mod tests {
     pub(crate) fn clean() -> Trial {
         Trial {
             size: 60,
+            mix: None,
             rate_asked: 1000,
             duration_s: 1.0,
             planned: 1000,
@@ -506,8 +518,9 @@ pub(crate) mod tests {
 
     #[test]
     fn line_rate_is_14_88_mpps_of_minimum_frames_at_10_gbit_s() {
-        assert_eq!(wire_bps(14_880_952.0, 60).round(), 9_999_999_744.0);
-        assert_eq!(wire_bps(812_743.0, 1514), 812_743.0 * 1538.0 * 8.0, "1518 with FCS, plus 20");
+        assert_eq!(wire_bps(14_880_952.0, 60.0).round(), 9_999_999_744.0);
+        assert_eq!(wire_bps(812_743.0, 1514.0), 812_743.0 * 1538.0 * 8.0, "1518 with FCS, plus 20");
+        assert_eq!(wire_bps(12.0, 4294.0 / 12.0), (4294.0 + 12.0 * 24.0) * 8.0, "an IMIX pattern a second");
     }
 
     #[test]
@@ -595,7 +608,6 @@ pub(crate) mod tests {
     #[test]
     fn a_burst_s_trial_holds_exactly_its_frames_at_any_rate() {
         let cfg = TrialConfig {
-            size: 60,
             rate: 1,
             duration: Duration::from_secs(1),
             burst: 32,
