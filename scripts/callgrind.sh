@@ -60,7 +60,10 @@ for target in "${targets[@]}"; do
             per "$job" "$(json rx_packets)" "instructions per packet (l2_echo, $(json rx_packets) packets, $MODE)"
             ;;
         l2_load)
-            COLLECT='*load::trial::run*' profile l2_load --vdev net_ring0 -- --dst 00:00:00:00:00:00 --expect swap \
+            # The trial's function by its exact name: a pattern that also matched
+            # its closures (run::{{closure}}) would toggle collection off inside
+            # them, leaving out the receive path, the check and the histogram.
+            COLLECT='dpdk_echo::load::trial::run' profile l2_load --vdev net_ring0 -- --dst 00:00:00:00:00:00 --expect swap \
                 --rate 100000000 --duration 0.02 --timeout "$SECS" --json
             trial=$(inclusive 'load::trial::run ')
             [[ -n $trial ]] || die "no trial in the profile (was the binary stripped?)"

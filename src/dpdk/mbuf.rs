@@ -121,9 +121,10 @@ impl<'q> MbufBurst<'q> {
         // The burst takes them only once all are filled; until then this
         // frees them, should `fill` panic.
         let unfilled = FreeOnDrop(new);
+        let room = frame_room();
         for (i, &m) in unfilled.0.iter().enumerate() {
             let len = len(i);
-            assert!(usize::from(len) <= frame_room(), "{len} bytes do not fit one mbuf");
+            assert!(usize::from(len) <= room, "{len} bytes do not fit one mbuf");
             // SAFETY: freshly allocated (reset: one segment, headroom reserved,
             // length 0), owned by this burst; `len` fits its data room.
             unsafe {

@@ -134,14 +134,68 @@ impl Remainder {
     }
 }
 
-/// A trial's probes: a spec per entry of its mix, and the pattern that says
-/// which spec each sequence number is built and checked with.
+/// How a trial finds the probe of each frame it sends and receives. A
+/// trial's loop is generic over it, so that a plain size's loop looks
+/// nothing up per frame.
+pub trait Specs {
+    /// The spec frame `seq` is built and checked with.
+    fn spec(&self, seq: u64) -> &ProbeSpec;
+    /// The spec to judge a received frame with.
+    fn spec_for(&self, frame: &[u8]) -> &ProbeSpec;
+}
+
+/// A plain size: one spec for every frame.
+impl Specs for ProbeSpec {
+    #[inline(always)]
+    fn spec(&self, _seq: u64) -> &ProbeSpec {
+        self
+    }
+
+    #[inline(always)]
+    fn spec_for(&self, _frame: &[u8]) -> &ProbeSpec {
+        self
+    }
+}
+
+/// A mix: a spec per entry, and the pattern that says which spec each
+/// sequence number is built and checked with.
 #[derive(Debug, Clone)]
-pub struct Probes {
+pub struct Mixed {
     specs: Vec<ProbeSpec>,
     pattern: Vec<u8>,
-    /// None: one spec for every frame.
-    place: Option<Remainder>,
+    place: Remainder,
+}
+
+impl Specs for Mixed {
+    /// The pattern's place of the low 32 bits of `seq` (a trial holds at
+    /// most 10^9 frames).
+    #[inline(always)]
+    fn spec(&self, seq: u64) -> &ProbeSpec {
+        &self.specs[usize::from(self.pattern[self.place.of(seq as u32) as usize])]
+    }
+
+    /// Its sequence number's spec, if it is a probe of ours (every spec of a
+    /// mix identifies the same frames); the first otherwise, which calls it so.
+    #[inline(always)]
+    fn spec_for(&self, frame: &[u8]) -> &ProbeSpec {
+        match self.specs[0].identify(frame) {
+            Some((seq, _)) => self.spec(seq),
+            None => &self.specs[0],
+        }
+    }
+}
+
+/// A trial's probes: one spec, or a mix's.
+#[derive(Debug, Clone)]
+pub enum Frames {
+    One(ProbeSpec),
+    Mixed(Mixed),
+}
+
+/// A row's probes and the mix they come from.
+#[derive(Debug, Clone)]
+pub struct Probes {
+    frames: Frames,
     mix: SizeMix,
 }
 
@@ -151,45 +205,44 @@ impl Probes {
         mix: &SizeMix,
         spec_of: impl Fn(usize) -> Result<ProbeSpec, String>,
     ) -> Result<Probes, String> {
-        let specs = mix.sizes().map(spec_of).collect::<Result<Vec<_>, _>>()?;
+        let mut specs = mix.sizes().map(spec_of).collect::<Result<Vec<_>, _>>()?;
         let pattern = mix.pattern();
-        let place = (pattern.len() > 1).then(|| Remainder::new(pattern.len() as u32));
-        Ok(Probes { specs, pattern, place, mix: mix.clone() })
+        let frames = if pattern.len() == 1 {
+            Frames::One(specs.swap_remove(0))
+        } else {
+            let place = Remainder::new(pattern.len() as u32);
+            Frames::Mixed(Mixed { specs, pattern, place })
+        };
+        Ok(Probes { frames, mix: mix.clone() })
     }
 
     /// The same probes under `session`.
     pub fn with_session(&self, session: u32) -> Probes {
-        Probes { specs: self.specs.iter().map(|s| s.with_session(session)).collect(), ..self.clone() }
+        let frames = match &self.frames {
+            Frames::One(spec) => Frames::One(spec.with_session(session)),
+            Frames::Mixed(m) => Frames::Mixed(Mixed {
+                specs: m.specs.iter().map(|s| s.with_session(session)).collect(),
+                ..m.clone()
+            }),
+        };
+        Probes { frames, mix: self.mix.clone() }
     }
 
-    /// The spec of every frame when there is one size, the first otherwise:
-    /// its session, flows and addresses are every spec's.
+    pub fn frames(&self) -> &Frames {
+        &self.frames
+    }
+
+    /// The spec of every frame of a plain size, a mix's first otherwise: its
+    /// session, flows and addresses are every spec's.
     pub fn first(&self) -> &ProbeSpec {
-        &self.specs[0]
+        match &self.frames {
+            Frames::One(spec) => spec,
+            Frames::Mixed(m) => &m.specs[0],
+        }
     }
 
     pub fn mix(&self) -> &SizeMix {
         &self.mix
-    }
-
-    /// The spec frame `seq` is built and checked with (the pattern's place
-    /// of its low 32 bits: a trial holds at most 10^9 frames).
-    #[inline(always)]
-    pub fn spec(&self, seq: u64) -> &ProbeSpec {
-        match &self.place {
-            None => &self.specs[0],
-            Some(place) => &self.specs[usize::from(self.pattern[place.of(seq as u32) as usize])],
-        }
-    }
-
-    /// The spec to judge a received frame with: its sequence number's, if it
-    /// is a probe of ours (every spec of a mix identifies the same frames).
-    #[inline(always)]
-    pub fn spec_for(&self, frame: &[u8]) -> &ProbeSpec {
-        match self.place.and_then(|_| self.specs[0].identify(frame)) {
-            Some((seq, _)) => self.spec(seq),
-            None => &self.specs[0],
-        }
     }
 }
 
@@ -261,9 +314,24 @@ mod tests {
         Probes::new(mix, |size| ProbeSpec::new(US, ECHO, Expect::Swap, size, 0, 7)).unwrap()
     }
 
+    fn mixed(p: &Probes) -> &Mixed {
+        match p.frames() {
+            Frames::Mixed(m) => m,
+            Frames::One(_) => panic!("one spec"),
+        }
+    }
+
+    #[test]
+    fn a_plain_size_is_one_spec_and_a_mix_a_pattern_of_them() {
+        assert!(matches!(probes(&SizeMix::one(64)).frames(), Frames::One(s) if s.size() == 64));
+        assert!(matches!(probes(&SizeMix::of(vec![(64, 1)])).frames(), Frames::One(_)), "a pattern of one");
+        assert_eq!(mixed(&probes(&SizeMix::of(vec![(64, 3)]))).pattern, [0, 0, 0], "one size, weighed");
+        assert_eq!(probes(&SizeMix::imix()).first().size(), 60);
+    }
+
     #[test]
     fn each_frame_is_built_and_checked_at_its_place_in_the_pattern() {
-        let p = probes(&SizeMix::imix());
+        let p = mixed(&probes(&SizeMix::imix())).clone();
         let sizes: Vec<usize> = (0..24).map(|seq| p.spec(seq).size()).collect();
         let once = [60, 590, 60, 60, 590, 60, 1514, 60, 590, 60, 590, 60];
         assert_eq!(sizes, [once, once].concat(), "the pattern repeats");
@@ -284,7 +352,8 @@ mod tests {
     #[test]
     fn a_session_reaches_every_size_s_spec() {
         let p = probes(&SizeMix::imix()).with_session(42);
-        assert!((0..12).all(|seq| p.spec(seq).session() == 42));
+        assert!((0..12).all(|seq| mixed(&p).spec(seq).session() == 42));
         assert_eq!(p.first().session(), 42);
+        assert_eq!(probes(&SizeMix::one(60)).with_session(43).first().session(), 43);
     }
 }

@@ -10,7 +10,7 @@ use anyhow::Result;
 use l2_probe::{Classes, Outcome, Percentiles, ProbeSpec, Tally, Verdict};
 use serde::Serialize;
 
-use super::mix::Probes;
+use super::mix::{Frames, Probes, Specs};
 use super::progress::Progress;
 use super::schedule::{Schedule, SendLag};
 use crate::arch::cycles;
@@ -262,82 +262,17 @@ pub fn run(
     let frames = cfg.frames();
     let timeout = (cfg.timeout.as_secs_f64() * hz as f64) as u64;
     let mut tally = Tally::new(frames, probes.first().flows());
-    let mut burst = MbufBurst::new(queue);
-    let (mut bad_frames, mut other) = (Vec::new(), 0u64);
     let stats_before = port.stats()?;
 
     let schedule = Schedule::new(cycles(), hz, cfg.rate);
     progress.start(step, schedule.stamp(0));
-    let (mut sent, mut last_send, mut lag) = (0u64, schedule.stamp(0), SendLag::default());
-    // A port that takes nothing (an echo gone, a memif peer that left) ends
-    // the sending a timeout after the last frame was due.
-    let send_until = schedule.stamp(frames - 1) + timeout;
-    let mut drain_until = None;
-    loop {
-        // Receive: judge each frame against the stamp its sequence number
-        // was scheduled with, then free them all.
-        if burst.receive(cfg.burst) > 0 {
-            let now = cycles();
-            let scheduled = |seq: u64| (seq < sent).then(|| schedule.stamp(seq));
-            burst.retain_frames(|frame| {
-                let spec = probes.spec_for(frame);
-                match tally.judge(spec, frame, scheduled, now, timeout) {
-                    None => other += 1,
-                    Some(j) if j.outcome == Outcome::Bad && bad_frames.len() < BAD_SHOWN => {
-                        bad_frames.push(BadFrame {
-                            seq: j.seq,
-                            what: if matches!(j.verdict, Verdict::WrongAddresses(..)) {
-                                "addresses"
-                            } else {
-                                "bytes"
-                            },
-                            offsets: spec.differences(frame, j.seq, j.sent, OFFSETS_SHOWN),
-                        })
-                    }
-                    Some(_) => {}
-                }
-                false
-            });
+    let ends = Ends { frames, timeout, hz };
+    let Exchanged { sent, last_send, lag, bad_frames, other } = match probes.frames() {
+        Frames::One(spec) => exchange(queue, spec, &mut tally, &schedule, &ends, cfg.burst, quit, progress),
+        Frames::Mixed(mixed) => {
+            exchange(queue, mixed, &mut tally, &schedule, &ends, cfg.burst, quit, progress)
         }
-
-        // Send what the schedule says is due, a burst at most; what the TX
-        // ring does not take is freed and built again on the next turn.
-        let now = cycles();
-        if progress.due(now) {
-            // Overdue: frames due a timeout ago or more, not back yet.
-            let overdue = schedule.due(now.saturating_sub(timeout)).min(sent);
-            let p99 = tally.percentiles(1e9 / hz as f64).map(|p| p.p99);
-            let snapshot = progress.snapshot(now, sent, tally.back(), tally.lost(overdue), p99);
-            progress.show(&snapshot);
-        }
-        if drain_until.is_none() {
-            let due = schedule.due(now).min(frames);
-            let count = (due - sent).min(u64::from(cfg.burst)) as usize;
-            if count > 0
-                && burst.allocate(
-                    count,
-                    |i| probes.spec(sent + i as u64).size() as u16,
-                    |i, frame| {
-                        let seq = sent + i as u64;
-                        probes.spec(seq).build_into(seq, schedule.stamp(seq), frame)
-                    },
-                )
-            {
-                let taken = burst.transmit() as u64;
-                if taken > 0 {
-                    lag.sent(&schedule, sent, sent + taken - 1, now);
-                    sent += taken;
-                    last_send = now;
-                }
-            }
-            if sent == frames || quit.is_set() || now > send_until {
-                let wait = if quit.is_set() { timeout.min(hz / 10) } else { timeout };
-                drain_until = Some(now + wait);
-            }
-        } else if tally.back() == sent || drain_until.is_some_and(|end| now >= end) {
-            break;
-        }
-    }
+    };
 
     progress.finish();
     let link = port.link_speed_mbps();
@@ -380,6 +315,114 @@ pub fn run(
     };
     trial.passed = trial.passes();
     Ok(trial)
+}
+
+/// How a trial's sending ends: after `frames`, a `timeout` (in cycles of a
+/// counter of `hz`) to drain.
+struct Ends {
+    frames: u64,
+    timeout: u64,
+    hz: u64,
+}
+
+/// What the loop leaves for the report.
+struct Exchanged {
+    sent: u64,
+    last_send: u64,
+    lag: SendLag,
+    bad_frames: Vec<BadFrame>,
+    other: u64,
+}
+
+/// The loop: receive and judge, send what is due, until every frame is sent
+/// and back or the drain ends. Generic over how each frame's probe is found,
+/// so that a plain size's loop looks nothing up per frame.
+#[allow(clippy::too_many_arguments)] // the queue, the probes, the tally, the schedule and when it ends, and the run's quit flag and progress
+#[inline(never)] // a function per kind of probes, each loop whole (inlined into `run`, its closures were not)
+fn exchange<S: Specs>(
+    queue: &mut QueuePair<'_>,
+    specs: &S,
+    tally: &mut Tally,
+    schedule: &Schedule,
+    ends: &Ends,
+    burst_size: u16,
+    quit: &QuitFlag,
+    progress: &mut Progress,
+) -> Exchanged {
+    let Ends { frames, timeout, hz } = *ends;
+    let mut burst = MbufBurst::new(queue);
+    let (mut bad_frames, mut other) = (Vec::new(), 0u64);
+    let (mut sent, mut last_send, mut lag) = (0u64, schedule.stamp(0), SendLag::default());
+    // A port that takes nothing (an echo gone, a memif peer that left) ends
+    // the sending a timeout after the last frame was due.
+    let send_until = schedule.stamp(frames - 1) + timeout;
+    let mut drain_until = None;
+    loop {
+        // Receive: judge each frame against the stamp its sequence number
+        // was scheduled with, then free them all.
+        if burst.receive(burst_size) > 0 {
+            let now = cycles();
+            let scheduled = |seq: u64| (seq < sent).then(|| schedule.stamp(seq));
+            burst.retain_frames(|frame| {
+                let spec = specs.spec_for(frame);
+                match tally.judge(spec, frame, scheduled, now, timeout) {
+                    None => other += 1,
+                    Some(j) if j.outcome == Outcome::Bad && bad_frames.len() < BAD_SHOWN => {
+                        bad_frames.push(BadFrame {
+                            seq: j.seq,
+                            what: if matches!(j.verdict, Verdict::WrongAddresses(..)) {
+                                "addresses"
+                            } else {
+                                "bytes"
+                            },
+                            offsets: spec.differences(frame, j.seq, j.sent, OFFSETS_SHOWN),
+                        })
+                    }
+                    Some(_) => {}
+                }
+                false
+            });
+        }
+
+        // Send what the schedule says is due, a burst at most; what the TX
+        // ring does not take is freed and built again on the next turn.
+        let now = cycles();
+        if progress.due(now) {
+            // Overdue: frames due a timeout ago or more, not back yet.
+            let overdue = schedule.due(now.saturating_sub(timeout)).min(sent);
+            let p99 = tally.percentiles(1e9 / hz as f64).map(|p| p.p99);
+            let snapshot = progress.snapshot(now, sent, tally.back(), tally.lost(overdue), p99);
+            progress.show(&snapshot);
+        }
+        if drain_until.is_none() {
+            let due = schedule.due(now).min(frames);
+            let count = (due - sent).min(u64::from(burst_size)) as usize;
+            if count > 0
+                && burst.allocate(
+                    count,
+                    |i| specs.spec(sent + i as u64).size() as u16,
+                    |i, frame| {
+                        let seq = sent + i as u64;
+                        specs.spec(seq).build_into(seq, schedule.stamp(seq), frame)
+                    },
+                )
+            {
+                let taken = burst.transmit() as u64;
+                if taken > 0 {
+                    lag.sent(schedule, sent, sent + taken - 1, now);
+                    sent += taken;
+                    last_send = now;
+                }
+            }
+            if sent == frames || quit.is_set() || now > send_until {
+                let wait = if quit.is_set() { timeout.min(hz / 10) } else { timeout };
+                drain_until = Some(now + wait);
+            }
+        } else if tally.back() == sent || drain_until.is_some_and(|end| now >= end) {
+            break;
+        }
+    }
+    Exchanged { sent, last_send, lag, bad_frames, other }
 }
 
 /// What the warm-up sent and got back.
