@@ -64,8 +64,9 @@ pub struct Options {
     #[arg(long, value_name = "ADDRESS", default_value = "198.18.0.1", value_parser = host_address)]
     pub src_ip: Ipv4Addr,
 
-    /// Frames per second, sent on an open-loop schedule; with --search, the
-    /// first trial's rate and the highest tried.
+    /// Frames per second, sent on an open-loop schedule; with --search and
+    /// --loss-curve, the first trial's rate and the highest tried; with
+    /// --back-to-back, the bursts' rate.
     #[arg(long, value_name = "PPS", allow_hyphen_values = true, value_parser = int_in(1, MAX_RATE))]
     pub rate: Option<u64>,
 
@@ -121,7 +122,7 @@ pub struct Options {
 
     /// Frame sizes in bytes, without FCS, comma-separated, a row each;
     /// `imix`, a row of the simple IMIX (7:4:1 of 60, 590 and 1514 bytes);
-    /// SIZE:WEIGHT items, one row mixing them (64:7,594:4,1518:1)
+    /// SIZE:WEIGHT items, one row mixing them (60:7,590:4,1514:1 is the IMIX)
     /// [default: the smallest probe, 60 bytes, or 70 with --flows].
     #[arg(long, value_name = "BYTES,...", value_delimiter = ',', allow_hyphen_values = true,
           value_parser = size_item)]
@@ -165,8 +166,9 @@ pub struct Options {
     #[arg(long)]
     pub progress_json: bool,
 
-    /// Draw the latency percentile distribution (and with --search the
-    /// throughput per frame size) into FILE, an SVG.
+    /// With a fixed rate or --search: draw the latency percentile
+    /// distribution (and with --search the throughput per frame size) into
+    /// FILE, an SVG.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<std::path::PathBuf>,
 }
@@ -183,9 +185,10 @@ sent is good, bad, late or lost (never back), its first copy back deciding;
 later copies are duplicates, counted apart. Frames leave on an open-loop
 schedule: an echo that stalls shows as latency, not as a slower sender.
 Round trips go into an HDR histogram (min to p99.99).
-Exit status: 0 every frame came back good (--search: a rate was found),
-1 frames were bad, late, lost, duplicated or reordered within a flow,
-2 a usage or setup error.";
+Exit status: 0 every frame came back good (--search: a rate was found;
+--loss-curve: it ended in two trials without loss; --back-to-back: a burst
+came back whole), 1 frames were bad, late, lost, duplicated or reordered
+within a flow, 2 a usage or setup error.";
 
 impl Options {
     pub fn command() -> Command {

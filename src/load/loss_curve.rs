@@ -112,6 +112,7 @@ mod tests {
         let mut tried = Vec::new();
         while let Some(pct) = curve.next_load() {
             tried.push(pct);
+            assert!(tried.len() <= 10, "a curve of more than 10 steps: {tried:?}");
             curve.record(pct, pct > capacity);
         }
         (tried, curve.ended_lossless())

@@ -304,6 +304,7 @@ mod tests {
         let mix = SizeMix::of(vec![(60, 7), (1514, 1)]);
         assert_eq!((mix.to_string(), mix.is_mix()), ("60:7,1514:1".into(), true));
         assert!(SizeMix::of(vec![(64, 3)]).is_mix(), "one size given a weight is still a mix");
+        assert!(SizeMix::of(vec![(60, 1), (1514, 1)]).is_mix(), "two sizes, a frame each");
         assert_eq!(SizeMix::of(vec![(64, 3)]).mean(), 64.0);
     }
 
