@@ -309,9 +309,12 @@ impl ProbeSpec {
     /// its addresses and the rest of its bytes; None for any other frame.
     #[inline(always)]
     pub fn identify(&self, frame: &[u8]) -> Option<(u64, u64)> {
-        let id = frame.get(12..self.head_len)?;
-        let probe = payload_offset(self.flows, self.expect) - 12;
-        if id[..2] != self.head[12..14] || id[probe..] != self.head[probe + 12..self.head_len] {
+        // The EtherType, and the probe's id just before the counters: fixed
+        // lengths, compared inline rather than by memcmp.
+        let id_at = self.head_len - PROBE_ID;
+        let ether: &[u8; 2] = frame.get(12..)?.first_chunk()?;
+        let id: &[u8; PROBE_ID] = frame.get(id_at..)?.first_chunk()?;
+        if ether != &self.head[12..14] || Some(id) != self.head[id_at..].first_chunk() {
             return None;
         }
         let counters = frame.get(self.head_len..self.head_len + PROBE_COUNTERS)?;
@@ -327,6 +330,13 @@ impl ProbeSpec {
         if frame.len() != self.size || !self.payload_matches(frame, seq, stamp) {
             return Verdict::Corrupt;
         }
+        self.addressed(frame)
+    }
+
+    /// A frame whose bytes after the addresses are right: Good if it is
+    /// addressed back to us as `expect` says.
+    #[inline(always)]
+    fn addressed(&self, frame: &[u8]) -> Verdict {
         let dst = Mac(frame[..6].try_into().expect("6 bytes"));
         let src = Mac(frame[6..12].try_into().expect("6 bytes"));
         if dst == self.local && self.source_ok(src) {
@@ -334,6 +344,26 @@ impl ProbeSpec {
         } else {
             Verdict::WrongAddresses(dst, src)
         }
+    }
+
+    /// [`check`](Self::check) of a frame that [`identify`](Self::identify)
+    /// took for probe `seq`: what identify compared is not compared again.
+    /// For raw probes that is every byte from the EtherType to the sequence
+    /// number, so what is left is the length, the stamp, the fill and the
+    /// addresses; other probes are checked whole.
+    #[inline(always)]
+    pub fn check_identified(&self, frame: &[u8], seq: u64, stamp: u64) -> Verdict {
+        if payload_offset(self.flows, self.expect) != ETHER_HDR {
+            return self.check(frame, seq, stamp);
+        }
+        let hl = self.head_len;
+        if frame.len() != self.size
+            || frame[hl + 8..hl + PROBE_COUNTERS] != stamp.to_be_bytes()
+            || frame[hl + PROBE_COUNTERS..] != *self.fill(seq)
+        {
+            return Verdict::Corrupt;
+        }
+        self.addressed(frame)
     }
 
     /// Bytes 12 on of a frame of the right length, against probe `seq`.
@@ -414,6 +444,7 @@ impl ProbeSpec {
             && inet::is_valid(ip)
     }
 
+    #[inline(always)]
     fn source_ok(&self, src: Mac) -> bool {
         match self.expect {
             Expect::Swap => src == self.remote,
@@ -969,5 +1000,55 @@ mod tests {
         let c = sum16(&pseudo);
         f[40..42].copy_from_slice(&c.to_be_bytes());
         f
+    }
+
+    /// check_identified skips what identify compared: on every frame identify
+    /// takes for a probe (every byte flipped in turn, a byte short or long,
+    /// the wrong stamp, the addresses of each kind of reply), it says what
+    /// check says, for every kind of probe.
+    #[test]
+    fn an_identified_frame_is_judged_as_check_judges_it() {
+        let specs = [
+            spec(0, 80),
+            ProbeSpec::new(US, ECHO, Expect::Swap, 60, 0, 7).unwrap(),
+            ProbeSpec::new(US, BROADCAST, Expect::Reply, 64, 0, 7).unwrap(),
+            spec(8, 80),
+            icmp_spec(80),
+            udp_spec(80, 2),
+        ];
+        for s in &specs {
+            let mut f = Vec::new();
+            s.build(5, 42, &mut f);
+            let replies = [replied(&f, ECHO), swapped(&f), f.clone(), kernel_reply(&f), socket_reply(&f)];
+            for reply in &replies {
+                let mut frames =
+                    vec![reply.clone(), reply[..reply.len() - 1].to_vec(), [&reply[..], &[0]].concat()];
+                for at in 0..reply.len() {
+                    let mut flipped = reply.clone();
+                    flipped[at] ^= 0x10;
+                    frames.push(flipped);
+                }
+                for frame in &frames {
+                    let Some((seq, _)) = s.identify(frame) else { continue };
+                    for sent in [42, 43] {
+                        assert_eq!(
+                            s.check_identified(frame, seq, sent),
+                            s.check(frame, seq, sent),
+                            "{:?} {:?}, sent {sent}",
+                            s.expect,
+                            frame
+                        );
+                    }
+                }
+            }
+        }
+        let s = spec(0, 80);
+        let mut f = Vec::new();
+        s.build(5, 42, &mut f);
+        let good = replied(&f, ECHO);
+        assert_eq!(s.check_identified(&good, 5, 42), Verdict::Good, "the raw probe's own path");
+        let mut bad_fill = good.clone();
+        bad_fill[79] ^= 1;
+        assert_eq!(s.check_identified(&bad_fill, 5, 42), Verdict::Corrupt);
     }
 }

@@ -133,7 +133,7 @@ impl Tally {
                 rtt: 0,
             });
         };
-        let verdict = spec.check(frame, seq, sent);
+        let verdict = spec.check_identified(frame, seq, sent);
         let rtt = now.saturating_sub(sent);
         let outcome = self.record(seq, verdict, rtt, timeout);
         Some(Judged { seq, stamp, sent, verdict, outcome, rtt })
