@@ -85,14 +85,16 @@ fn overload_and_three_killed_clients_lose_nothing_and_leak_nothing() {
                 std::thread::sleep(Duration::from_secs(1)); // the server notices the disconnect
                 run
             })
-            .find(|run| testpmd_last(&run.stdout, "TX-packets") > 0 || echo.has_exited())
-            .unwrap_or_else(|| panic!("round {round}: no client could connect in 5 tries"));
+            // A killed client's last figures are up to a second old: under
+            // qemu-user a client killed a second after connecting may show
+            // frames sent and none back yet, and is started again too.
+            .find(|run| testpmd_last(&run.stdout, "RX-packets") > 0 || echo.has_exited())
+            .unwrap_or_else(|| panic!("round {round}: no client got an echo back in 5 tries"));
         if echo.has_exited() {
             panic!("round {round}: the echo died:\n{}", finish(echo, Duration::ZERO));
         }
-        // A killed client's last figures are up to a second old: a lower bound.
+        // A lower bound, as the figures are up to a second old.
         let echoed_back = testpmd_last(&run.stdout, "RX-packets");
-        assert!(echoed_back > 0, "round {round}: the client got no echo back:\n{run}");
         echoed_to_clients += echoed_back;
         if last {
             generator_dropped = testpmd_last(&run.stdout, "TX-dropped");
