@@ -251,7 +251,8 @@ impl Options {
             )));
         }
         if opts.rate.is_none() && mode != Mode::Fixed {
-            return Err(invalid(format!("{} needs --rate, the highest rate to try", mode.option())));
+            let what = if mode == Mode::BackToBack { "the bursts' rate" } else { "the highest rate to try" };
+            return Err(invalid(format!("{} needs --rate, {what}", mode.option())));
         }
         if let Some(rate) = opts.rate {
             let secs = if mode == Mode::Fixed { opts.duration } else { opts.trial }.as_secs_f64();
