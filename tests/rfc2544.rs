@@ -11,7 +11,7 @@ use common::*;
 use serde_json::Value;
 
 /// RFC 2544's frame loss rate against an echo that drops (l2_load's memif
-/// rings of 16, as above): trials at 100, 90 ... % of the rate, each point's
+/// rings of 16, as in tests/l2_load.rs's drop test): trials at 100, 90 ... % of the rate, each point's
 /// loss rate from its own counts, the curve ending after two trials in a row
 /// without loss or at 10%, and every frame lost one the echo dropped.
 #[test]
