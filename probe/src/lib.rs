@@ -18,7 +18,7 @@ pub mod tally;
 
 pub use frame::{Expect, ProbeSpec, Verdict};
 pub use mac::Mac;
-pub use tally::{Classes, Outcome, Percentiles, Tally};
+pub use tally::{Classes, Outcome, Percentiles, SharedBits, Tally};
 
 /// A new session id, to tell this run's probes from another's on the same
 /// wire: the process id and the clock's nanoseconds.

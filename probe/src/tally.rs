@@ -10,6 +10,13 @@
 //! late ones, past the timeout, only into their largest. Times are in the
 //! sender's ticks (l2_ping: nanoseconds; l2_load: cycles), converted when
 //! reported.
+//!
+//! Which copy came first is kept in a bitset: a plain one ([`Bits`]) for a
+//! tally alone, or one several tallies share ([`SharedBits`]), one per
+//! receiving thread, so that a reply counts once whichever queue it lands on.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -55,11 +62,71 @@ pub struct Classes {
     pub lost: u64,
 }
 
+/// A bit per probe: a copy of it came back (the first, which classified it).
+pub trait SeenSet {
+    /// Marks probe `seq` (below the capacity) back: true when it was not yet.
+    fn mark(&mut self, seq: u64) -> bool;
+    /// Bits `64 * index` to `64 * index + 63`.
+    fn word(&self, index: usize) -> u64;
+    fn words(&self) -> usize;
+}
+
+/// The bitset of a tally alone.
+pub struct Bits(Vec<u64>);
+
+impl SeenSet for Bits {
+    #[inline(always)]
+    fn mark(&mut self, seq: u64) -> bool {
+        let (word, bit) = (&mut self.0[(seq / 64) as usize], 1u64 << (seq % 64));
+        let first = *word & bit == 0;
+        *word |= bit;
+        first
+    }
+
+    fn word(&self, index: usize) -> u64 {
+        self.0[index]
+    }
+
+    fn words(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// A bitset the tallies of several threads share: the first copy is decided
+/// by an atomic or, whichever thread's queue it lands on. Reading it while
+/// they count gives a moment's picture; after they have finished, the whole.
+#[derive(Clone)]
+pub struct SharedBits(Arc<[AtomicU64]>);
+
+impl SharedBits {
+    /// Room for probes 0 to `probes` - 1, none back.
+    pub fn new(probes: u64) -> SharedBits {
+        SharedBits((0..probes.div_ceil(64)).map(|_| AtomicU64::new(0)).collect())
+    }
+}
+
+impl SeenSet for SharedBits {
+    #[inline(always)]
+    fn mark(&mut self, seq: u64) -> bool {
+        // Relaxed: one location, whose changes every thread sees in one order.
+        let bit = 1u64 << (seq % 64);
+        self.0[(seq / 64) as usize].fetch_or(bit, Ordering::Relaxed) & bit == 0
+    }
+
+    fn word(&self, index: usize) -> u64 {
+        self.0[index].load(Ordering::Relaxed)
+    }
+
+    fn words(&self) -> usize {
+        self.0.len()
+    }
+}
+
 /// The replies seen so far, for probes numbered from 0 to a bound set up
-/// front. Lives on the receiving thread.
-pub struct Tally {
-    /// A bit per probe: a copy of it came back (the first, which classified it).
-    seen: Vec<u64>,
+/// front. Lives on the receiving thread; with [`SharedBits`], one per
+/// receiving thread, merged when they are done.
+pub struct Tally<S: SeenSet = Bits> {
+    seen: S,
     capacity: u64,
     flows: u32,
     /// Per flow, the highest sequence number received (0 before any: none
@@ -77,9 +144,11 @@ pub struct Tally {
     /// The good replies' round trips.
     rtt: Histogram<u64>,
     /// The last good reply's round trip, and the sum of the differences
-    /// between consecutive good replies' round trips: the jitter.
+    /// between consecutive good replies' round trips, and how many such
+    /// pairs there were: the jitter.
     last_rtt: u64,
     rtt_steps: u64,
+    rtt_pairs: u64,
 }
 
 /// The longest round trip recorded exactly: 2^44 ticks (about an hour of a
@@ -89,8 +158,39 @@ const RTT_MAX: u64 = 1 << 44;
 impl Tally {
     /// A tally for probes 0 to `probes` - 1 over `flows` flows (0: one).
     pub fn new(probes: u64, flows: u32) -> Tally {
+        Tally::with_seen(Bits(vec![0; probes.div_ceil(64) as usize]), probes, flows)
+    }
+}
+
+impl Tally<SharedBits> {
+    /// One of several tallies for probes 0 to `probes` - 1 (`seen`'s
+    /// capacity or less) over `flows` flows, each on its own thread,
+    /// sharing `seen`. Reordering is counted among the replies each one sees.
+    pub fn sharing(seen: &SharedBits, probes: u64, flows: u32) -> Tally<SharedBits> {
+        assert!(probes.div_ceil(64) <= seen.words() as u64, "room for {probes} probes");
+        Tally::with_seen(seen.clone(), probes, flows)
+    }
+
+    /// Adds what `other`, a tally sharing this one's bitset, counted.
+    pub fn merge(&mut self, other: &Tally<SharedBits>) {
+        assert!(Arc::ptr_eq(&self.seen.0, &other.seen.0), "tallies of one bitset");
+        self.good += other.good;
+        self.bad += other.bad;
+        self.late += other.late;
+        self.duplicates += other.duplicates;
+        self.unmatched += other.unmatched;
+        self.reordered += other.reordered;
+        self.late_max = self.late_max.max(other.late_max);
+        self.rtt.add(&other.rtt).expect("histograms of the same bounds");
+        self.rtt_steps += other.rtt_steps;
+        self.rtt_pairs += other.rtt_pairs;
+    }
+}
+
+impl<S: SeenSet> Tally<S> {
+    fn with_seen(seen: S, probes: u64, flows: u32) -> Tally<S> {
         Tally {
-            seen: vec![0; probes.div_ceil(64) as usize],
+            seen,
             capacity: probes,
             flows: flows.max(1),
             flow_highest: vec![0; flows.max(1) as usize],
@@ -105,6 +205,7 @@ impl Tally {
             rtt: Histogram::new_with_bounds(1, RTT_MAX, 3).expect("valid bounds"),
             last_rtt: 0,
             rtt_steps: 0,
+            rtt_pairs: 0,
         }
     }
 
@@ -147,12 +248,10 @@ impl Tally {
             self.unmatched += 1;
             return Outcome::Unmatched;
         }
-        let (word, bit) = ((seq / 64) as usize, 1u64 << (seq % 64));
-        if self.seen[word] & bit != 0 {
+        if !self.seen.mark(seq) {
             self.duplicates += 1;
             return Outcome::Duplicate;
         }
-        self.seen[word] |= bit;
         if verdict != Verdict::Good {
             self.bad += 1;
             return Outcome::Bad;
@@ -171,6 +270,7 @@ impl Tally {
         }
         if self.good > 0 {
             self.rtt_steps += rtt.abs_diff(self.last_rtt);
+            self.rtt_pairs += 1;
         }
         self.last_rtt = rtt;
         self.good += 1;
@@ -189,18 +289,24 @@ impl Tally {
         assert!(sent <= self.capacity, "{sent} probes sent, {} tallied", self.capacity);
         let (whole, rest) = ((sent / 64) as usize, sent % 64);
         let missing = |word: u64| u64::from(word.count_zeros());
-        let mut lost: u64 = self.seen[..whole].iter().map(|&w| missing(w)).sum();
+        let mut lost: u64 = (0..whole).map(|i| missing(self.seen.word(i))).sum();
         if rest > 0 {
-            lost += missing(self.seen[whole] | !((1u64 << rest) - 1));
+            lost += missing(self.seen.word(whole) | !((1u64 << rest) - 1));
         }
         lost
+    }
+
+    /// Whether a copy of probe `seq` came back (false past the capacity).
+    pub fn is_back(&self, seq: u64) -> bool {
+        seq < self.capacity && self.seen.word((seq / 64) as usize) & (1 << (seq % 64)) != 0
     }
 
     /// The lowest-numbered of probes 0 to `sent` - 1 that no copy of came
     /// back (None: every one did): where in a trial the losses began.
     pub fn first_lost(&self, sent: u64) -> Option<u64> {
         assert!(sent <= self.capacity, "{sent} probes sent, {} tallied", self.capacity);
-        let (word, w) = self.seen.iter().enumerate().find(|(_, w)| **w != u64::MAX)?;
+        let (word, w) =
+            (0..self.seen.words()).map(|i| (i, self.seen.word(i))).find(|(_, w)| *w != u64::MAX)?;
         Some(word as u64 * 64 + u64::from(w.trailing_ones())).filter(|&seq| seq < sent)
     }
 
@@ -230,9 +336,9 @@ impl Tally {
         let ticks_10us = (10_000.0 / ns_per_tick) as u64;
         (!h.is_empty()).then(|| Percentiles {
             mean: h.mean() * ns_per_tick,
-            jitter: match self.good {
-                0 | 1 => 0.0,
-                n => self.rtt_steps as f64 / (n - 1) as f64 * ns_per_tick,
+            jitter: match self.rtt_pairs {
+                0 => 0.0,
+                n => self.rtt_steps as f64 / n as f64 * ns_per_tick,
             },
             under_10us: h.count_between(0, ticks_10us),
             min: ns(h.min()),
@@ -286,7 +392,7 @@ mod tests {
     const MS: u64 = 1_000_000;
 
     /// The classes of `sent` probes, and that they add up to it.
-    fn classes_adding_up(t: &Tally, sent: u64) -> Classes {
+    fn classes_adding_up<S: SeenSet>(t: &Tally<S>, sent: u64) -> Classes {
         let c = t.classes(sent);
         assert_eq!(c.good + c.bad + c.late + c.lost, sent, "{c:?}");
         c
@@ -482,6 +588,54 @@ mod tests {
         assert_eq!((t.lost(128), t.lost(64), t.lost(0)), (0, 0, 0), "every word whole");
         let first = Tally::new(64, 0);
         assert_eq!(first.lost(64), 64);
+    }
+
+    #[test]
+    fn tallies_sharing_a_bitset_count_a_probe_once_whichever_sees_it() {
+        let seen = SharedBits::new(130);
+        let (mut a, mut b) = (Tally::sharing(&seen, 130, 2), Tally::sharing(&seen, 130, 2));
+        assert_eq!(a.record(0, Verdict::Good, 10, T), Outcome::Good);
+        assert_eq!(b.record(0, Verdict::Good, 10, T), Outcome::Duplicate, "a copy on the other queue");
+        assert_eq!(b.record(129, Verdict::Corrupt, 10, T), Outcome::Bad);
+        assert_eq!(a.record(129, Verdict::Good, 10, T), Outcome::Duplicate);
+        assert_eq!(b.record(64, Verdict::Good, 2 * T, T), Outcome::Late);
+        assert!(a.is_back(64) && b.is_back(0) && !a.is_back(1) && !a.is_back(130));
+        assert_eq!((a.lost(130), a.first_lost(130)), (127, Some(1)), "either tally reads the whole set");
+        // Reordering among the replies each one sees: 1 after 3 on a, not 5 on b.
+        a.record(3, Verdict::Good, 10, T);
+        a.record(1, Verdict::Good, 10, T);
+        b.record(5, Verdict::Good, 10, T);
+        assert_eq!((a.reordered, b.reordered), (1, 0));
+        let (good, bad, late, dups) =
+            (a.good + b.good, a.bad + b.bad, a.late + b.late, a.duplicates + b.duplicates);
+        a.merge(&b);
+        assert_eq!((a.good, a.bad, a.late, a.duplicates, a.reordered), (good, bad, late, dups, 1));
+        assert_eq!(classes_adding_up(&a, 130), Classes { good: 4, bad: 1, late: 1, lost: 124 });
+        assert_eq!(a.late_max_ns(1.0), Some(2 * T));
+    }
+
+    #[test]
+    fn merged_tallies_keep_their_histograms_and_jitter_pairs_apart() {
+        let seen = SharedBits::new(8);
+        let (mut a, mut b) = (Tally::sharing(&seen, 8, 0), Tally::sharing(&seen, 8, 0));
+        // Steps of 10 on a, 30 on b; none between a's last and b's first.
+        for (seq, rtt) in [(0, 100), (1, 110), (2, 120)] {
+            a.record(seq, Verdict::Good, rtt, T);
+        }
+        for (seq, rtt) in [(3, 1000), (4, 1030)] {
+            b.record(seq, Verdict::Good, rtt, T);
+        }
+        a.merge(&b);
+        let p = a.percentiles(1.0).unwrap();
+        assert_eq!((p.jitter, p.min, p.max), (50.0 / 3.0, 100, 1030), "{p:?}");
+        assert!((p.mean - 472.0).abs() < 1.0, "{p:?}");
+    }
+
+    #[test]
+    #[should_panic(expected = "tallies of one bitset")]
+    fn tallies_of_different_bitsets_do_not_merge() {
+        let mut a = Tally::sharing(&SharedBits::new(8), 8, 0);
+        a.merge(&Tally::sharing(&SharedBits::new(8), 8, 0));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use dpdk_echo::dpdk::{frame_room, split_args, tsc_hz, Eal};
 use dpdk_echo::echo::{bring_up_port, PortConfig};
 use dpdk_echo::load::back_to_back::{self, SizeBursts};
 use dpdk_echo::load::cli::{Mode, Options};
+use dpdk_echo::load::lanes::Lanes;
 use dpdk_echo::load::loss_curve::{self, SizeCurve};
 use dpdk_echo::load::mix::Probes;
 use dpdk_echo::load::progress::{Progress, Sink};
@@ -39,17 +40,16 @@ fn run() -> Result<ExitCode> {
     log::info!("l2_load {}", dpdk_echo::cli::version());
     let quit = quit::on_signals()?;
 
-    // Initialise the EAL; l2_load runs on the main lcore alone.
+    // Initialise the EAL; every lcore of -l sends and receives.
     let eal = Eal::init(&eal_args)?;
-    if eal.lcores().len() > 1 {
-        log::warn!("l2_load sends and receives on the main lcore {} only", eal.main_lcore().id());
-    }
+    let lcores = u16::try_from(eal.lcores().len()).context("too many lcores")?;
+    opts.check_lanes(lcores).map_err(|e| anyhow!(e))?;
 
-    // One RX/TX queue pair, started; our source address is the port's MAC.
+    // An RX/TX queue pair per lcore, started; our source address is the port's MAC.
     let config = PortConfig { port: opts.port, rxd: 1024, txd: 1024, mbufs: 8191, burst: opts.burst };
-    let port = bring_up_port(&eal, &config, 1)?;
+    let port = bring_up_port(&eal, &config, lcores)?;
     let local = Mac(port.mac()?.0);
-    let mut queue = port.claim_queue(0)?;
+    let lanes = Lanes::new(&eal, &port);
 
     // Learning frames until one comes back: the path is up before a trial starts.
     let session = l2_probe::new_session();
@@ -60,7 +60,7 @@ fn run() -> Result<ExitCode> {
             .map(|s| s.with_ips(src_ip, dst_ip))
     };
     let first = spec_of(opts.rows[0].sizes().next().expect("a size")).map_err(|e| anyhow!(e))?;
-    let warmup = trial::warm_up(&mut queue, &first, WARM_UP_LIMIT, quit);
+    let warmup = trial::warm_up(&lanes, &first, WARM_UP_LIMIT, quit)?;
     if warmup.received == 0 {
         log::warn!(
             "no frame came back from {} within {} s of warm-up ({} sent): is the echo there, and is --dst its MAC?",
@@ -119,7 +119,7 @@ fn run() -> Result<ExitCode> {
         match opts.mode() {
             Mode::Fixed => {
                 let step = format!("{} at {} pps", row.name(), cfg.rate);
-                let t = trial::run(&port, &mut queue, &probes, &cfg, quit, &mut live, step)?;
+                let t = trial::run(&lanes, &probes, &cfg, quit, &mut live, step)?;
                 print(&t, "");
                 fixed.push(t);
             }
@@ -132,21 +132,18 @@ fn run() -> Result<ExitCode> {
                     pdr_pct: opts.pdr,
                     trials_per_rate: opts.trials,
                 };
-                let found = search::throughput(
-                    &port, &mut queue, &probes, &trial_cfg, &search, quit, &mut live, each,
-                )?;
+                let found = search::throughput(&lanes, &probes, &trial_cfg, &search, quit, &mut live, each)?;
                 searched.push(found);
             }
             Mode::LossCurve => {
                 let each =
                     |p: &loss_curve::CurvePoint| print(&p.trial, &format!("loss at {}%: ", p.load_pct));
-                curves.push(loss_curve::run(&port, &mut queue, &probes, &trial_cfg, quit, &mut live, each)?);
+                curves.push(loss_curve::run(&lanes, &probes, &trial_cfg, quit, &mut live, each)?);
             }
             Mode::BackToBack => {
                 let each = |t: &Trial| print(t, &format!("burst of {}: ", t.planned));
                 bursts.push(back_to_back::run(
-                    &port,
-                    &mut queue,
+                    &lanes,
                     &probes,
                     &trial_cfg,
                     opts.resolution,
@@ -248,6 +245,6 @@ fn run() -> Result<ExitCode> {
             !bursts.is_empty() && bursts.iter().all(|b| b.frames > 0)
         }
     };
-    // The port stops and closes as `queue` and `port` drop, before the EAL.
+    // The port stops and closes as `lanes` and `port` drop, before the EAL.
     Ok(if good { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -8,11 +8,11 @@
 use anyhow::Result;
 use serde::Serialize;
 
+use super::lanes::Lanes;
 use super::mix::Probes;
 use super::progress::Progress;
 use super::search::Search;
 use super::trial::{self, Trial, TrialConfig};
-use crate::dpdk::{Port, QueuePair};
 use crate::quit::QuitFlag;
 
 /// The trials of one burst length.
@@ -49,10 +49,9 @@ pub struct SizeBursts {
 /// tried `trials_per_length` times, to `resolution_pct`. `each` sees every
 /// trial as it ends.
 #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
-#[allow(clippy::too_many_arguments)] // the port and queue, what to send, how to search, and the run's quit flag, progress and trial lines
+#[allow(clippy::too_many_arguments)] // the lanes, what to send, how to search, and the run's quit flag, progress and trial lines
 pub fn run(
-    port: &Port<'_>,
-    queue: &mut QueuePair<'_>,
+    lanes: &Lanes<'_, '_>,
     probes: &Probes,
     cfg: &TrialConfig,
     resolution_pct: f64,
@@ -70,7 +69,7 @@ pub fn run(
                 break 'search;
             }
             let step = format!("{}, burst of {frames} at {} pps", probes.mix().name(), cfg.rate);
-            let trial = trial::run(port, queue, probes, &cfg.of_frames(frames), quit, progress, step)?;
+            let trial = trial::run(lanes, probes, &cfg.of_frames(frames), quit, progress, step)?;
             length.trials += 1;
             // Every frame back good, once, in order: how fast it left is reported, not judged.
             length.passed += usize::from(trial.all_back());

@@ -278,6 +278,22 @@ impl Options {
         self.rate.expect("checked when parsing")
     }
 
+    /// Whether these options suit `lanes` lcores, each sending every
+    /// `lanes`-th frame: with several, each must send flows of its own (a
+    /// flow is its frames' number modulo `--flows`), so that RSS keeps each
+    /// flow on one queue and reordering within it means something.
+    pub fn check_lanes(&self, lanes: u16) -> Result<(), String> {
+        let lanes = u32::from(lanes);
+        if lanes > 1 && (self.flows < lanes || !self.flows.is_multiple_of(lanes)) {
+            return Err(format!(
+                "--flows {} over {lanes} lcores: each lcore sends flows of its own, so --flows must be a \
+                 multiple of {lanes} (e.g. --flows {lanes}), or use one lcore (-l)",
+                self.flows
+            ));
+        }
+        Ok(())
+    }
+
     /// What the run measures.
     pub fn mode(&self) -> Mode {
         match (self.search, self.loss_curve, self.back_to_back) {
@@ -365,6 +381,20 @@ impl Mode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_lcores_need_flows_a_multiple_of_them() {
+        let o = |flows: &str| parse(&["--rate", "1", "--flows", flows]).unwrap();
+        assert_eq!((o("0").check_lanes(1), o("3").check_lanes(1)), (Ok(()), Ok(())), "one lcore: any");
+        assert_eq!(
+            (o("2").check_lanes(2), o("8").check_lanes(4), o("6").check_lanes(3)),
+            (Ok(()), Ok(()), Ok(()))
+        );
+        for (flows, lanes) in [("0", 2), ("1", 2), ("3", 2), ("2", 4), ("4", 3)] {
+            let err = o(flows).check_lanes(lanes).unwrap_err();
+            assert!(err.contains(&format!("--flows {flows} over {lanes} lcores")), "{err}");
+        }
+    }
 
     fn parse(args: &[&str]) -> Result<Options, clap::Error> {
         let base = ["l2_load", "--dst", "52:54:00:12:34:56"];

@@ -5,10 +5,10 @@
 use anyhow::Result;
 use serde::Serialize;
 
+use super::lanes::Lanes;
 use super::mix::Probes;
 use super::progress::Progress;
 use super::trial::{self, Trial, TrialConfig};
-use crate::dpdk::{Port, QueuePair};
 use crate::quit::QuitFlag;
 
 /// The step down between trials, in percent of the rate asked (the RFC's
@@ -72,8 +72,7 @@ pub struct SizeCurve {
 /// `cfg.duration` each. `each` sees every point as it ends.
 #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
 pub fn run(
-    port: &Port<'_>,
-    queue: &mut QueuePair<'_>,
+    lanes: &Lanes<'_, '_>,
     probes: &Probes,
     cfg: &TrialConfig,
     quit: &QuitFlag,
@@ -88,7 +87,7 @@ pub fn run(
             break;
         }
         let step = format!("{}, loss at {load_pct}% ({rate} pps)", probes.mix().name());
-        let trial = trial::run(port, queue, probes, &TrialConfig { rate, ..*cfg }, quit, progress, step)?;
+        let trial = trial::run(lanes, probes, &TrialConfig { rate, ..*cfg }, quit, progress, step)?;
         let point = CurvePoint { load_pct, loss_pct: trial.loss_pct(), trial };
         curve.record(load_pct, point.trial.good < point.trial.planned);
         each(&point);

@@ -9,6 +9,7 @@
 //! - [`mix`]: the frames' sizes, one or a mix (IMIX), by sequence number.
 //! - [`schedule`]: when each frame is due, on the cycle counter.
 //! - [`trial`]: the loop: send what is due, receive, judge, drain.
+//! - [`lanes`]: a trial over several lcores, a queue pair each.
 //! - [`search`]: the throughput search and the latency trials after it.
 //! - [`loss_curve`]: the loss at 100, 90 ... % of the rate.
 //! - [`back_to_back`]: the longest burst that comes back whole.
@@ -17,6 +18,7 @@
 
 pub mod back_to_back;
 pub mod cli;
+pub mod lanes;
 pub mod loss_curve;
 pub mod mix;
 pub mod progress;

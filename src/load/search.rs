@@ -5,10 +5,10 @@
 
 use anyhow::Result;
 
+use super::lanes::Lanes;
 use super::mix::Probes;
 use super::progress::Progress;
 use super::trial::{self, Trial, TrialConfig};
-use crate::dpdk::{Port, QueuePair};
 use crate::quit::QuitFlag;
 
 /// Most trials one search runs: 2^-30 of the top is finer than any
@@ -177,10 +177,8 @@ pub struct LatencyTrial {
 /// measures the latency at fractions of the throughput. `each` sees every
 /// trial as it ends (progress for people).
 #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
-#[allow(clippy::too_many_arguments)] // the port and queue, what to send, how to search, and the run's quit flag, progress and trial lines
 pub fn throughput(
-    port: &Port<'_>,
-    queue: &mut QueuePair<'_>,
+    lanes: &Lanes<'_, '_>,
     probes: &Probes,
     cfg: &TrialConfig,
     search: &SearchConfig,
@@ -197,7 +195,7 @@ pub fn throughput(
                 return Ok(None);
             }
             let step = format!("{}, search trial {} at {rate} pps", probes.mix().name(), trials.len() + 1);
-            let trial = trial::run(port, queue, probes, &TrialConfig { rate, ..*cfg }, quit, progress, step)?;
+            let trial = trial::run(lanes, probes, &TrialConfig { rate, ..*cfg }, quit, progress, step)?;
             r.trials += 1;
             r.passed += usize::from(trial.passed);
             if let (Some(loss), Some(n)) = (pdr, r.passed_pdr.as_mut()) {
@@ -215,7 +213,7 @@ pub fn throughput(
             continue;
         }
         let step = format!("{}, latency at {load_pct}% ({rate} pps)", probes.mix().name());
-        let trial = trial::run(port, queue, probes, &TrialConfig { rate, ..*cfg }, quit, progress, step)?;
+        let trial = trial::run(lanes, probes, &TrialConfig { rate, ..*cfg }, quit, progress, step)?;
         each(&trial, Some(load_pct));
         latency.push(LatencyTrial { load_pct, trial });
     }

@@ -1,17 +1,20 @@
-//! One trial: frames at a fixed rate for a fixed time on one queue pair, every
-//! reply checked and timed, then a drain until all are back or the timeout
-//! passes. The loop alternates a receive and a send, on the cycle counter.
+//! One trial: frames at a fixed rate for a fixed time on each lane's queue
+//! pair, every reply checked and timed, then a drain until all are back or
+//! the timeout passes. The loop alternates a receive and a send, on the cycle counter.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use anyhow::Result;
-use l2_probe::{Classes, Outcome, Percentiles, ProbeSpec, Tally, Verdict};
+use anyhow::{anyhow, Result};
+use l2_probe::tally::SeenSet;
+use l2_probe::{Outcome, Percentiles, ProbeSpec, Tally, Verdict};
 use serde::Serialize;
 
+use super::lanes::{CrewState, Lane, LaneRates, Lanes, SentSet, Solo};
 use super::mix::{Frames, Probes, Specs};
-use super::progress::Progress;
+use super::progress::{Progress, Sink};
 use super::schedule::{Schedule, SendLag};
 use crate::arch::cycles;
 use crate::dpdk::{tsc_hz, MbufBurst, Port, PortStats, QueuePair};
@@ -176,6 +179,9 @@ pub struct Trial {
     /// The good frames' percentile distribution, for --plot and l2_plot:
     /// (fraction at or below, ns).
     pub distribution: Vec<(f64, f64)>,
+    /// With several lcores, what each sent and received.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lanes: Vec<LaneRates>,
 }
 
 impl Trial {
@@ -236,9 +242,9 @@ pub fn share_of_link(bps: f64, mbps: Option<u32>) -> Option<f64> {
 /// Trials run so far in this process: each gets a session id of its own.
 static TRIALS: AtomicU32 = AtomicU32::new(0);
 
-/// Runs one trial of `probes` on `queue` of `port`, RFC 2544's way
-/// (section 23): a rest of `cfg.rest`, learning frames until one comes
-/// back, then the trial.
+/// Runs one trial of `probes` on every lane, RFC 2544's way (section 23):
+/// a rest of `cfg.rest`, learning frames until one of every lane's comes
+/// back, then the trial, its schedule starting on every lane at once.
 /// The learning frames come last so that an echo that slept through the
 /// rest or the last trial's drain (an adaptive one sleeps deeper after
 /// 100 ms of quiet) is awake when the trial's first frame arrives. Ctrl+C
@@ -247,53 +253,138 @@ static TRIALS: AtomicU32 = AtomicU32::new(0);
 /// frame of an earlier trial counts as `other`, not as a bad frame of this one.
 #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
 pub fn run(
-    port: &Port<'_>,
-    queue: &mut QueuePair<'_>,
+    lanes: &Lanes<'_, '_>,
     probes: &Probes,
     cfg: &TrialConfig,
     quit: &QuitFlag,
     progress: &mut Progress,
     step: String,
 ) -> Result<Trial> {
-    rest(queue, cfg.rest, quit);
-    let learning = warm_up(queue, probes.first(), LEARNING_LIMIT, quit);
     let session = probes.first().session().wrapping_add(TRIALS.fetch_add(1, Ordering::Relaxed));
     let probes = &probes.with_session(session);
-    let hz = tsc_hz();
-    let frames = cfg.frames();
-    let timeout = (cfg.timeout.as_secs_f64() * hz as f64) as u64;
-    let mut tally = Tally::new(frames, probes.first().flows());
-    let stats_before = port.stats()?;
-
-    let schedule = Schedule::new(cycles(), hz, cfg.rate);
-    progress.start(step, schedule.stamp(0));
-    let pace = Pace { frames, burst: cfg.burst, timeout, hz };
-    let Exchanged { sent, last_send, lag, bad_frames, other } = match probes.frames() {
-        Frames::One(spec) => exchange(queue, spec, &mut tally, &schedule, &pace, quit, progress),
-        Frames::Mixed(mixed) => exchange(queue, mixed, &mut tally, &schedule, &pace, quit, progress),
+    let trial = Shared {
+        probes,
+        cfg,
+        pace: Pace {
+            frames: cfg.frames(),
+            burst: cfg.burst,
+            timeout: (cfg.timeout.as_secs_f64() * tsc_hz() as f64) as u64,
+            hz: tsc_hz(),
+        },
+        quit,
+        progress: Mutex::new(progress),
+        step,
+        stats_before: OnceLock::new(),
+        port: lanes.port(),
     };
+    let trial = if lanes.count() == 1 {
+        on_lanes(lanes, &trial, |_| Solo)?
+    } else {
+        let crew = CrewState::new(lanes.count(), trial.pace.frames);
+        on_lanes(lanes, &trial, |lane| crew.lane(lane))?
+    };
+    Ok(trial)
+}
 
-    progress.finish();
-    let link = port.link_speed_mbps();
+/// What every lane of a trial reads.
+struct Shared<'a> {
+    probes: &'a Probes,
+    cfg: &'a TrialConfig,
+    pace: Pace,
+    quit: &'a QuitFlag,
+    /// The run's progress line, which the first lane keeps.
+    progress: Mutex<&'a mut Progress>,
+    step: String,
+    /// The port's counters when the trial started.
+    stats_before: OnceLock<Result<PortStats>>,
+    port: &'a Port<'a>,
+}
+
+/// What one lane did in a trial.
+struct LaneRun<S: SeenSet> {
+    learning: WarmUp,
+    exchanged: Exchanged,
+    tally: Tally<S>,
+    /// When its schedule started.
+    start: u64,
+}
+
+/// The trial on every lane, each `lane_of(its index)`, and its report.
+#[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
+fn on_lanes<L: Lane>(
+    lanes: &Lanes<'_, '_>,
+    trial: &Shared<'_>,
+    lane_of: impl Fn(usize) -> L + Sync,
+) -> Result<Trial> {
+    let runs = lanes
+        .run(trial.quit, |index, mut queue| Ok(lane_trial(&mut queue, &lane_of(index), index, trial)))?;
+    trial.progress.lock().map_err(|_| anyhow!("a lane panicked"))?.finish();
+    let port = trial.port;
+    let stats_before = match trial.stats_before.get() {
+        Some(Ok(stats)) => *stats,
+        Some(Err(e)) => return Err(anyhow!("{e:#}")),
+        None => port.stats()?, // no lane got to the start: nothing sent
+    };
     let own_port_drops = PortDrops::between(&stats_before, &port.stats()?);
-    let elapsed = last_send.saturating_sub(schedule.stamp(0));
-    let Classes { good, bad, late, lost } = tally.classes(sent);
-    let rate_pps =
-        if elapsed == 0 { 0.0 } else { sent.saturating_sub(1) as f64 * hz as f64 / elapsed as f64 };
-    let mix = probes.mix();
+    let (hz, frames) = (trial.pace.hz, trial.pace.frames);
+    let start = runs[0].start;
+    let sent = SentSet::new(runs.iter().map(|r| r.exchanged.sent).collect());
+    let last = runs.iter().max_by_key(|r| r.exchanged.last_send).expect("a lane");
+    let (last_send, lag_last) = (last.exchanged.last_send, last.exchanged.lag.last);
+    let lag_worst = runs.iter().map(|r| r.exchanged.lag.worst).max().unwrap_or(0);
+    let elapsed = last_send.saturating_sub(start);
+    let per_second = |n: u64| if elapsed == 0 { 0.0 } else { n as f64 * hz as f64 / elapsed as f64 };
+    let lane_rates: Vec<LaneRates> = if runs.len() == 1 {
+        Vec::new()
+    } else {
+        runs.iter()
+            .zip(lanes.lcore_ids())
+            .enumerate()
+            .map(|(queue, (r, lcore))| {
+                let t = &r.tally;
+                let received = t.back() + t.duplicates + t.unmatched;
+                LaneRates {
+                    lcore,
+                    queue: queue as u16,
+                    sent: r.exchanged.sent,
+                    received,
+                    sent_pps: per_second(r.exchanged.sent),
+                    received_pps: per_second(received),
+                }
+            })
+            .collect()
+    };
+    let mut learning = WarmUp::default();
+    let (mut bad_frames, mut other, mut tallies) = (Vec::new(), 0, Vec::new());
+    for run in runs {
+        learning += run.learning;
+        bad_frames.extend(run.exchanged.bad_frames);
+        other += run.exchanged.other;
+        tallies.push(run.tally);
+    }
+    bad_frames.truncate(BAD_SHOWN);
+    let tally = L::merge(tallies);
+    let (lost, first_lost) = sent.lost(&tally);
+    let total = sent.total();
+    let (good, bad, late) = (tally.good, tally.bad, tally.late);
+    debug_assert_eq!(good + bad + late + lost, total, "each frame sent in exactly one class");
+    let rate_pps = per_second(total.saturating_sub(1));
+    let mix = trial.probes.mix();
     let wire = wire_bps(rate_pps, mix.mean());
+    let link = port.link_speed_mbps();
+    let cfg = trial.cfg;
     let mut trial = Trial {
         size: mix.bytes(),
         mix: mix.label(),
         rate_asked: cfg.rate,
         duration_s: cfg.duration.as_secs_f64(),
         planned: frames,
-        sent,
+        sent: total,
         good,
         bad,
         late,
         lost,
-        first_lost: tally.first_lost(sent),
+        first_lost,
         late_max_ns: tally.late_max_ns(1e9 / hz as f64),
         duplicates: tally.duplicates,
         reordered: tally.reordered,
@@ -305,19 +396,54 @@ pub fn run(
         link_speed_mbps: link,
         link_pct: share_of_link(wire, link),
         learning,
-        send_lag_s: lag.last as f64 / hz as f64,
-        send_lag_max_s: lag.worst as f64 / hz as f64,
+        send_lag_s: lag_last as f64 / hz as f64,
+        send_lag_max_s: lag_worst as f64 / hz as f64,
         rtt_ns: tally.percentiles(1e9 / hz as f64),
         bad_frames,
         distribution: tally.distribution(1e9 / hz as f64, 5),
+        lanes: lane_rates,
         passed: false,
     };
     trial.passed = trial.passes();
     Ok(trial)
 }
 
+/// One lane's part of a trial: its rest, its learning frames, the start
+/// with the others, its loop.
+#[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
+fn lane_trial<L: Lane>(
+    queue: &mut QueuePair<'_>,
+    lane: &L,
+    index: usize,
+    trial: &Shared<'_>,
+) -> LaneRun<L::Seen> {
+    let (cfg, quit) = (trial.cfg, trial.quit);
+    rest(queue, cfg.rest, quit);
+    let learning = learn(queue, lane, trial.probes.first(), LEARNING_LIMIT, quit);
+    let start = lane.start_together(quit, || {
+        let _ = trial.stats_before.set(trial.port.stats());
+        cycles()
+    });
+    let schedule = Schedule::new(start, trial.pace.hz, cfg.rate);
+    let mut tally = lane.tally(trial.pace.frames, trial.probes.first().flows());
+    // The first lane shows the run's progress; the others keep theirs quiet.
+    let mut quiet = Progress::new(Sink::Nowhere, trial.pace.hz);
+    let mut shown = if index == 0 { trial.progress.lock().ok() } else { None };
+    let progress: &mut Progress = match shown.as_mut() {
+        Some(guard) => guard,
+        None => &mut quiet,
+    };
+    progress.start(trial.step.clone(), schedule.stamp(0));
+    let exchanged = match trial.probes.frames() {
+        Frames::One(spec) => exchange(queue, spec, lane, &mut tally, &schedule, trial, progress),
+        Frames::Mixed(mixed) => exchange(queue, mixed, lane, &mut tally, &schedule, trial, progress),
+    };
+    LaneRun { learning, exchanged, tally, start }
+}
+
 /// How the loop goes: `frames` to send, a `burst` at most per poll, then a
 /// `timeout` (in cycles of a counter of `hz`) to drain.
+#[derive(Clone, Copy)]
 struct Pace {
     frames: u64,
     burst: u16,
@@ -327,6 +453,7 @@ struct Pace {
 
 /// What the loop leaves for the report.
 struct Exchanged {
+    /// This lane's frames sent.
     sent: u64,
     last_send: u64,
     lag: SendLag,
@@ -336,21 +463,25 @@ struct Exchanged {
 
 /// The loop: receive and judge, send what is due, until every frame is sent
 /// and back or the drain ends. Generic over how each frame's probe is found,
-/// so that a plain size's loop looks nothing up per frame.
+/// so that a plain size's loop looks nothing up per frame, and over the
+/// lane, so that one alone pays nothing for the others.
 #[inline(never)] // a function per kind: both inlined into `run` measured 16 instructions a frame more
-fn exchange<S: Specs>(
+fn exchange<S: Specs, L: Lane>(
     queue: &mut QueuePair<'_>,
     specs: &S,
-    tally: &mut Tally,
+    lane: &L,
+    tally: &mut Tally<L::Seen>,
     schedule: &Schedule,
-    pace: &Pace,
-    quit: &QuitFlag,
+    trial: &Shared<'_>,
     progress: &mut Progress,
 ) -> Exchanged {
-    let Pace { frames, burst: burst_size, timeout, hz } = *pace;
+    let Pace { frames, burst: burst_size, timeout, hz } = trial.pace;
+    let quit = trial.quit;
     let mut burst = MbufBurst::new(queue);
     let (mut bad_frames, mut other) = (Vec::new(), 0u64);
     let (mut sent, mut last_send, mut lag) = (0u64, schedule.stamp(0), SendLag::default());
+    // This lane's frames: every one of them, or its share.
+    let own_frames = lane.share(frames);
     // A port that takes nothing (an echo gone, a memif peer that left) ends
     // the sending a timeout after the last frame was due.
     let send_until = schedule.stamp(frames - 1) + timeout;
@@ -360,7 +491,7 @@ fn exchange<S: Specs>(
         // was scheduled with, then free them all.
         if burst.receive(burst_size) > 0 {
             let now = cycles();
-            let scheduled = |seq: u64| (seq < sent).then(|| schedule.stamp(seq));
+            let scheduled = |seq: u64| lane.was_sent(seq, sent).then(|| schedule.stamp(seq));
             burst.retain_frames(|frame| {
                 let spec = specs.spec_for(frame);
                 match tally.judge(spec, frame, scheduled, now, timeout) {
@@ -380,6 +511,7 @@ fn exchange<S: Specs>(
                 }
                 false
             });
+            lane.counted(tally.back());
         }
 
         // Send what the schedule says is due, a burst at most; what the TX
@@ -387,36 +519,44 @@ fn exchange<S: Specs>(
         let now = cycles();
         if progress.due(now) {
             // Overdue: frames due a timeout ago or more, not back yet.
-            let overdue = schedule.due(now.saturating_sub(timeout)).min(sent);
+            let (all_sent, all_back, sent_below) = lane.totals(sent, tally.back());
+            let overdue = schedule.due(now.saturating_sub(timeout)).min(sent_below);
             let p99 = tally.percentiles(1e9 / hz as f64).map(|p| p.p99);
-            let snapshot = progress.snapshot(now, sent, tally.back(), tally.lost(overdue), p99);
+            let snapshot = progress.snapshot(now, all_sent, all_back, tally.lost(overdue), p99);
             progress.show(&snapshot);
         }
         if drain_until.is_none() {
-            let due = schedule.due(now).min(frames);
+            let due = lane.share(schedule.due(now).min(frames));
             let count = (due - sent).min(u64::from(burst_size)) as usize;
             if count > 0
                 && burst.allocate(
                     count,
-                    |i| specs.spec(sent + i as u64).size() as u16,
+                    |i| specs.spec(lane.seq(sent + i as u64)).size() as u16,
                     |i, frame| {
-                        let seq = sent + i as u64;
+                        let seq = lane.seq(sent + i as u64);
                         specs.spec(seq).build_into(seq, schedule.stamp(seq), frame)
                     },
                 )
             {
+                lane.handing(sent + count as u64);
                 let taken = burst.transmit() as u64;
                 if taken > 0 {
-                    lag.sent(schedule, sent, sent + taken - 1, now);
+                    lag.sent(schedule, lane.seq(sent), lane.seq(sent + taken - 1), now);
                     sent += taken;
                     last_send = now;
                 }
+                if taken < count as u64 {
+                    lane.handing(sent);
+                }
             }
-            if sent == frames || quit.is_set() || now > send_until {
+            if sent == own_frames || quit.is_set() || now > send_until {
                 let wait = if quit.is_set() { timeout.min(hz / 10) } else { timeout };
                 drain_until = Some(now + wait);
+                lane.done_sending(now + wait);
             }
-        } else if tally.back() == sent || drain_until.is_some_and(|end| now >= end) {
+        } else if lane.all_back(tally.back(), sent)
+            || drain_until.is_some_and(|end| lane.drain_over(now, end))
+        {
             break;
         }
     }
@@ -457,14 +597,38 @@ fn rest(queue: &mut QueuePair<'_>, pause: Duration, quit: &QuitFlag) {
     }
 }
 
+/// RFC 2544's learning frames, on every lane, until one of each lane's has
+/// come back or `limit` passes: [`learn`]. Before the first trial, to see
+/// that the echo is there; the trials have their own.
+#[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
+pub fn warm_up(lanes: &Lanes<'_, '_>, spec: &ProbeSpec, limit: Duration, quit: &QuitFlag) -> Result<WarmUp> {
+    let runs = if lanes.count() == 1 {
+        lanes.run(quit, |_, mut queue| Ok(learn(&mut queue, &Solo, spec, limit, quit)))?
+    } else {
+        let crew = CrewState::new(lanes.count(), 0);
+        lanes.run(quit, |lane, mut queue| Ok(learn(&mut queue, &crew.lane(lane), spec, limit, quit)))?
+    };
+    let mut all = WarmUp::default();
+    runs.into_iter().for_each(|w| all += w);
+    Ok(all)
+}
+
 /// RFC 2544's learning frames: before the first trial and each trial, one
 /// frame a millisecond (under a session of its own, never counted in a
 /// trial) until one comes back or `limit` passes, so that a trial does not
 /// begin while the path is still coming up (a memif peer finishing its
-/// connection, a switch learning our address) or the echo is asleep. What it
-/// sent and got back is reported, since the echo counts those frames too.
+/// connection, a switch learning our address) or the echo is asleep. With
+/// several lanes, each sends its own until one of every lane's came back,
+/// on whichever queue. What it sent and got back is reported, since the
+/// echo counts those frames too.
 #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
-pub fn warm_up(queue: &mut QueuePair<'_>, spec: &ProbeSpec, limit: Duration, quit: &QuitFlag) -> WarmUp {
+fn learn<L: Lane>(
+    queue: &mut QueuePair<'_>,
+    lane: &L,
+    spec: &ProbeSpec,
+    limit: Duration,
+    quit: &QuitFlag,
+) -> WarmUp {
     let spec = &spec.with_session(!spec.session());
     let hz = tsc_hz();
     let (start, gap) = (cycles(), hz / 1000);
@@ -472,35 +636,36 @@ pub fn warm_up(queue: &mut QueuePair<'_>, spec: &ProbeSpec, limit: Duration, qui
     let mut burst = MbufBurst::new(queue);
     let mut done = WarmUp::default();
     let mut next_send = start;
-    while done.received == 0 && !quit.is_set() {
+    let receive = |burst: &mut MbufBurst<'_>, done: &mut WarmUp, size: u16| {
+        if burst.receive(size) > 0 {
+            burst.retain_frames(|frame| {
+                if let Some((seq, _)) = spec.identify(frame) {
+                    lane.learned(seq);
+                    done.received += 1;
+                }
+                false
+            });
+        }
+    };
+    while !lane.all_learned(done.received) && !quit.is_set() {
         let now = cycles();
         if now >= end {
             break;
         }
         if now >= next_send {
-            let seq = done.sent;
+            let seq = lane.seq(done.sent);
             if burst.allocate(1, |_| spec.size() as u16, |_, frame| spec.build_into(seq, 0, frame)) {
                 done.sent += burst.transmit() as u64;
             }
             next_send = now + gap;
         }
-        if burst.receive(1) > 0 {
-            burst.retain_frames(|frame| {
-                done.received += u64::from(spec.identify(frame).is_some());
-                false
-            });
-        }
+        receive(&mut burst, &mut done, 1);
     }
     // The rest of what it sent, back within a millisecond or so: counted, so
     // that what the echo reports adds up.
     let settle = cycles() + 2 * gap;
     while cycles() < settle {
-        if burst.receive(32) > 0 {
-            burst.retain_frames(|frame| {
-                done.received += u64::from(spec.identify(frame).is_some());
-                false
-            });
-        }
+        receive(&mut burst, &mut done, 32);
     }
     done
 }
@@ -540,6 +705,7 @@ pub(crate) mod tests {
             rtt_ns: None,
             bad_frames: Vec::new(),
             distribution: Vec::new(),
+            lanes: Vec::new(),
         }
     }
 
