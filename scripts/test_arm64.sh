@@ -40,7 +40,7 @@ QEMU_USER_CANNOT=(the_demo_proves_the_bypass every_probe_comes_back_from_l2_echo
     xdp_echo_refuses_a_busy_interface_and_leaves_nothing_when_killed as_a_user_it_says_to_run_it_with_sudo
     ping_and_arp_are_answered_by_l2_multi_echo_in_icmp_mode
     l2_multi_echo_spreads_flows_over_four_queues_in_order the_echo_survives_the_peer_link_going_down_and_up
-    no_trial_loses_its_start_to_an_echo_asleep)
+    no_trial_loses_its_start_to_an_echo_asleep a_reply_is_judged_on_whichever_lane_it_lands)
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 say() { echo "$PROG: $*"; }

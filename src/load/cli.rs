@@ -185,6 +185,9 @@ sent is good, bad, late or lost (never back), its first copy back deciding;
 later copies are duplicates, counted apart. Frames leave on an open-loop
 schedule: an echo that stalls shows as latency, not as a slower sender.
 Round trips go into an HDR histogram (min to p99.99).
+With several lcores (-l 0-1), each sends every n-th frame of the schedule on
+a queue pair of its own (--flows a multiple of them: flows of its own), and
+a reply is checked on whichever queue it lands.
 Exit status: 0 every frame came back good (--search: a rate was found;
 --loss-curve: it ended in two trials without loss; --back-to-back: a burst
 came back whole), 1 frames were bad, late, lost, duplicated or reordered

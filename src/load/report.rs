@@ -103,6 +103,12 @@ pub fn trial_lines(t: &Trial, what: &str) -> String {
     if let Some(p) = &t.rtt_ns {
         out += &format!("\n    rtt of the good replies {}", percentiles(p));
     }
+    for l in &t.lanes {
+        out += &format!(
+            "\n    lcore {} (queue {}): sent {} ({:.0} pps), received {} ({:.0} pps)",
+            l.lcore, l.queue, l.sent, l.sent_pps, l.received, l.received_pps
+        );
+    }
     for b in &t.bad_frames {
         let offsets: Vec<String> = b.offsets.iter().map(usize::to_string).collect();
         out += &format!(
@@ -465,6 +471,31 @@ mod tests {
             "{lines}"
         );
         assert!(lines.contains(", lost 10 (the first seq 12);"), "{lines}");
+    }
+
+    #[test]
+    fn each_lcore_s_rates_get_a_line_when_there_are_several() {
+        use crate::load::lanes::LaneRates;
+        let mut t = clean();
+        assert!(!trial_lines(&t, "").contains("lcore"), "one lcore: no line of its own");
+        let lane = |lcore, sent, received| LaneRates {
+            lcore,
+            queue: lcore as u16 - 2,
+            sent,
+            received,
+            sent_pps: sent as f64,
+            received_pps: received as f64,
+        };
+        t.lanes = vec![lane(2, 500, 700), lane(3, 500, 300)];
+        let lines = trial_lines(&t, "");
+        assert!(
+            lines.contains("\n    lcore 2 (queue 0): sent 500 (500 pps), received 700 (700 pps)"),
+            "{lines}"
+        );
+        assert!(
+            lines.ends_with("\n    lcore 3 (queue 1): sent 500 (500 pps), received 300 (300 pps)"),
+            "{lines}"
+        );
     }
 
     #[test]
