@@ -7,11 +7,14 @@
 //! - [`inet`]: the Internet checksum of IPv4, ICMP and UDP; host addresses.
 //! - [`tally`]: what became of each probe sent: good, bad, late or lost;
 //!   duplicates, unmatched frames and reordering beside; round-trip times in
-//!   an HDR histogram.
+//!   a [`histogram`].
+//! - [`histogram`]: log-linear buckets of three significant digits, a few
+//!   instructions a value.
 
 #![forbid(unsafe_code)]
 
 pub mod frame;
+pub mod histogram;
 pub mod inet;
 pub mod mac;
 pub mod tally;

@@ -6,8 +6,9 @@
 //! **duplicate**, and a frame of this run whose sequence number was never
 //! sent is **unmatched**; both are counted beside the four, as is
 //! **reordered** (good or late first copies that came after a later probe of
-//! their own flow). Round trips of good replies go into an HDR histogram;
-//! late ones, past the timeout, only into their largest. Times are in the
+//! their own flow). Round trips of good replies go into a log-linear
+//! histogram (three significant digits); late ones, past the timeout, only
+//! into their largest. Times are in the
 //! sender's ticks (l2_ping: nanoseconds; l2_load: cycles), converted when
 //! reported.
 //!
@@ -18,7 +19,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use hdrhistogram::Histogram;
+use crate::histogram::Histogram;
 use serde::Serialize;
 
 use crate::frame::{flow_of, ProbeSpec, Verdict};
@@ -142,7 +143,7 @@ pub struct Tally<S: SeenSet = Bits> {
     /// The longest round trip of a late reply, in ticks (0: none late).
     late_max: u64,
     /// The good replies' round trips.
-    rtt: Histogram<u64>,
+    rtt: Histogram,
     /// The last good reply's round trip, and the sum of the differences
     /// between consecutive good replies' round trips, and how many such
     /// pairs there were: the jitter.
@@ -181,7 +182,7 @@ impl Tally<SharedBits> {
         self.unmatched += other.unmatched;
         self.reordered += other.reordered;
         self.late_max = self.late_max.max(other.late_max);
-        self.rtt.add(&other.rtt).expect("histograms of the same bounds");
+        self.rtt.add(&other.rtt);
         self.rtt_steps += other.rtt_steps;
         self.rtt_pairs += other.rtt_pairs;
     }
@@ -201,8 +202,7 @@ impl<S: SeenSet> Tally<S> {
             unmatched: 0,
             reordered: 0,
             late_max: 0,
-            // 1 tick to RTT_MAX at 3 significant digits.
-            rtt: Histogram::new_with_bounds(1, RTT_MAX, 3).expect("valid bounds"),
+            rtt: Histogram::new(RTT_MAX),
             last_rtt: 0,
             rtt_steps: 0,
             rtt_pairs: 0,
@@ -274,7 +274,7 @@ impl<S: SeenSet> Tally<S> {
         }
         self.last_rtt = rtt;
         self.good += 1;
-        self.rtt.saturating_record(rtt.clamp(1, RTT_MAX));
+        self.rtt.record(rtt);
         Outcome::Good
     }
 
@@ -327,6 +327,14 @@ impl<S: SeenSet> Tally<S> {
         (self.late > 0).then(|| (self.late_max as f64 * ns_per_tick).round() as u64)
     }
 
+    /// The round trip in nanoseconds, at `ns_per_tick`, at or below which
+    /// a `quantile` of the good replies' are (None: none yet): one of
+    /// [`percentiles`](Self::percentiles), for less (a pass over the buckets).
+    pub fn quantile_ns(&self, quantile: f64, ns_per_tick: f64) -> Option<u64> {
+        (!self.rtt.is_empty())
+            .then(|| (self.rtt.value_at_quantile(quantile) as f64 * ns_per_tick).round() as u64)
+    }
+
     /// The good replies' round trips in nanoseconds, at `ns_per_tick` (late
     /// ones are not among them: see [`late_max_ns`](Self::late_max_ns)).
     pub fn percentiles(&self, ns_per_tick: f64) -> Option<Percentiles> {
@@ -340,7 +348,7 @@ impl<S: SeenSet> Tally<S> {
                 0 => 0.0,
                 n => self.rtt_steps as f64 / n as f64 * ns_per_tick,
             },
-            under_10us: h.count_between(0, ticks_10us),
+            under_10us: h.count_at_most(ticks_10us),
             min: ns(h.min()),
             p50: ns(h.value_at_quantile(0.50)),
             p90: ns(h.value_at_quantile(0.90)),
@@ -355,10 +363,7 @@ impl<S: SeenSet> Tally<S> {
     /// fraction of replies at or below, that round trip in nanoseconds), at
     /// `ticks_per_half` points per halving of the remaining fraction.
     pub fn distribution(&self, ns_per_tick: f64, ticks_per_half: u32) -> Vec<(f64, f64)> {
-        self.rtt
-            .iter_quantiles(ticks_per_half)
-            .map(|v| (v.quantile_iterated_to(), v.value_iterated_to() as f64 * ns_per_tick))
-            .collect()
+        self.rtt.distribution(ticks_per_half).into_iter().map(|(q, v)| (q, v as f64 * ns_per_tick)).collect()
     }
 }
 
@@ -600,17 +605,23 @@ mod tests {
         assert_eq!(a.record(129, Verdict::Good, 10, T), Outcome::Duplicate);
         assert_eq!(b.record(64, Verdict::Good, 2 * T, T), Outcome::Late);
         assert!(a.is_back(64) && b.is_back(0) && !a.is_back(1) && !a.is_back(130));
+        assert!(a.is_back(129) && !a.is_back(65), "word 2's bit 1, not word 1's");
+        assert!(!Tally::new(128, 0).is_back(128), "past the capacity");
         assert_eq!((a.lost(130), a.first_lost(130)), (127, Some(1)), "either tally reads the whole set");
         // Reordering among the replies each one sees: 1 after 3 on a, not 5 on b.
         a.record(3, Verdict::Good, 10, T);
         a.record(1, Verdict::Good, 10, T);
         b.record(5, Verdict::Good, 10, T);
         assert_eq!((a.reordered, b.reordered), (1, 0));
+        b.record(2, Verdict::Good, 10, T);
+        assert_eq!((b.record(200, Verdict::Good, 10, T), b.reordered), (Outcome::Unmatched, 1));
+        a.unmatched = 5;
         let (good, bad, late, dups) =
             (a.good + b.good, a.bad + b.bad, a.late + b.late, a.duplicates + b.duplicates);
         a.merge(&b);
-        assert_eq!((a.good, a.bad, a.late, a.duplicates, a.reordered), (good, bad, late, dups, 1));
-        assert_eq!(classes_adding_up(&a, 130), Classes { good: 4, bad: 1, late: 1, lost: 124 });
+        assert_eq!((a.good, a.bad, a.late, a.duplicates), (good, bad, late, dups));
+        assert_eq!((a.reordered, a.unmatched), (2, 6), "1 each; 5 and 1");
+        assert_eq!(classes_adding_up(&a, 130), Classes { good: 5, bad: 1, late: 1, lost: 123 });
         assert_eq!(a.late_max_ns(1.0), Some(2 * T));
     }
 
@@ -653,6 +664,8 @@ mod tests {
         assert!(p.max.abs_diff(500_000) < 500, "{p:?}");
         assert!((p.mean - 250_250.0).abs() < 250.0, "{p:?}");
         assert_eq!(p.under_10us, 20, "500 ns to 10 us, 500 ns apart: {p:?}");
+        assert_eq!(t.quantile_ns(0.99, 0.5), Some(p.p99));
+        assert_eq!(Tally::new(1, 0).quantile_ns(0.99, 0.5), None);
         let d = t.distribution(0.5, 1);
         assert!(d.len() >= 10, "a point per halving of what is left: {d:?}");
         assert!(d[0].0 <= 0.01 && d[0].1 <= 600.0 && d.last().unwrap().0 == 1.0, "{d:?}");

@@ -521,7 +521,7 @@ fn exchange<S: Specs, L: Lane>(
             // Overdue: frames due a timeout ago or more, not back yet.
             let (all_sent, all_back, sent_below) = lane.totals(sent, tally.back());
             let overdue = schedule.due(now.saturating_sub(timeout)).min(sent_below);
-            let p99 = tally.percentiles(1e9 / hz as f64).map(|p| p.p99);
+            let p99 = tally.quantile_ns(0.99, 1e9 / hz as f64);
             let snapshot = progress.snapshot(now, all_sent, all_back, tally.lost(overdue), p99);
             progress.show(&snapshot);
         }
