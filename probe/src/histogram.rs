@@ -184,6 +184,7 @@ mod tests {
         b.record(900);
         a.add(&b);
         assert_eq!((a.len(), a.count_at_most(5), a.max()), (3, 2, 900));
+        assert_eq!(a.mean(), 910.0 / 3.0, "a bucket counted twice weighs twice");
     }
 
     #[test]

@@ -184,7 +184,7 @@ addressed back to us as --expect says, every other byte as sent. Each frame
 sent is good, bad, late or lost (never back), its first copy back deciding;
 later copies are duplicates, counted apart. Frames leave on an open-loop
 schedule: an echo that stalls shows as latency, not as a slower sender.
-Round trips go into an HDR histogram (min to p99.99).
+Round trips go into a histogram of 3 significant digits (min to p99.99).
 With several lcores (-l 0-1), each sends every n-th frame of the schedule on
 a queue pair of its own (--flows a multiple of them: flows of its own), and
 a reply is checked on whichever queue it lands.
