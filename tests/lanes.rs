@@ -23,13 +23,9 @@ fn lanes_of(s: &Value) -> Vec<(u64, u64, u64)> {
 #[test]
 fn two_lcores_load_every_queue_of_a_two_queue_l2_multi_echo_over_memif() {
     let link = Memif::new("lanes-memif");
-    let mut echo_eal = link.echo_eal();
-    let at = echo_eal.iter().position(|a| a == "--lcores").expect("--lcores") + 1;
-    echo_eal[at] = lcores_off_peer_cpu(2);
+    let echo_eal = with_lcores(link.echo_eal(), &lcores_off_peer_cpu(2));
     let echo = link.start(L2_MULTI_ECHO, &echo_eal, &["--json"]);
-    let mut load_eal = link.load_eal("");
-    let at = load_eal.iter().position(|a| a == "--lcores").expect("--lcores") + 1;
-    load_eal[at] = format!("(0-1)@{PEER_CPU}");
+    let load_eal = with_lcores(link.load_eal(""), &format!("(0-1)@{PEER_CPU}"));
     // Four pollers on two CPUs take turns: a low rate, and a timeout of a
     // few of the scheduler's slices.
     let (code, s, out) = load(
@@ -125,9 +121,7 @@ fn a_reply_is_judged_on_whichever_lane_it_lands() {
 #[test]
 fn several_lcores_with_flows_they_cannot_share_are_refused() {
     let link = Memif::new("lanes-flows");
-    let mut load_eal = link.load_eal("");
-    let at = load_eal.iter().position(|a| a == "--lcores").expect("--lcores") + 1;
-    load_eal[at] = format!("(0-1)@{PEER_CPU}");
+    let load_eal = with_lcores(link.load_eal(""), &format!("(0-1)@{PEER_CPU}"));
     let out = finish(
         spawn_load(&load_eal, &["--dst", ECHO_MAC, "--flows", "3", "--rate", "1000"]),
         Duration::from_secs(30),

@@ -51,11 +51,8 @@ impl Memif {
     /// The echo side for testpmd: its main lcore and a forwarding lcore, both
     /// where the echo's one would run.
     pub fn testpmd_eal(&self) -> Vec<String> {
-        let mut eal = self.echo_eal();
-        let at = eal.iter().position(|a| a == "--lcores").expect("--lcores") + 1;
         let cpu = lcores_off_peer_cpu(1).split_once('@').expect("0@CPU").1.to_string();
-        eal[at] = format!("0@{cpu},1@{cpu}");
-        eal
+        with_lcores(self.echo_eal(), &format!("0@{cpu},1@{cpu}"))
     }
 
     /// Starts `bin` as the server and gives it time to listen.
@@ -64,6 +61,13 @@ impl Memif {
         std::thread::sleep(Duration::from_secs(2));
         proc
     }
+}
+
+/// `eal` with its `--lcores` map replaced by `map`.
+pub fn with_lcores(mut eal: Vec<String>, map: &str) -> Vec<String> {
+    let at = eal.iter().position(|a| a == "--lcores").expect("--lcores") + 1;
+    eal[at] = map.to_string();
+    eal
 }
 
 /// Starts l2_load with `eal` and `app` options, all of it (its EAL threads
