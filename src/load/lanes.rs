@@ -34,7 +34,7 @@ impl<'a, 'eal> Lanes<'a, 'eal> {
         Lanes { eal, port, lcores: eal.lcores() }
     }
 
-    #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
+    #[mutants::skip] // needs an EAL's lcores: the integration tests cover it, not --lib
     pub fn count(&self) -> usize {
         self.lcores.len()
     }
@@ -44,7 +44,7 @@ impl<'a, 'eal> Lanes<'a, 'eal> {
     }
 
     /// The lcores' ids, lane by lane.
-    #[mutants::skip] // drives a real port (or writes stdout): the integration tests cover it, not --lib
+    #[mutants::skip] // needs an EAL's lcores: the integration tests cover it, not --lib
     pub fn lcore_ids(&self) -> Vec<u32> {
         self.lcores.iter().map(Lcore::id).collect()
     }
