@@ -24,7 +24,11 @@ fn lanes_of(s: &Value) -> Vec<(u64, u64, u64)> {
 fn two_lcores_load_every_queue_of_a_two_queue_l2_multi_echo_over_memif() {
     let link = Memif::new("lanes-memif");
     let echo_eal = with_lcores(link.echo_eal(), &lcores_off_peer_cpu(2));
-    let echo = link.start(L2_MULTI_ECHO, &echo_eal, &["--json"]);
+    // Adaptive: once l2_load stops sending, the echo's two lcores sleep
+    // rather than preempt each other inside memif's receive, where l2_load's
+    // leaving (memif unmapping its rings) would fault the one preempted
+    // (docs/reliability.md's "memif and shared CPUs": under qemu-user it did).
+    let echo = link.start(L2_MULTI_ECHO, &echo_eal, &["--json", "--idle", "adaptive"]);
     let load_eal = with_lcores(link.load_eal(""), &format!("(0-1)@{PEER_CPU}"));
     // Four pollers on two CPUs take turns: a low rate, and a timeout of a
     // few of the scheduler's slices.
