@@ -265,8 +265,7 @@ impl Lane for Crew<'_> {
     #[inline(always)]
     fn was_sent(&self, seq: u64, _own_sent: u64) -> bool {
         let owner = seq % self.lanes;
-        let sent = self.state.slots[owner as usize].sent.load(Ordering::Acquire);
-        seq < owner + self.lanes * sent
+        seq < first_unsent(owner, self.lanes, self.state.slots[owner as usize].sent.load(Ordering::Acquire))
     }
 
     #[inline(always)]
@@ -280,8 +279,11 @@ impl Lane for Crew<'_> {
     }
 
     fn all_back(&self, _own_back: u64, _own_sent: u64) -> bool {
-        let (sent, back, _) = self.totals(0, 0);
-        self.state.sending.load(Ordering::Acquire) == 0 && back == sent
+        // Read each turn of the drain: the lanes' counts, nothing allocated.
+        let slots = &self.state.slots;
+        self.state.sending.load(Ordering::Acquire) == 0
+            && slots.iter().map(|s| s.back.load(Ordering::Acquire)).sum::<u64>()
+                == slots.iter().map(|s| s.sent.load(Ordering::Acquire)).sum::<u64>()
     }
 
     fn drain_over(&self, now: u64, _own_until: u64) -> bool {
@@ -289,11 +291,14 @@ impl Lane for Crew<'_> {
     }
 
     fn totals(&self, _own_sent: u64, _own_back: u64) -> (u64, u64, u64) {
-        let slots = &self.state.slots;
-        let sent: Vec<u64> = slots.iter().map(|s| s.sent.load(Ordering::Acquire)).collect();
-        let back = slots.iter().map(|s| s.back.load(Ordering::Acquire)).sum();
-        let set = SentSet::new(sent);
-        (set.total(), back, set.prefix())
+        let (mut sent, mut back, mut prefix) = (0, 0, u64::MAX);
+        for (lane, slot) in self.state.slots.iter().enumerate() {
+            let lane_sent = slot.sent.load(Ordering::Acquire);
+            sent += lane_sent;
+            back += slot.back.load(Ordering::Acquire);
+            prefix = prefix.min(first_unsent(lane as u64, self.lanes, lane_sent));
+        }
+        (sent, back, prefix)
     }
 
     fn merge(tallies: Vec<Tally<SharedBits>>) -> Tally<SharedBits> {
@@ -332,6 +337,13 @@ impl Lane for Crew<'_> {
     }
 }
 
+/// Lane `lane` of `lanes`, having sent `sent` frames: the first of its
+/// frames not sent, all of its frames below it sent.
+#[inline(always)]
+fn first_unsent(lane: u64, lanes: u64, sent: u64) -> u64 {
+    lane + lanes * sent
+}
+
 /// The frames the lanes sent: lane k of n its first `sent[k]`, frames
 /// k, k + n ... Every frame below [`prefix`](Self::prefix) was sent, none
 /// from [`end`](Self::end) on; between them, those of lanes that got further.
@@ -352,7 +364,7 @@ impl SentSet {
 
     /// Where lane k's frames stop: its first frame not sent.
     fn stop(&self, lane: usize) -> u64 {
-        lane as u64 + self.lanes() * self.sent[lane]
+        first_unsent(lane as u64, self.lanes(), self.sent[lane])
     }
 
     pub fn total(&self) -> u64 {
@@ -454,6 +466,8 @@ mod tests {
         b.counted(3);
         assert!(a.all_back(7, 5) && b.all_back(3, 5));
         assert_eq!(a.totals(0, 0), (10, 10, 10));
+        b.handing(3);
+        assert_eq!(a.totals(0, 0), (8, 10, 7), "b sent 1, 3 and 5: every frame below 7");
         assert!(Solo.all_back(3, 3) && !Solo.all_back(2, 3));
         assert_eq!(Solo.totals(5, 3), (5, 3, 5), "its own counts, all below what it sent");
         assert!(Solo.drain_over(10, 10) && !Solo.drain_over(9, 10));
